@@ -1,0 +1,66 @@
+"""The ASGI application: routes, middleware, error mapping, and the services' lifecycle."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import Mount, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from chatsvc.errors import ChatError
+from chatsvc.services.clock import Clock, utcnow
+from chatsvc.services.container import Services
+from chatsvc.settings import Settings
+from chatsvc.web import admin_api, auth_api, conversations_api, health, pages, visitor_api
+from chatsvc.web.errors import chat_error_handler, http_error_handler, server_error_handler
+from chatsvc.web.ratelimit import AddressCounter, FailureWindow
+from chatsvc.web.security import SecurityHeaders
+from chatsvc.web.ws_agent import agent_endpoint
+from chatsvc.web.ws_visitor import visitor_endpoint
+
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Starlette:
+    settings = settings or Settings.from_env()
+    services = Services(settings, clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await services.start()
+        try:
+            yield
+        finally:
+            await services.stop()
+
+    routes = [
+        *health.routes,
+        *auth_api.routes,
+        *visitor_api.routes,
+        *conversations_api.routes,
+        *admin_api.routes,
+        *pages.routes,
+        WebSocketRoute("/ws/visitor", visitor_endpoint),
+        WebSocketRoute("/ws/agent", agent_endpoint),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={
+            ChatError: chat_error_handler,
+            HTTPException: http_error_handler,
+            Exception: server_error_handler,
+        },
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.settings = settings
+    app.state.address_counter = AddressCounter(settings.max_connections_per_address)
+    app.state.login_failures = FailureWindow(settings.login_attempts, settings.login_window)
+    return app

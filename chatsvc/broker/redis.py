@@ -1,0 +1,117 @@
+"""Redis pub/sub broker: one subscriber connection per process, channels added and dropped as sockets come and go."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from chatsvc.broker.base import Broker, Handler, ResyncHandler
+
+log = logging.getLogger("chatsvc.broker")
+
+
+class RedisBroker(Broker):
+    name = "redis"
+
+    def __init__(self, url: str, *, prefix: str = "chatsvc:") -> None:
+        super().__init__()
+        self.url = url
+        self.prefix = prefix
+        self._client = aioredis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=15)
+        self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+        self._channels: set[str] = set()
+        # Always subscribed, so the reader has a subscription even when no socket is connected.
+        self._control = f"{prefix}process:{os.getpid()}:{id(self)}"
+        self._reader: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    async def start(self, handler: Handler, on_resync: ResyncHandler | None = None) -> None:
+        await super().start(handler, on_resync)
+        await self._pubsub.subscribe(self._control)
+        self._reader = asyncio.create_task(self._read(), name="redis-broker-reader")
+
+    async def stop(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            try:
+                await self._reader
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
+                pass
+        try:
+            await self._pubsub.aclose()
+        except RedisError:
+            pass
+        await self._client.aclose()
+
+    async def publish(self, channel: str, data: bytes) -> None:
+        try:
+            await self._client.publish(self.prefix + channel, data)
+        except RedisError:
+            # The message is committed; subscribers catch up from the database when Redis returns.
+            log.warning("redis publish failed on %s; readers will catch up from the database", channel)
+
+    async def subscribe(self, channel: str) -> None:
+        async with self._lock:
+            if channel in self._channels:
+                return
+            self._channels.add(channel)
+            try:
+                await self._pubsub.subscribe(self.prefix + channel)
+            except RedisError:
+                log.warning("redis subscribe failed on %s; will resubscribe on reconnect", channel)
+
+    async def unsubscribe(self, channel: str) -> None:
+        async with self._lock:
+            if channel not in self._channels:
+                return
+            self._channels.discard(channel)
+            try:
+                await self._pubsub.unsubscribe(self.prefix + channel)
+            except RedisError:
+                pass
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._client.ping())
+        except (RedisError, OSError):
+            return False
+
+    async def _read(self) -> None:
+        cut = len(self.prefix)
+        delay = 0.1
+        while True:
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+                delay = 0.1
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError):
+                log.warning("redis subscriber connection lost; retrying in %.1fs", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                await self._resubscribe()
+                continue
+            if message is None or message.get("type") != "message":
+                continue
+            channel = message["channel"]
+            if isinstance(channel, bytes):
+                channel = channel.decode()
+            if channel == self._control:
+                continue
+            self._deliver(channel[cut:], message["data"])
+
+    async def _resubscribe(self) -> None:
+        async with self._lock:
+            try:
+                await self._pubsub.reset()
+                self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+                await self._pubsub.subscribe(self._control, *(self.prefix + c for c in self._channels))
+            except (RedisError, OSError):
+                return
+        log.info("redis subscriber reconnected; catching up from the database")
+        if self._on_resync is not None:
+            self._on_resync()

@@ -1,0 +1,74 @@
+"""The vocabulary: roles, states and event kinds, with the legal conversation transitions."""
+
+from __future__ import annotations
+
+import enum
+
+from chatsvc.errors import InvalidState
+
+
+class Role(str, enum.Enum):
+    VISITOR = "visitor"
+    AGENT = "agent"
+    MANAGER = "manager"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+    @property
+    def is_staff(self) -> bool:
+        return self in (Role.AGENT, Role.MANAGER, Role.ADMIN)
+
+
+STAFF_ROLES = (Role.AGENT, Role.MANAGER, Role.ADMIN)
+
+
+class AgentStatus(str, enum.Enum):
+    ONLINE = "online"  # receives new chats while below capacity
+    AWAY = "away"  # keeps current chats, receives no new ones
+    OFFLINE = "offline"  # current chats go back to the queue
+
+
+class ConversationStatus(str, enum.Enum):
+    BOT = "bot"  # no person involved yet (the bot's turn)
+    QUEUED = "queued"  # waiting for a person
+    ASSIGNED = "assigned"  # an agent holds it
+    CLOSED = "closed"
+
+
+# Legal transitions. An illegal one raises: the state machine is the only place that decides.
+_TRANSITIONS: dict[ConversationStatus, frozenset[ConversationStatus]] = {
+    ConversationStatus.BOT: frozenset({ConversationStatus.QUEUED, ConversationStatus.CLOSED}),
+    ConversationStatus.QUEUED: frozenset({ConversationStatus.ASSIGNED, ConversationStatus.CLOSED}),
+    ConversationStatus.ASSIGNED: frozenset(
+        {ConversationStatus.QUEUED, ConversationStatus.ASSIGNED, ConversationStatus.CLOSED}
+    ),
+    ConversationStatus.CLOSED: frozenset(),
+}
+
+
+def can_transition(current: ConversationStatus, target: ConversationStatus) -> bool:
+    return target in _TRANSITIONS[current]
+
+
+def check_transition(current: ConversationStatus, target: ConversationStatus) -> None:
+    if not can_transition(current, target):
+        raise InvalidState(f"A {current.value} conversation cannot become {target.value}.")
+
+
+class EventKind(str, enum.Enum):
+    """What a conversation's numbered history is made of."""
+
+    MESSAGE = "message"
+    OPENED = "opened"  # the visitor started the conversation
+    QUEUED = "queued"  # asked for a person
+    ASSIGNED = "assigned"  # an agent joined (automatic assignment or pick)
+    REQUEUED = "requeued"  # the agent left (offline, disconnected past grace, released it)
+    TRANSFERRED = "transferred"
+    CLOSED = "closed"
+
+
+# Priorities order the queue (higher first); FIFO within one priority.
+PRIORITY_LOW = 0
+PRIORITY_NORMAL = 1
+PRIORITY_HIGH = 2
+PRIORITY_URGENT = 3

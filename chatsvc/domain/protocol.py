@@ -1,0 +1,254 @@
+"""The wire protocol, version 1: one typed definition per frame type, shared by the server and the client.
+
+Every frame is a JSON object whose ``type`` names it. Decoding is strict: unknown fields, wrong types and
+out-of-range values are refused before any rule runs. Written down for people in ``docs/protocol.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+import msgspec
+
+PROTOCOL_VERSION = 1
+
+ClientId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+ConversationId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+Seq = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+Token = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+Topic = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+Version = Annotated[int, msgspec.Meta(ge=1, le=1000)]
+
+
+class _Frame(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, omit_defaults=True):
+    pass
+
+
+# --- visitor -> server --------------------------------------------------------------------------------
+
+
+class VisitorHello(_Frame, tag="hello"):
+    """First frame on /ws/visitor. Resumes the open conversation after ``last_seq`` when ``conversation`` names it."""
+
+    token: Token
+    v: Version = PROTOCOL_VERSION
+    conversation: ConversationId | None = None  # the conversation the client already shows, if any...
+    last_seq: Seq = 0  # ...and the last seq it saw there
+
+
+class VisitorMessage(_Frame, tag="message"):
+    """Text from the visitor. Opens a conversation when none is open. ``client_id`` makes resends safe."""
+
+    client_id: ClientId
+    text: Text
+    topic: Topic | None = None
+
+
+class VisitorTyping(_Frame, tag="typing"):
+    active: bool
+
+
+class VisitorHandoff(_Frame, tag="handoff"):
+    """Ask for a person: the conversation enters the queue."""
+
+    topic: Topic | None = None
+
+
+class VisitorClose(_Frame, tag="close"):
+    pass
+
+
+class Sync(_Frame, tag="sync"):
+    """Replay a conversation's events after ``after_seq``, then a ``synced`` frame."""
+
+    conversation: ConversationId
+    after_seq: Seq = 0
+
+
+VisitorFrame = Union[VisitorHello, VisitorMessage, VisitorTyping, VisitorHandoff, VisitorClose, Sync]
+
+
+# --- agent -> server ----------------------------------------------------------------------------------
+
+
+class AgentHello(_Frame, tag="hello"):
+    """First frame on /ws/agent (the session comes from the handshake's cookie or Authorization header)."""
+
+    v: Version = PROTOCOL_VERSION
+    status: Literal["online", "away", "offline"] | None = None
+
+
+class AgentStatusFrame(_Frame, tag="status"):
+    status: Literal["online", "away", "offline"]
+
+
+class AgentMessage(_Frame, tag="message"):
+    conversation: ConversationId
+    client_id: ClientId
+    text: Text
+
+
+class AgentTyping(_Frame, tag="typing"):
+    conversation: ConversationId
+    active: bool
+
+
+class AgentClose(_Frame, tag="close"):
+    conversation: ConversationId
+
+
+class AgentPick(_Frame, tag="pick"):
+    """Take a waiting conversation from the queue (within capacity)."""
+
+    conversation: ConversationId
+
+
+class AgentTransfer(_Frame, tag="transfer"):
+    """Hand a chat to another agent (``to_agent``) or back to the queue (no ``to_agent``)."""
+
+    conversation: ConversationId
+    to_agent: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+    note: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+
+
+AgentFrame = Union[
+    AgentHello, AgentStatusFrame, AgentMessage, AgentTyping, AgentClose, AgentPick, AgentTransfer, Sync
+]
+
+VISITOR_FRAME_TYPES = frozenset({"hello", "message", "typing", "handoff", "close", "sync"})
+AGENT_FRAME_TYPES = frozenset({"hello", "status", "message", "typing", "close", "pick", "transfer", "sync"})
+
+
+# --- server -> client ---------------------------------------------------------------------------------
+
+
+class Person(msgspec.Struct, omit_defaults=True):
+    role: str
+    name: str
+    id: str | None = None
+
+
+class ConversationInfo(msgspec.Struct, omit_defaults=True):
+    id: str
+    status: str
+    site: str
+    last_seq: int
+    created_at: str
+    topic: str | None = None
+    team: str | None = None
+    agent: Person | None = None
+    visitor: Person | None = None
+    queued_at: str | None = None
+    closed_at: str | None = None
+
+
+class Welcome(_Frame, tag="welcome"):
+    v: int
+    role: str
+    you: Person
+    conversations: list[ConversationInfo]
+    server_time: str
+    status: str | None = None  # agents: their presence status
+    capacity: int | None = None
+
+
+class Ack(_Frame, tag="ack"):
+    """The message is committed as ``seq`` of ``conversation``. ``duplicate``: it was stored before."""
+
+    client_id: str
+    conversation: str
+    seq: int
+    at: str
+    duplicate: bool = False
+
+
+class Event(_Frame, tag="event"):
+    """One numbered entry of a conversation's history. Clients show each (conversation, seq) once."""
+
+    conversation: str
+    seq: int
+    kind: str
+    author: Person
+    at: str
+    text: str | None = None
+    client_id: str | None = None
+    data: dict[str, Any] | None = None
+
+
+class Synced(_Frame, tag="synced"):
+    conversation: str
+    last_seq: int
+
+
+class TypingNotice(_Frame, tag="typing"):
+    conversation: str
+    who: Person
+    active: bool
+
+
+class QueueUpdate(_Frame, tag="queue"):
+    """The waiting visitor's place. ``estimated_wait`` is in seconds, null when no agent is online."""
+
+    conversation: str
+    position: int
+    estimated_wait: int | None
+    agents_online: int
+
+
+class ChatUpdate(_Frame, tag="chat"):
+    """To an agent: a conversation entered, changed in, or left the agent's list."""
+
+    conversation: ConversationInfo
+    mine: bool
+
+
+class PresenceUpdate(_Frame, tag="presence"):
+    """To an agent: their own status and load."""
+
+    status: str
+    load: int
+    capacity: int
+
+
+class ErrorFrame(_Frame, tag="error"):
+    code: str
+    message: str
+    ref: str | None = None
+
+
+ServerFrame = Union[
+    Welcome, Ack, Event, Synced, TypingNotice, QueueUpdate, ChatUpdate, PresenceUpdate, ErrorFrame
+]
+
+_encoder = msgspec.json.Encoder()
+_visitor_decoder = msgspec.json.Decoder(VisitorFrame)
+_agent_decoder = msgspec.json.Decoder(AgentFrame)
+_server_decoder = msgspec.json.Decoder(ServerFrame)
+
+
+def encode(frame: Any) -> bytes:
+    """JSON bytes for a frame (or any structure of frames, lists and dicts)."""
+    return _encoder.encode(frame)
+
+
+def decode_visitor(data: bytes | str) -> VisitorFrame:
+    return _visitor_decoder.decode(data)
+
+
+def decode_agent(data: bytes | str) -> AgentFrame:
+    return _agent_decoder.decode(data)
+
+
+def decode_server(data: bytes | str) -> ServerFrame:
+    return _server_decoder.decode(data)
+
+
+def frame_type_of(data: bytes | str) -> str | None:
+    """Best-effort look at the ``type`` of an undecodable frame, to word the error. Never raises."""
+    try:
+        value = msgspec.json.decode(data, type=dict[str, Any])
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    kind = value.get("type")
+    return kind if isinstance(kind, str) else None

@@ -1,0 +1,137 @@
+"""Staff accounts: passwords (argon2), sessions, and who is signed in."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import logging
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from chatsvc.domain.ids import digest, new_secret
+from chatsvc.domain.model import STAFF_ROLES, Role
+from chatsvc.errors import BadRequest, Unauthorized
+from chatsvc.services.clock import Clock
+from chatsvc.services.hub import Hub
+from chatsvc.settings import Settings
+from chatsvc.store import records
+from chatsvc.store.accounts import AccountStore
+
+log = logging.getLogger("chatsvc.accounts")
+
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so a wrong email costs the same time as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+MIN_PASSWORD_LENGTH = 10
+
+
+@dataclasses.dataclass(frozen=True)
+class StaffIdentity:
+    user: records.User
+    session: records.StaffSession
+
+    @property
+    def role(self) -> Role:
+        return Role(self.user.role)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise BadRequest(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > 1024:
+        raise BadRequest("The password is too long.")
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254 or any(c in email for c in "\r\n\t <>\"'"):
+        raise BadRequest("That is not an email address.")
+    return email
+
+
+class AccountService:
+    def __init__(self, settings: Settings, store: AccountStore, hub: Hub, clock: Clock) -> None:
+        self.settings = settings
+        self.store = store
+        self.hub = hub
+        self.clock = clock
+
+    async def create_user(
+        self, *, email: str, name: str, role: str, password: str, must_change_password: bool = False,
+        max_chats: int | None = None,
+    ) -> records.User:
+        if role not in {r.value for r in STAFF_ROLES}:
+            raise BadRequest("The role must be agent, manager or admin.")
+        name = name.strip()
+        if not name or len(name) > 120 or any(c in name for c in "\r\n"):
+            raise BadRequest("The name must be 1 to 120 characters on one line.")
+        if max_chats is not None and not 1 <= max_chats <= 50:
+            raise BadRequest("max_chats must be between 1 and 50.")
+        check_password_strength(password)
+        return await self.store.create_user(
+            email=normalize_email(email),
+            name=name,
+            role=role,
+            password_hash=hash_password(password),
+            must_change_password=must_change_password,
+            max_chats=max_chats,
+            now=self.clock(),
+        )
+
+    async def verify_credentials(self, email: str, password: str) -> records.User:
+        try:
+            user = await self.store.find_user_by_email(normalize_email(email))
+        except BadRequest:
+            user = None
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            raise Unauthorized("Wrong email or password.") from None
+        if user is None or user.disabled:
+            raise Unauthorized("Wrong email or password.")
+        if _hasher.check_needs_rehash(user.password_hash):
+            user = await self.store.update_user(user.id, password_hash=hash_password(password))
+        return user
+
+    async def open_session(self, user: records.User) -> tuple[str, records.StaffSession]:
+        """A new session for the user; the first value is the bearer token (cookie value), stored only as a digest."""
+        token = new_secret()
+        now = self.clock()
+        session = records.StaffSession(
+            token_digest=digest(token),
+            user_id=user.id,
+            csrf_token=new_secret(),
+            created_at=now,
+            expires_at=now + datetime.timedelta(seconds=self.settings.session_ttl),
+        )
+        await self.store.create_session(session)
+        await self.store.update_user(user.id, last_login_at=now)
+        return token, session
+
+    async def authenticate(self, token: str | None) -> StaffIdentity:
+        """The signed-in staff member behind a session token, or Unauthorized (whatever the reason)."""
+        if not token or len(token) > 256:
+            raise Unauthorized()
+        session = await self.store.find_session(digest(token))
+        if session is None or session.expires_at <= self.clock():
+            raise Unauthorized()
+        user = await self.store.get_user(session.user_id)
+        if user.disabled:
+            raise Unauthorized()
+        return StaffIdentity(user=user, session=session)
+
+    async def logout(self, who: StaffIdentity, token: str | None) -> None:
+        """End this session and close the sockets opened with it."""
+        await self.store.delete_session(who.session.token_digest)
+        await self.hub.revoke(f"session:{who.session.token_digest}", "session_ended")
+
+    async def revoke_all(self, user_id: str, reason: str) -> None:
+        """End every session of the user (password change, disabled) and close their sockets."""
+        await self.store.delete_sessions_of(user_id)
+        await self.hub.revoke(f"user:{user_id}", reason)

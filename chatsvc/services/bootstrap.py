@@ -1,0 +1,63 @@
+"""First start on an empty database: the default site and an admin with a one-time password."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from chatsvc.domain.model import Role
+from chatsvc.services.accounts import AccountService
+from chatsvc.services.clock import Clock
+from chatsvc.settings import Settings
+from chatsvc.store.accounts import AccountStore
+
+log = logging.getLogger("chatsvc.bootstrap")
+
+DEFAULT_SITE_KEY = "default"
+FIRST_ADMIN_EMAIL = "admin@localhost"
+PASSWORD_FILE = "initial-admin-password.txt"
+
+
+async def ensure_defaults(settings: Settings, store: AccountStore, accounts: AccountService, clock: Clock) -> None:
+    if await store.find_site_by_key(DEFAULT_SITE_KEY) is None and not await store.list_sites():
+        try:
+            await store.create_site(
+                key=DEFAULT_SITE_KEY, name="Default site", allowed_origins=settings.allowed_origins, now=clock()
+            )
+            log.info("created the default site (key %r), allowed origins: %s", DEFAULT_SITE_KEY,
+                     ", ".join(settings.allowed_origins) or "none")
+        except Exception:  # noqa: BLE001 - another process created it at the same moment
+            log.debug("default site already created by another process")
+    if await store.count_users() == 0:
+        await _create_first_admin(settings, accounts)
+
+
+async def _create_first_admin(settings: Settings, accounts: AccountService) -> None:
+    password = secrets.token_urlsafe(18)
+    try:
+        await accounts.create_user(
+            email=FIRST_ADMIN_EMAIL, name="Administrator", role=Role.ADMIN.value, password=password,
+            must_change_password=True,
+        )
+    except Exception:  # noqa: BLE001 - another process created it first; its file holds the password
+        return
+    path = write_owner_only(Path(settings.data_dir) / PASSWORD_FILE, f"{FIRST_ADMIN_EMAIL}\n{password}\n")
+    # The password itself never goes to a log line: only where to find it.
+    log.warning(
+        "first start: created admin %s; its one-time password is in %s (readable only by you); "
+        "you will be asked to change it at first login",
+        FIRST_ADMIN_EMAIL,
+        path.resolve(),
+    )
+
+
+def write_owner_only(path: Path, content: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.unlink()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content)
+    return path

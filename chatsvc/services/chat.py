@@ -1,0 +1,299 @@
+"""Conversation use cases for both sides: write, commit, then publish."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from chatsvc.domain import protocol
+from chatsvc.domain.model import PRIORITY_NORMAL, ConversationStatus, EventKind, Role, check_transition
+from chatsvc.domain.origins import origin_allowed
+from chatsvc.domain.tokens import VisitorClaims, VisitorTokens
+from chatsvc.errors import InvalidState, NotFound, OriginNotAllowed, Unauthorized
+from chatsvc.services.accounts import StaffIdentity
+from chatsvc.services.clock import Clock
+from chatsvc.services.frames import event_frame, iso
+from chatsvc.services.hub import Hub
+from chatsvc.services.routing import Routing
+from chatsvc.store import records
+from chatsvc.store.accounts import AccountStore
+from chatsvc.store.conversations import Applied, ConversationStore, NewEvent
+
+log = logging.getLogger("chatsvc.chat")
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitorIdentity:
+    visitor: records.Visitor
+    site: records.Site
+
+    @property
+    def person(self) -> protocol.Person:
+        return protocol.Person(role=Role.VISITOR.value, name=self.visitor.name or "Visitor")
+
+
+def ack_for(applied: Applied, client_id: str) -> protocol.Ack:
+    event = next(e for e in applied.events if e.client_id == client_id)
+    return protocol.Ack(
+        client_id=client_id,
+        conversation=event.conversation_id,
+        seq=event.seq,
+        at=iso(event.created_at) or "",
+        duplicate=applied.duplicate,
+    )
+
+
+class ChatService:
+    def __init__(
+        self,
+        conversations: ConversationStore,
+        accounts: AccountStore,
+        routing: Routing,
+        hub: Hub,
+        tokens: VisitorTokens,
+        clock: Clock,
+    ) -> None:
+        self.conversations = conversations
+        self.accounts = accounts
+        self.routing = routing
+        self.hub = hub
+        self.tokens = tokens
+        self.clock = clock
+
+    # --- visitors: identity --------------------------------------------------------------------------
+
+    async def site_for_handshake(self, site_key: str | None, origin: str | None) -> records.Site:
+        """The site a visitor socket or session is for, refusing origins not on its allow-list.
+
+        Browsers always send Origin; a client without one (a server-side integration) is not a cross-site
+        hijack risk because its credential is in the first frame, never ambient.
+        """
+        site = await self.accounts.find_site_by_key(site_key) if site_key and len(site_key) <= 64 else None
+        if site is None:
+            raise NotFound("No such site.")
+        if origin is not None and not origin_allowed(origin, site.allowed_origins):
+            raise OriginNotAllowed()
+        return site
+
+    async def new_visitor(self, site: records.Site) -> str:
+        visitor = await self.conversations.create_visitor(site.id, self.clock())
+        return self.tokens.issue(VisitorClaims(visitor_id=visitor.id, site_id=site.id))
+
+    async def identify_visitor(self, token: str, site: records.Site) -> VisitorIdentity:
+        claims = self.tokens.verify(token, site_id=site.id)
+        visitor = await self.conversations.get_visitor(claims.visitor_id)
+        if visitor is None or visitor.site_id != site.id:
+            raise Unauthorized()
+        await self.conversations.touch_visitor(visitor.id, self.clock())
+        return VisitorIdentity(visitor=visitor, site=site)
+
+    async def visitor_conversation(self, who: VisitorIdentity, conversation_id: str) -> records.Conversation:
+        """The visitor's own conversation, or NotFound, the same answer as for one that does not exist."""
+        conversation = await self.conversations.find(conversation_id)
+        if conversation is None or conversation.visitor_id != who.visitor.id:
+            raise NotFound()
+        return conversation
+
+    # --- visitors: actions ---------------------------------------------------------------------------
+
+    async def _open_or_start(self, who: VisitorIdentity, topic: str | None) -> tuple[records.Conversation, bool]:
+        current = await self.conversations.open_of_visitor(who.visitor.id)
+        if current is not None:
+            return current, False
+        team_id = await self.accounts.team_for_topic(topic) if topic else None
+        return await self.conversations.start(
+            site_id=who.site.id,
+            visitor_id=who.visitor.id,
+            status=ConversationStatus.BOT.value,
+            topic=topic,
+            team_id=team_id,
+            priority=PRIORITY_NORMAL,
+            now=self.clock(),
+        )
+
+    async def visitor_message(self, who: VisitorIdentity, frame: protocol.VisitorMessage) -> protocol.Ack:
+        conversation, created = await self._open_or_start(who, frame.topic)
+        new_events = []
+        if created:
+            new_events.append(self._visitor_event(who, EventKind.OPENED, data={"topic": frame.topic}))
+        new_events.append(self._visitor_event(who, EventKind.MESSAGE, body=frame.text, client_id=frame.client_id))
+        # Until the bot answers first (Bot deflection), a visitor's message asks for a person.
+        queue = conversation.status == ConversationStatus.BOT.value
+        if queue:
+            new_events.append(self._visitor_event(who, EventKind.QUEUED))
+
+        def check(current: records.Conversation) -> None:
+            if current.status == ConversationStatus.CLOSED.value:
+                raise InvalidState("The conversation is closed.")
+
+        def changes(current: records.Conversation) -> dict[str, object]:
+            if current.status == ConversationStatus.BOT.value:
+                return {"status": ConversationStatus.QUEUED.value, "queued_at": self.clock()}
+            return {}
+
+        applied = await self.conversations.apply(
+            conversation.id, new_events, now=self.clock(), check=check, changes=changes
+        )
+        if created:
+            await self.hub.tell_follow(f"visitor:{who.visitor.id}", conversation.id)
+        await self._publish(applied)
+        if queue and not applied.duplicate:
+            await self.routing.dispatch()
+        return ack_for(applied, frame.client_id)
+
+    async def visitor_handoff(self, who: VisitorIdentity, topic: str | None) -> records.Conversation:
+        conversation, created = await self._open_or_start(who, topic)
+        if conversation.status != ConversationStatus.BOT.value:
+            return conversation  # already waiting for or talking to a person
+        new_events = [self._visitor_event(who, EventKind.OPENED, data={"topic": topic})] if created else []
+        new_events.append(self._visitor_event(who, EventKind.QUEUED))
+
+        def check(current: records.Conversation) -> None:
+            check_transition(ConversationStatus(current.status), ConversationStatus.QUEUED)
+
+        applied = await self.conversations.apply(
+            conversation.id,
+            new_events,
+            now=self.clock(),
+            check=check,
+            changes={"status": ConversationStatus.QUEUED.value, "queued_at": self.clock()},
+        )
+        if created:
+            await self.hub.tell_follow(f"visitor:{who.visitor.id}", conversation.id)
+        await self._publish(applied)
+        await self.routing.dispatch()
+        return applied.conversation
+
+    async def visitor_close(self, who: VisitorIdentity) -> records.Conversation | None:
+        conversation = await self.conversations.open_of_visitor(who.visitor.id)
+        if conversation is None:
+            raise InvalidState("There is no open conversation to close.")
+        return await self._close(conversation.id, role=Role.VISITOR, actor_id=who.visitor.id,
+                                 actor_name=who.person.name)
+
+    async def visitor_typing(self, who: VisitorIdentity, active: bool) -> None:
+        conversation = await self.conversations.open_of_visitor(who.visitor.id)
+        if conversation is None:
+            return
+        await self.hub.publish_frame(
+            f"conv:{conversation.id}",
+            protocol.TypingNotice(conversation=conversation.id, who=who.person, active=active),
+        )
+
+    def _visitor_event(
+        self, who: VisitorIdentity, kind: EventKind, *, body: str | None = None, client_id: str | None = None,
+        data: dict[str, object] | None = None,
+    ) -> NewEvent:
+        return NewEvent(
+            kind=kind.value,
+            author_role=Role.VISITOR.value,
+            author_id=who.visitor.id,
+            author_name=who.person.name,
+            body=body,
+            client_id=client_id,
+            data={k: v for k, v in (data or {}).items() if v is not None} or None,
+        )
+
+    # --- staff ---------------------------------------------------------------------------------------
+
+    async def staff_may_read(self, who: StaffIdentity, conversation: records.Conversation) -> bool:
+        """Managers and admins read all; an agent reads what they hold or held, what waits in the queue,
+        and the history of a visitor they are serving now."""
+        if who.role in (Role.MANAGER, Role.ADMIN):
+            return True
+        if conversation.agent_id == who.user.id or conversation.status == ConversationStatus.QUEUED.value:
+            return True
+        if await self.conversations.was_participant(conversation.id, who.user.id):
+            return True
+        return await self.conversations.serves_visitor(who.user.id, conversation.visitor_id)
+
+    async def readable_conversation(self, who: StaffIdentity, conversation_id: str) -> records.Conversation:
+        conversation = await self.conversations.find(conversation_id)
+        if conversation is None or not await self.staff_may_read(who, conversation):
+            raise NotFound()
+        return conversation
+
+    async def held_conversation(self, who: StaffIdentity, conversation_id: str) -> records.Conversation:
+        """A conversation the agent may write to: assigned to them now."""
+        conversation = await self.conversations.find(conversation_id)
+        if (
+            conversation is None
+            or conversation.agent_id != who.user.id
+            or conversation.status != ConversationStatus.ASSIGNED.value
+        ):
+            raise NotFound()
+        return conversation
+
+    async def agent_message(self, who: StaffIdentity, frame: protocol.AgentMessage) -> protocol.Ack:
+        await self.held_conversation(who, frame.conversation)
+        now = self.clock()
+
+        def check(current: records.Conversation) -> None:
+            if current.agent_id != who.user.id or current.status != ConversationStatus.ASSIGNED.value:
+                raise NotFound()
+
+        def changes(current: records.Conversation) -> dict[str, object]:
+            return {"first_response_at": now} if current.first_response_at is None else {}
+
+        applied = await self.conversations.apply(
+            frame.conversation,
+            [
+                NewEvent(
+                    kind=EventKind.MESSAGE.value,
+                    author_role=who.user.role,
+                    author_id=who.user.id,
+                    author_name=who.user.name,
+                    body=frame.text,
+                    client_id=frame.client_id,
+                )
+            ],
+            now=now,
+            check=check,
+            changes=changes,
+        )
+        await self._publish(applied)
+        return ack_for(applied, frame.client_id)
+
+    async def agent_typing(self, who: StaffIdentity, conversation_id: str, active: bool) -> None:
+        await self.held_conversation(who, conversation_id)
+        person = protocol.Person(role=who.user.role, name=who.user.name, id=who.user.id)
+        await self.hub.publish_frame(
+            f"conv:{conversation_id}",
+            protocol.TypingNotice(conversation=conversation_id, who=person, active=active),
+        )
+
+    async def agent_close(self, who: StaffIdentity, conversation_id: str) -> records.Conversation | None:
+        await self.held_conversation(who, conversation_id)
+        return await self._close(conversation_id, role=Role(who.user.role), actor_id=who.user.id,
+                                 actor_name=who.user.name)
+
+    # --- shared --------------------------------------------------------------------------------------
+
+    async def _close(self, conversation_id: str, *, role: Role, actor_id: str, actor_name: str) -> records.Conversation:
+        now = self.clock()
+
+        def check(current: records.Conversation) -> None:
+            check_transition(ConversationStatus(current.status), ConversationStatus.CLOSED)
+
+        applied = await self.conversations.apply(
+            conversation_id,
+            [NewEvent(kind=EventKind.CLOSED.value, author_role=role.value, author_id=actor_id, author_name=actor_name)],
+            now=now,
+            check=check,
+            changes={"status": ConversationStatus.CLOSED.value, "closed_at": now, "closed_by_role": role.value,
+                     "closed_by_id": actor_id},
+        )
+        await self._publish(applied)
+        log.info("conversation %s closed by %s", conversation_id, role.value)
+        # Closing keeps agent_id on record: the agent who held it gets the slot back.
+        await self.routing.after_close(applied.conversation)
+        return applied.conversation
+
+    async def _publish(self, applied: Applied) -> None:
+        if applied.duplicate:
+            return  # published when first stored
+        for event in applied.events:
+            await self.hub.publish_event(event.conversation_id, event.seq, event_frame(event))
+
+    async def history(self, conversation_id: str, after_seq: int, limit: int) -> list[records.StoredEvent]:
+        return await self.conversations.events_after(conversation_id, after_seq, limit)

@@ -1,0 +1,66 @@
+"""Everything one server process holds, built from settings, started and stopped with the app."""
+
+from __future__ import annotations
+
+import logging
+
+from chatsvc.broker import create_broker
+from chatsvc.domain.ids import new_secret
+from chatsvc.domain.tokens import VisitorTokens
+from chatsvc.services.accounts import AccountService
+from chatsvc.services.bootstrap import ensure_defaults
+from chatsvc.services.chat import ChatService
+from chatsvc.services.clock import Clock, utcnow
+from chatsvc.services.directory import Directory
+from chatsvc.services.hub import Hub
+from chatsvc.services.routing import Routing
+from chatsvc.settings import Settings
+from chatsvc.store.accounts import AccountStore
+from chatsvc.store.conversations import ConversationStore
+from chatsvc.store.database import Database, describe
+
+log = logging.getLogger("chatsvc")
+
+
+class Services:
+    def __init__(self, settings: Settings, clock: Clock = utcnow) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.db = Database(settings.database_url)
+        self.broker = create_broker(settings.redis_url, prefix=settings.redis_prefix)
+        self.hub = Hub(self.broker)
+        self.account_store = AccountStore(self.db)
+        self.conversation_store = ConversationStore(self.db)
+        self.directory = Directory(self.account_store, self.conversation_store)
+        self.accounts = AccountService(settings, self.account_store, self.hub, clock)
+        self.routing = Routing(settings, self.conversation_store, self.account_store, self.directory, self.hub, clock)
+        self._chat: ChatService | None = None
+
+    @property
+    def chat(self) -> ChatService:
+        if self._chat is None:
+            raise RuntimeError("services not started")
+        return self._chat
+
+    async def start(self) -> None:
+        log.info("storage: %s", describe(self.settings.database_url))
+        await self.db.migrate()
+        secret = self.settings.secret_key or await self.account_store.get_or_create_secret(
+            "visitor_token_key", new_secret
+        )
+        tokens = VisitorTokens(secret, self.settings.visitor_token_ttl)
+        self._chat = ChatService(
+            self.conversation_store, self.account_store, self.routing, self.hub, tokens, self.clock
+        )
+        await ensure_defaults(self.settings, self.account_store, self.accounts, self.clock)
+        await self.hub.start()
+        log.info("broker: %s", self.broker.name)
+        await self.routing.recover()
+
+    async def stop(self) -> None:
+        await self.routing.stop()
+        await self.hub.stop()
+        await self.db.close()
+
+    async def health(self) -> dict[str, bool]:
+        return {"database": await self.db.ping(), "broker": await self.broker.ping()}

@@ -1,0 +1,100 @@
+"""This process's side of fan-out: which local sockets follow which channel, and publishing through the broker.
+
+Channels: ``conv:ID`` (a conversation's events and typing), ``user:ID`` (one staff member's sockets: their
+chat list, presence, revocation), ``visitor:ID`` (one visitor's sockets, e.g. every tab).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Protocol
+
+import msgspec
+
+from chatsvc.broker import Broker
+from chatsvc.domain import protocol
+
+log = logging.getLogger("chatsvc.hub")
+
+
+class Envelope(msgspec.Struct, omit_defaults=True):
+    """What travels through the broker: an encoded frame plus what a socket needs to order it."""
+
+    frame: msgspec.Raw = msgspec.Raw(b"null")
+    conversation: str | None = None
+    seq: int | None = None  # numbered events: the socket de-duplicates and fills gaps from the database
+    # "revoke": close the sockets on this channel; "follow" / "unfollow": start or stop following
+    # ``conversation`` (a chat was assigned, transferred away, or started in another tab).
+    control: str | None = None
+    reason: str | None = None
+
+
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.Decoder(Envelope).decode
+
+
+class Follower(Protocol):
+    def on_envelope(self, channel: str, envelope: Envelope) -> None: ...
+
+    def on_resync(self) -> None: ...
+
+
+class Hub:
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+        self._followers: dict[str, set[Follower]] = defaultdict(set)
+
+    async def start(self) -> None:
+        await self.broker.start(self._receive, self._resync)
+
+    async def stop(self) -> None:
+        await self.broker.stop()
+
+    async def follow(self, channel: str, follower: Follower) -> None:
+        first = not self._followers.get(channel)
+        self._followers[channel].add(follower)
+        if first:
+            await self.broker.subscribe(channel)
+
+    async def unfollow(self, channel: str, follower: Follower) -> None:
+        followers = self._followers.get(channel)
+        if not followers:
+            return
+        followers.discard(follower)
+        if not followers:
+            del self._followers[channel]
+            await self.broker.unsubscribe(channel)
+
+    async def publish_event(self, conversation: str, seq: int, frame: protocol.Event) -> None:
+        envelope = Envelope(frame=msgspec.Raw(protocol.encode(frame)), conversation=conversation, seq=seq)
+        await self.broker.publish(f"conv:{conversation}", _encode(envelope))
+
+    async def publish_frame(self, channel: str, frame: msgspec.Struct) -> None:
+        await self.broker.publish(channel, _encode(Envelope(frame=msgspec.Raw(protocol.encode(frame)))))
+
+    async def revoke(self, channel: str, reason: str) -> None:
+        await self.broker.publish(channel, _encode(Envelope(control="revoke", reason=reason)))
+
+    async def tell_follow(self, channel: str, conversation: str, *, follow: bool = True) -> None:
+        envelope = Envelope(control="follow" if follow else "unfollow", conversation=conversation)
+        await self.broker.publish(channel, _encode(envelope))
+
+    def local_count(self) -> int:
+        return len({follower for followers in self._followers.values() for follower in followers})
+
+    def _receive(self, channel: str, data: bytes) -> None:
+        try:
+            envelope = _decode(data)
+        except msgspec.DecodeError:
+            log.error("dropped an undecodable broker message on %s", channel)
+            return
+        for follower in list(self._followers.get(channel, ())):
+            try:
+                follower.on_envelope(channel, envelope)
+            except Exception:  # noqa: BLE001 - one broken socket must not stop fan-out to the others
+                log.exception("delivery to a local socket failed")
+
+    def _resync(self) -> None:
+        for follower in {f for followers in self._followers.values() for f in followers}:
+            follower.on_resync()

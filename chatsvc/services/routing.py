@@ -1,0 +1,390 @@
+"""Agent presence, the queue and assignment, for one process.
+
+Every change that can alter who holds what (automatic assignment, a pick, a transfer, a release) runs under
+one lock, and each assignment is a conditional write (``status`` must still be ``queued``), so a waiting
+visitor goes to exactly one agent and no agent exceeds capacity. Presence lives in this process's memory;
+the Scale-out work moves it to Redis so several processes share it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+
+from chatsvc.domain import protocol
+from chatsvc.domain import queue as policy
+from chatsvc.domain.model import AgentStatus, ConversationStatus, EventKind, check_transition
+from chatsvc.errors import InvalidState, NotFound, OverCapacity
+from chatsvc.services.clock import Clock
+from chatsvc.services.directory import Directory
+from chatsvc.services.frames import event_frame
+from chatsvc.services.hub import Hub
+from chatsvc.settings import Settings
+from chatsvc.store import records
+from chatsvc.store.accounts import AccountStore
+from chatsvc.store.conversations import Applied, ConversationStore, NewEvent
+
+log = logging.getLogger("chatsvc.routing")
+
+_HANDLING_CACHE_SECONDS = 30.0
+
+
+@dataclasses.dataclass
+class Presence:
+    user_id: str
+    name: str
+    status: AgentStatus
+    capacity: int
+    team_ids: frozenset[str]
+    sockets: int = 0
+    idle_since: float = dataclasses.field(default_factory=time.time)
+    grace: asyncio.TimerHandle | None = None
+
+    @property
+    def online(self) -> bool:
+        return self.status is AgentStatus.ONLINE and self.sockets > 0
+
+
+class Routing:
+    def __init__(
+        self,
+        settings: Settings,
+        conversations: ConversationStore,
+        accounts: AccountStore,
+        directory: Directory,
+        hub: Hub,
+        clock: Clock,
+    ) -> None:
+        self.settings = settings
+        self.conversations = conversations
+        self.accounts = accounts
+        self.directory = directory
+        self.hub = hub
+        self.clock = clock
+        self.presence: dict[str, Presence] = {}
+        self._lock = asyncio.Lock()
+        self._queue_seen: dict[str, tuple[int, int | None, int]] = {}
+        self._handling: tuple[float, float] = (0.0, policy.DEFAULT_HANDLING_SECONDS)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.on_requeue: Callable[[str], None] | None = None
+
+    # --- presence ------------------------------------------------------------------------------------
+
+    async def agent_connected(self, user: records.User, status: AgentStatus) -> Presence:
+        presence = self.presence.get(user.id)
+        team_ids = await self.accounts.team_ids_of(user.id)
+        capacity = user.max_chats or self.settings.default_capacity
+        if presence is None:
+            presence = Presence(user.id, user.name, status, capacity, team_ids)
+            self.presence[user.id] = presence
+        else:
+            presence.capacity, presence.team_ids, presence.name = capacity, team_ids, user.name
+        if presence.grace is not None:
+            presence.grace.cancel()
+            presence.grace = None
+        presence.sockets += 1
+        await self.set_status(user.id, status)
+        return presence
+
+    def agent_disconnected(self, user_id: str) -> None:
+        presence = self.presence.get(user_id)
+        if presence is None:
+            return
+        presence.sockets = max(0, presence.sockets - 1)
+        if presence.sockets == 0 and presence.grace is None:
+            loop = asyncio.get_running_loop()
+            presence.grace = loop.call_later(
+                self.settings.agent_grace_seconds, self._spawn, self._grace_expired(user_id)
+            )
+            log.info("agent %s disconnected; chats kept for %.0fs", user_id, self.settings.agent_grace_seconds)
+
+    async def _grace_expired(self, user_id: str) -> None:
+        presence = self.presence.get(user_id)
+        if presence is None or presence.sockets > 0:
+            return
+        presence.grace = None
+        log.info("agent %s did not come back; returning their chats to the queue", user_id)
+        presence.status = AgentStatus.OFFLINE
+        await self.release_all(user_id, reason="disconnected")
+        await self.dispatch()
+
+    async def set_status(self, user_id: str, status: AgentStatus) -> None:
+        presence = self.presence[user_id]
+        presence.status = status
+        await self.accounts.update_user(user_id, status=status.value)
+        if status is AgentStatus.OFFLINE:
+            await self.release_all(user_id, reason="offline")
+        await self.push_presence(user_id)
+        await self.dispatch()
+
+    async def load_of(self, user_id: str) -> int:
+        return (await self.conversations.loads()).get(user_id, 0)
+
+    async def push_presence(self, user_id: str) -> None:
+        presence = self.presence.get(user_id)
+        if presence is None:
+            return
+        frame = protocol.PresenceUpdate(
+            status=presence.status.value, load=await self.load_of(user_id), capacity=presence.capacity
+        )
+        await self.hub.publish_frame(f"user:{user_id}", frame)
+
+    # --- assignment ----------------------------------------------------------------------------------
+
+    async def dispatch(self) -> None:
+        """Give waiting visitors to free agents, then tell every waiting visitor where they stand."""
+        async with self._lock:
+            waiting = await self.conversations.queued()
+            loads = await self.conversations.loads()
+            slots = self._slots(loads)
+            plan = policy.plan_assignments([_waiting(c) for c in waiting], slots, time.time())
+            for conversation_id, agent_id in plan:
+                try:
+                    await self._assign(conversation_id, agent_id, expect=ConversationStatus.QUEUED)
+                except (InvalidState, NotFound):
+                    continue  # closed or taken meanwhile
+            await self._push_queue_positions()
+
+    def _slots(self, loads: dict[str, int]) -> list[policy.AgentSlot]:
+        return [
+            policy.AgentSlot(
+                agent_id=p.user_id,
+                online=p.online,
+                load=loads.get(p.user_id, 0),
+                capacity=p.capacity,
+                idle_since=p.idle_since,
+                team_ids=p.team_ids,
+            )
+            for p in self.presence.values()
+        ]
+
+    async def pick(self, agent_id: str, conversation_id: str) -> Applied:
+        async with self._lock:
+            conversation = await self.conversations.get(conversation_id)
+            presence = self.presence.get(agent_id)
+            if presence is None or conversation.status != ConversationStatus.QUEUED.value:
+                raise InvalidState("That conversation is not waiting in the queue.")
+            if conversation.team_id is not None and conversation.team_id not in presence.team_ids:
+                raise NotFound()
+            if await self.load_of(agent_id) >= presence.capacity:
+                raise OverCapacity()
+            applied = await self._assign(conversation_id, agent_id, expect=ConversationStatus.QUEUED)
+            await self._push_queue_positions()
+            return applied
+
+    async def transfer(self, from_agent: str, conversation_id: str, to_agent: str | None, note: str | None) -> Applied:
+        async with self._lock:
+            conversation = await self.conversations.get(conversation_id)
+            if conversation.status != ConversationStatus.ASSIGNED.value or conversation.agent_id != from_agent:
+                raise NotFound()
+            if to_agent is None:
+                applied = await self._release(conversation, reason="transferred", actor=from_agent, note=note)
+            else:
+                target = self.presence.get(to_agent)
+                if target is None or not target.online or to_agent == from_agent:
+                    raise InvalidState("That agent is not online.")
+                if await self.load_of(to_agent) >= target.capacity:
+                    raise OverCapacity("That agent has no free capacity.")
+                applied = await self._assign(
+                    conversation_id,
+                    to_agent,
+                    expect=ConversationStatus.ASSIGNED,
+                    kind=EventKind.TRANSFERRED,
+                    extra={"from_agent": from_agent, "note": note} if note else {"from_agent": from_agent},
+                    previous_agent=from_agent,
+                )
+        await self.dispatch()
+        return applied
+
+    async def release_all(self, agent_id: str, *, reason: str) -> None:
+        async with self._lock:
+            for conversation in await self.conversations.assigned(agent_id):
+                try:
+                    await self._release(conversation, reason=reason, actor=None, note=None)
+                except (InvalidState, NotFound):
+                    continue
+
+    async def after_close(self, conversation: records.Conversation) -> None:
+        """A chat ended: free its agent's slot (and tell them), give the slot to the next visitor."""
+        if conversation.agent_id is not None:
+            presence = self.presence.get(conversation.agent_id)
+            if presence is not None:
+                presence.idle_since = time.time()
+            await self.push_chat(conversation, conversation.agent_id, mine=False)
+            await self.push_presence(conversation.agent_id)
+        self._queue_seen.pop(conversation.id, None)
+        await self.dispatch()
+
+    async def _assign(
+        self,
+        conversation_id: str,
+        agent_id: str,
+        *,
+        expect: ConversationStatus,
+        kind: EventKind = EventKind.ASSIGNED,
+        extra: dict[str, object] | None = None,
+        previous_agent: str | None = None,
+    ) -> Applied:
+        presence = self.presence[agent_id]
+        now = self.clock()
+
+        def check(current: records.Conversation) -> None:
+            if current.status != expect.value:
+                raise InvalidState()
+            check_transition(ConversationStatus(current.status), ConversationStatus.ASSIGNED)
+
+        applied = await self.conversations.apply(
+            conversation_id,
+            [
+                NewEvent(
+                    kind=kind.value,
+                    author_role="system",
+                    author_id=None,
+                    author_name="chatsvc",
+                    data={"agent_id": agent_id, "agent_name": presence.name, **(extra or {})},
+                )
+            ],
+            now=now,
+            check=check,
+            changes={"status": ConversationStatus.ASSIGNED.value, "agent_id": agent_id, "assigned_at": now,
+                     "queue_front": False},
+            participant=agent_id,
+        )
+        presence.idle_since = time.time()
+        self._queue_seen.pop(conversation_id, None)
+        for event in applied.events:
+            await self.hub.publish_event(conversation_id, event.seq, event_frame(event))
+        if previous_agent is not None:
+            await self.push_chat(applied.conversation, previous_agent, mine=False)
+            await self.push_presence(previous_agent)
+        await self.push_chat(applied.conversation, agent_id, mine=True)
+        await self.push_presence(agent_id)
+        log.info("conversation %s assigned to agent %s", conversation_id, agent_id)
+        return applied
+
+    async def _release(
+        self, conversation: records.Conversation, *, reason: str, actor: str | None, note: str | None
+    ) -> Applied:
+        agent_id = conversation.agent_id
+
+        def check(current: records.Conversation) -> None:
+            if current.status != ConversationStatus.ASSIGNED.value or current.agent_id != agent_id:
+                raise InvalidState()
+
+        data: dict[str, object] = {"agent_id": agent_id, "reason": reason}
+        if note:
+            data["note"] = note
+        applied = await self.conversations.apply(
+            conversation.id,
+            [NewEvent(kind=EventKind.REQUEUED.value, author_role="system", author_id=actor,
+                      author_name="chatsvc", data=data)],
+            now=self.clock(),
+            check=check,
+            # Back to the front: the visitor already waited once.
+            changes={"status": ConversationStatus.QUEUED.value, "agent_id": None, "queue_front": True},
+        )
+        for event in applied.events:
+            await self.hub.publish_event(conversation.id, event.seq, event_frame(event))
+        if agent_id is not None:
+            await self.push_chat(applied.conversation, agent_id, mine=False)
+            await self.push_presence(agent_id)
+        log.info("conversation %s returned to the queue (%s)", conversation.id, reason)
+        return applied
+
+    async def push_chat(self, conversation: records.Conversation, agent_id: str, *, mine: bool) -> None:
+        info = await self.directory.info(conversation, for_staff=True)
+        await self.hub.publish_frame(f"user:{agent_id}", protocol.ChatUpdate(conversation=info, mine=mine))
+        await self.hub.tell_follow(f"user:{agent_id}", conversation.id, follow=mine)
+
+    # --- the waiting visitor's view ------------------------------------------------------------------
+
+    async def _handling_seconds(self) -> float:
+        fetched_at, value = self._handling
+        if time.monotonic() - fetched_at > _HANDLING_CACHE_SECONDS:
+            value = policy.typical_handling_seconds(await self.conversations.recent_handling_seconds())
+            self._handling = (time.monotonic(), value)
+        return value
+
+    async def queue_updates(self, waiting: list[records.Conversation]) -> dict[str, protocol.QueueUpdate]:
+        items = [_waiting(c) for c in waiting]
+        places = policy.positions(items)
+        loads = await self.conversations.loads()
+        slots = self._slots(loads)
+        handling = await self._handling_seconds()
+        updates: dict[str, protocol.QueueUpdate] = {}
+        for item in items:
+            serving = [s for s in slots if s.serves(item.team_id)]
+            updates[item.conversation_id] = protocol.QueueUpdate(
+                conversation=item.conversation_id,
+                position=places[item.conversation_id],
+                estimated_wait=policy.estimate_wait(
+                    places[item.conversation_id],
+                    handling,
+                    sum(s.capacity for s in serving),
+                    sum(s.free for s in serving),
+                ),
+                agents_online=len(serving),
+            )
+        return updates
+
+    async def queue_update_for(self, conversation_id: str) -> protocol.QueueUpdate | None:
+        return (await self.queue_updates(await self.conversations.queued())).get(conversation_id)
+
+    async def _push_queue_positions(self) -> None:
+        waiting = await self.conversations.queued()
+        updates = await self.queue_updates(waiting)
+        for conversation_id in set(self._queue_seen) - set(updates):
+            del self._queue_seen[conversation_id]
+        for conversation_id, update in updates.items():
+            key = (update.position, update.estimated_wait, update.agents_online)
+            if self._queue_seen.get(conversation_id) != key:
+                self._queue_seen[conversation_id] = key
+                await self.hub.publish_frame(f"conv:{conversation_id}", update)
+
+    # --- lifecycle -----------------------------------------------------------------------------------
+
+    async def recover(self) -> None:
+        """After a start: agents who held chats get the grace period to come back before they are requeued."""
+        for conversation in await self.conversations.assigned():
+            agent_id = conversation.agent_id
+            if agent_id is None or agent_id in self.presence:
+                continue
+            try:
+                user = await self.accounts.get_user(agent_id)
+            except NotFound:
+                continue
+            presence = Presence(
+                user.id, user.name, AgentStatus(user.status) if user.status in AgentStatus._value2member_map_
+                else AgentStatus.OFFLINE, user.max_chats or self.settings.default_capacity,
+                await self.accounts.team_ids_of(user.id),
+            )
+            self.presence[user.id] = presence
+            presence.sockets = 1
+            self.agent_disconnected(user.id)
+        await self.dispatch()
+
+    def _spawn(self, coro: object) -> None:
+        task = asyncio.ensure_future(coro)  # type: ignore[call-overload]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        for presence in self.presence.values():
+            if presence.grace is not None:
+                presence.grace.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+
+
+def _waiting(conversation: records.Conversation) -> policy.Waiting:
+    queued_at = conversation.queued_at or conversation.created_at
+    return policy.Waiting(
+        conversation_id=conversation.id,
+        team_id=conversation.team_id,
+        priority=conversation.priority,
+        front=conversation.queue_front,
+        queued_at=queued_at.timestamp(),
+    )

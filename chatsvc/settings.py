@@ -1,0 +1,76 @@
+"""Configuration: environment variables with defaults that work on a laptop (all listed in the README)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(item.strip().rstrip("/") for item in value.split(",") if item.strip())
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    # Storage and broker, chosen by URL.
+    database_url: str = "sqlite:///./chatsvc.db"
+    redis_url: str = ""  # empty: the in-process broker (one process only)
+    redis_prefix: str = "chatsvc:"  # every Redis channel and key starts with it (tests use their own)
+    # Signing key for visitor tokens; empty: one is generated at first start and kept in the database,
+    # so every process on the same database agrees on it.
+    secret_key: str = ""
+    data_dir: Path = Path("./var")  # the first admin's one-time password file lands here
+    allowed_origins: tuple[str, ...] = ("http://127.0.0.1:8000", "http://localhost:8000")
+    # Base URLs this server is reached at; the staff socket accepts browser handshakes only from these
+    # (plus the request's own Host). Empty: the Host the request came to.
+    public_urls: tuple[str, ...] = ()
+    log_level: str = "info"
+
+    # Bounds (house rule 5): each limits what one client can cost the server.
+    max_frame_bytes: int = 16 * 1024  # a chat message is at most 4,000 characters; 16 KiB leaves room
+    send_queue_frames: int = 256  # frames waiting for a slow reader before it is cut off (it can resume)
+    rate_per_second: float = 10.0  # sustained frames per second per socket...
+    rate_burst: int = 40  # ...with this burst (pasting, reconnect catch-up)
+    max_connections_per_address: int = 200  # one office behind a NAT may hold many tabs
+    history_page: int = 500  # events per replay round-trip
+    ping_interval: float = 20.0  # WebSocket ping period, seconds
+    ping_timeout: float = 20.0  # a socket that does not answer a ping in this time is closed
+    hello_timeout: float = 10.0  # a socket must authenticate within this time
+
+    # People and time.
+    agent_grace_seconds: float = 30.0  # a disconnected agent keeps their chats this long
+    default_capacity: int = 3  # concurrent chats per agent unless set per agent
+    visitor_token_ttl: int = 30 * 24 * 3600
+    session_ttl: int = 12 * 3600
+    login_attempts: int = 5  # failed logins per address and per email within login_window
+    login_window: float = 300.0
+    secure_cookies: bool = False  # set true behind HTTPS
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        defaults = cls()
+        values: dict[str, object] = {}
+        for field in dataclasses.fields(cls):
+            raw = env.get("CHATSVC_" + field.name.upper())
+            if raw is None:
+                continue
+            current = getattr(defaults, field.name)
+            if isinstance(current, bool):
+                values[field.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            elif isinstance(current, int):
+                values[field.name] = int(raw)
+            elif isinstance(current, float):
+                values[field.name] = float(raw)
+            elif isinstance(current, tuple):
+                values[field.name] = _split(raw)
+            elif isinstance(current, Path):
+                values[field.name] = Path(raw)
+            else:
+                values[field.name] = raw
+        return dataclasses.replace(defaults, **values)  # type: ignore[arg-type]
+
+    def replace(self, **changes: object) -> Settings:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,302 @@
+"""Visitors, conversations and their numbered events: the durable half of the delivery promise.
+
+Every change to a conversation goes through :meth:`ConversationStore.apply`, one transaction that locks the
+conversation row, numbers the new events after ``last_seq`` and commits them together with the state change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from chatsvc.domain.ids import new_id
+from chatsvc.errors import NotFound
+from chatsvc.store import records, rows
+from chatsvc.store.database import Database
+from chatsvc.store.schema import conversation_participants, conversations, events, visitors
+
+OPEN = ("bot", "queued", "assigned")
+
+
+@dataclasses.dataclass(frozen=True)
+class NewEvent:
+    kind: str
+    author_role: str
+    author_id: str | None
+    author_name: str
+    body: str | None = None
+    client_id: str | None = None
+    data: dict[str, Any] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Applied:
+    conversation: records.Conversation
+    events: list[records.StoredEvent]
+    duplicate: bool = False  # the client id was stored before: ``events`` holds that earlier event
+
+
+class ConversationStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # --- visitors --------------------------------------------------------------------------------------
+
+    async def create_visitor(self, site_id: str, now: datetime.datetime) -> records.Visitor:
+        visitor_id = new_id()
+        async with self.db.begin() as conn:
+            await conn.execute(
+                visitors.insert().values(id=visitor_id, site_id=site_id, created_at=now, last_seen_at=now)
+            )
+        return records.Visitor(id=visitor_id, site_id=site_id, name=None, email=None, created_at=now)
+
+    async def get_visitor(self, visitor_id: str) -> records.Visitor | None:
+        async with self.db.connect() as conn:
+            row = (await conn.execute(sa.select(visitors).where(visitors.c.id == visitor_id))).first()
+        return rows.visitor(row) if row else None
+
+    async def touch_visitor(self, visitor_id: str, now: datetime.datetime) -> None:
+        async with self.db.begin() as conn:
+            await conn.execute(visitors.update().where(visitors.c.id == visitor_id).values(last_seen_at=now))
+
+    # --- conversations ---------------------------------------------------------------------------------
+
+    async def get(self, conversation_id: str) -> records.Conversation:
+        async with self.db.connect() as conn:
+            row = (await conn.execute(sa.select(conversations).where(conversations.c.id == conversation_id))).first()
+        if row is None:
+            raise NotFound()
+        return rows.conversation(row)
+
+    async def find(self, conversation_id: str) -> records.Conversation | None:
+        try:
+            return await self.get(conversation_id)
+        except NotFound:
+            return None
+
+    async def open_of_visitor(self, visitor_id: str) -> records.Conversation | None:
+        async with self.db.connect() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(conversations).where(
+                        conversations.c.visitor_id == visitor_id, conversations.c.status.in_(OPEN)
+                    )
+                )
+            ).first()
+        return rows.conversation(row) if row else None
+
+    async def of_visitor(self, visitor_id: str, limit: int = 50) -> list[records.Conversation]:
+        async with self.db.connect() as conn:
+            result = await conn.execute(
+                sa.select(conversations)
+                .where(conversations.c.visitor_id == visitor_id)
+                .order_by(conversations.c.created_at.desc())
+                .limit(limit)
+            )
+            return [rows.conversation(row) for row in result]
+
+    async def start(
+        self,
+        *,
+        site_id: str,
+        visitor_id: str,
+        status: str,
+        topic: str | None,
+        team_id: str | None,
+        priority: int,
+        now: datetime.datetime,
+    ) -> tuple[records.Conversation, bool]:
+        """Open a conversation for the visitor, or return the one already open (second: whether it is new).
+
+        The database's unique partial index decides between two tabs starting at the same moment.
+        """
+        conversation_id = new_id()
+        try:
+            async with self.db.begin() as conn:
+                await conn.execute(
+                    conversations.insert().values(
+                        id=conversation_id,
+                        site_id=site_id,
+                        visitor_id=visitor_id,
+                        status=status,
+                        topic=topic,
+                        team_id=team_id,
+                        priority=priority,
+                        queue_front=False,
+                        last_seq=0,
+                        created_at=now,
+                    )
+                )
+        except sa.exc.IntegrityError:
+            existing = await self.open_of_visitor(visitor_id)
+            if existing is None:  # closed in between: extremely unlikely, let the caller retry
+                raise
+            return existing, False
+        return await self.get(conversation_id), True
+
+    async def apply(
+        self,
+        conversation_id: str,
+        new_events: list[NewEvent],
+        *,
+        now: datetime.datetime,
+        check: Callable[[records.Conversation], None] | None = None,
+        changes: Callable[[records.Conversation], dict[str, Any]] | dict[str, Any] | None = None,
+        participant: str | None = None,
+    ) -> Applied:
+        """Lock the conversation, run ``check`` (which raises to refuse), store the events, apply ``changes``.
+
+        A single message event with a ``client_id`` already stored for that author is not stored again:
+        the earlier event comes back with ``duplicate=True`` (the resend's ack carries the same seq).
+        """
+        async with self.db.begin() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(conversations).where(conversations.c.id == conversation_id).with_for_update()
+                )
+            ).first()
+            if row is None:
+                raise NotFound()
+            current = rows.conversation(row)
+            dedupe = [e for e in new_events if e.client_id is not None]
+            for event in dedupe:
+                earlier = (
+                    await conn.execute(
+                        sa.select(events).where(
+                            events.c.conversation_id == conversation_id,
+                            events.c.author_id == event.author_id,
+                            events.c.client_id == event.client_id,
+                        )
+                    )
+                ).first()
+                if earlier is not None:
+                    return Applied(conversation=current, events=[rows.event(earlier)], duplicate=True)
+            if check is not None:
+                check(current)
+            values = changes(current) if callable(changes) else dict(changes or {})
+            seq = current.last_seq
+            stored: list[records.StoredEvent] = []
+            for event in new_events:
+                seq += 1
+                stored.append(
+                    records.StoredEvent(
+                        conversation_id=conversation_id,
+                        seq=seq,
+                        kind=event.kind,
+                        author_role=event.author_role,
+                        author_id=event.author_id,
+                        author_name=event.author_name,
+                        client_id=event.client_id,
+                        body=event.body,
+                        data=event.data,
+                        created_at=now,
+                    )
+                )
+            if stored:
+                await conn.execute(events.insert(), [dataclasses.asdict(e) for e in stored])
+            values["last_seq"] = seq
+            await conn.execute(conversations.update().where(conversations.c.id == conversation_id).values(**values))
+            if participant is not None:
+                exists = await conn.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(conversation_participants)
+                    .where(
+                        conversation_participants.c.conversation_id == conversation_id,
+                        conversation_participants.c.user_id == participant,
+                    )
+                )
+                if not exists:
+                    await conn.execute(
+                        conversation_participants.insert().values(
+                            conversation_id=conversation_id, user_id=participant, joined_at=now
+                        )
+                    )
+            updated = dataclasses.replace(current, **values)
+        return Applied(conversation=updated, events=stored)
+
+    async def events_after(self, conversation_id: str, after_seq: int, limit: int) -> list[records.StoredEvent]:
+        async with self.db.connect() as conn:
+            result = await conn.execute(
+                sa.select(events)
+                .where(events.c.conversation_id == conversation_id, events.c.seq > after_seq)
+                .order_by(events.c.seq)
+                .limit(limit)
+            )
+            return [rows.event(row) for row in result]
+
+    async def queued(self) -> list[records.Conversation]:
+        """Waiting conversations in queue order: priority, then returned chats, then first come."""
+        async with self.db.connect() as conn:
+            result = await conn.execute(
+                sa.select(conversations)
+                .where(conversations.c.status == "queued")
+                .order_by(
+                    conversations.c.priority.desc(),
+                    conversations.c.queue_front.desc(),
+                    conversations.c.queued_at,
+                    conversations.c.id,
+                )
+            )
+            return [rows.conversation(row) for row in result]
+
+    async def assigned(self, agent_id: str | None = None) -> list[records.Conversation]:
+        query = sa.select(conversations).where(conversations.c.status == "assigned")
+        if agent_id is not None:
+            query = query.where(conversations.c.agent_id == agent_id)
+        async with self.db.connect() as conn:
+            return [rows.conversation(row) for row in await conn.execute(query.order_by(conversations.c.assigned_at))]
+
+    async def loads(self) -> dict[str, int]:
+        """Open chats held per agent."""
+        async with self.db.connect() as conn:
+            result = await conn.execute(
+                sa.select(conversations.c.agent_id, sa.func.count())
+                .where(conversations.c.status == "assigned")
+                .group_by(conversations.c.agent_id)
+            )
+            return {row[0]: int(row[1]) for row in result if row[0] is not None}
+
+    async def recent_handling_seconds(self, limit: int = 50) -> list[float]:
+        """How long the latest closed chats were held by an agent (assignment to close)."""
+        async with self.db.connect() as conn:
+            result = await conn.execute(
+                sa.select(conversations.c.assigned_at, conversations.c.closed_at)
+                .where(conversations.c.status == "closed", conversations.c.assigned_at.is_not(None))
+                .order_by(conversations.c.closed_at.desc())
+                .limit(limit)
+            )
+            return [
+                max(0.0, (row.closed_at - row.assigned_at).total_seconds())
+                for row in result
+                if row.closed_at is not None and row.assigned_at is not None
+            ]
+
+    async def was_participant(self, conversation_id: str, user_id: str) -> bool:
+        async with self.db.connect() as conn:
+            count = await conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(conversation_participants)
+                .where(
+                    conversation_participants.c.conversation_id == conversation_id,
+                    conversation_participants.c.user_id == user_id,
+                )
+            )
+        return bool(count)
+
+    async def serves_visitor(self, agent_id: str, visitor_id: str) -> bool:
+        """Whether the agent holds an open chat of this visitor now."""
+        async with self.db.connect() as conn:
+            count = await conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(conversations)
+                .where(
+                    conversations.c.visitor_id == visitor_id,
+                    conversations.c.agent_id == agent_id,
+                    conversations.c.status == "assigned",
+                )
+            )
+        return bool(count)

@@ -1,0 +1,108 @@
+"""The database handle: plain URLs mapped to async drivers, pragmas, and migrations applied at start."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+log = logging.getLogger("chatsvc.store")
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Any fixed number works; it only has to be the same in every chatsvc process on one database.
+MIGRATION_LOCK_KEY = 0x63686174
+
+
+def async_url(url: str) -> sa.URL:
+    """``sqlite:///path`` and ``postgresql://user@host/db`` (or ``postgres://``) to their async drivers."""
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1) if url.startswith("postgres://") else url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite")
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+asyncpg")
+    raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}: use sqlite:/// or postgresql://")
+
+
+def describe(url: str) -> str:
+    """The URL without its password, for log lines."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = async_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            database = self.url.database or ""
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # SQLite takes one writer at a time: one connection serialises our short transactions
+            # instead of failing them with "database is locked".
+            kwargs.update(pool_size=1, max_overflow=0, connect_args={"timeout": 30})
+        else:
+            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest migration. Processes starting together take turns (advisory lock)."""
+        async with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                await conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                await conn.commit()
+            try:
+                await conn.run_sync(_upgrade)
+                await conn.commit()
+            finally:
+                if not self.is_sqlite:
+                    await conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                    await conn.commit()
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - health check: any failure means unhealthy
+            log.warning("database ping failed", exc_info=True)
+            return False
+
+    def begin(self) -> Any:
+        """A transaction: ``async with db.begin() as conn``; committed on success, rolled back on error."""
+        return self.engine.begin()
+
+    def connect(self) -> Any:
+        return self.engine.connect()
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # FULL: a committed (and so acknowledged) message survives a power cut, not only a process crash.
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _upgrade(connection: sa.Connection) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+__all__ = ["AsyncConnection", "Database", "async_url", "describe"]

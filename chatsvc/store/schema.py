@@ -1,0 +1,193 @@
+"""One schema for SQLite (embedded default) and PostgreSQL, in SQLAlchemy Core.
+
+Migrations in ``migrations/versions`` create exactly these tables; a test compares the two.
+Times are stored as timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime.datetime]):
+    """Aware UTC datetimes in and out, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime.datetime | None, dialect: sa.Dialect) -> datetime.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        value = value.astimezone(datetime.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime.datetime | None, dialect: sa.Dialect) -> datetime.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=datetime.timezone.utc)
+        return value.astimezone(datetime.timezone.utc)
+
+
+server_secrets = sa.Table(
+    "server_secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(256), nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False, unique=True),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.String(256), nullable=False),
+    sa.Column("must_change_password", sa.Boolean, nullable=False, default=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("max_chats", sa.Integer, nullable=True),  # null: the server default
+    sa.Column("status", sa.String(16), nullable=False, default="offline"),  # last chosen presence
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("last_login_at", UTCDateTime(), nullable=True),
+)
+
+staff_sessions = sa.Table(
+    "staff_sessions",
+    metadata,
+    sa.Column("token_digest", sa.String(64), primary_key=True),  # sha256 of the cookie value
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_staff_sessions_user", "user_id"),
+)
+
+sites = sa.Table(
+    "sites",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("key", sa.String(64), nullable=False, unique=True),  # public: goes in the embed tag
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("allowed_origins", sa.JSON, nullable=False),  # exact origins, never patterns
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+teams = sa.Table(
+    "teams",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(120), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+team_members = sa.Table(
+    "team_members",
+    metadata,
+    sa.Column("team_id", sa.String(32), sa.ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# A topic (set by the bot's menu or the widget) routes a conversation to the team that owns it.
+team_topics = sa.Table(
+    "team_topics",
+    metadata,
+    sa.Column("topic", sa.String(40), primary_key=True),
+    sa.Column("team_id", sa.String(32), sa.ForeignKey("teams.id", ondelete="CASCADE"), nullable=False),
+)
+
+visitors = sa.Table(
+    "visitors",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("site_id", sa.String(32), sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(120), nullable=True),
+    sa.Column("email", sa.String(254), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("last_seen_at", UTCDateTime(), nullable=False),
+)
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("site_id", sa.String(32), sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("visitor_id", sa.String(32), sa.ForeignKey("visitors.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("topic", sa.String(40), nullable=True),
+    sa.Column("team_id", sa.String(32), sa.ForeignKey("teams.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("priority", sa.Integer, nullable=False, default=1),
+    # A chat handed back by an agent who left goes before everyone who was merely waiting.
+    sa.Column("queue_front", sa.Boolean, nullable=False, default=False),
+    sa.Column("agent_id", sa.String(32), sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("last_seq", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("queued_at", UTCDateTime(), nullable=True),
+    sa.Column("assigned_at", UTCDateTime(), nullable=True),
+    sa.Column("first_response_at", UTCDateTime(), nullable=True),
+    sa.Column("closed_at", UTCDateTime(), nullable=True),
+    sa.Column("closed_by_role", sa.String(16), nullable=True),
+    sa.Column("closed_by_id", sa.String(32), nullable=True),
+    # One open conversation per visitor, enforced by the database (two tabs starting at once).
+    sa.Index(
+        "uq_conversations_one_open_per_visitor",
+        "visitor_id",
+        unique=True,
+        sqlite_where=sa.text("status != 'closed'"),
+        postgresql_where=sa.text("status != 'closed'"),
+    ),
+    sa.Index("ix_conversations_queue", "status", "priority", "queued_at"),
+    sa.Index("ix_conversations_agent", "agent_id", "status"),
+    sa.Index("ix_conversations_visitor", "visitor_id", "created_at"),
+)
+
+# Every staff member who ever held a conversation: they may read its transcript later.
+conversation_participants = sa.Table(
+    "conversation_participants",
+    metadata,
+    sa.Column(
+        "conversation_id",
+        sa.String(32),
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("joined_at", UTCDateTime(), nullable=False),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column(
+        "conversation_id",
+        sa.String(32),
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("author_role", sa.String(16), nullable=False),
+    sa.Column("author_id", sa.String(32), nullable=True),
+    sa.Column("author_name", sa.String(120), nullable=False),
+    sa.Column("client_id", sa.String(64), nullable=True),
+    sa.Column("body", sa.Text, nullable=True),
+    sa.Column("data", sa.JSON, nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    # A resend with the same client id is stored once (per author, so ids cannot collide across people).
+    sa.Index(
+        "uq_events_client_id",
+        "conversation_id",
+        "author_id",
+        "client_id",
+        unique=True,
+        sqlite_where=sa.text("client_id IS NOT NULL"),
+        postgresql_where=sa.text("client_id IS NOT NULL"),
+    ),
+)

@@ -1,0 +1,34 @@
+"""``GET /api/conversations/{id}``: a transcript, for the staff allowed to read it."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from chatsvc.domain import protocol
+from chatsvc.errors import BadRequest
+from chatsvc.services.frames import event_frame
+from chatsvc.web.edge import services_of, staff_identity
+
+MAX_EVENTS = 10_000
+
+
+async def get_conversation(request: Request) -> Response:
+    services = services_of(request)
+    who = await staff_identity(request)
+    conversation_id = request.path_params["conversation_id"]
+    if len(conversation_id) > 64:
+        raise BadRequest("Not a conversation id.")
+    conversation = await services.chat.readable_conversation(who, conversation_id)
+    events = await services.chat.history(conversation.id, 0, MAX_EVENTS)
+    info = await services.directory.info(conversation, for_staff=True)
+    body = {
+        "conversation": info,
+        "closed_by": conversation.closed_by_role,
+        "events": [event_frame(event) for event in events],
+    }
+    return Response(protocol.encode(body), media_type="application/json")
+
+
+routes = [Route("/api/conversations/{conversation_id}", get_conversation, methods=["GET"])]

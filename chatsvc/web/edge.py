@@ -1,0 +1,51 @@
+"""Small helpers every route uses: the services, the client's address, staff credentials, our own origins."""
+
+from __future__ import annotations
+
+from starlette.requests import HTTPConnection
+
+from chatsvc.domain.origins import normalize_origin
+from chatsvc.services.accounts import StaffIdentity
+from chatsvc.services.container import Services
+
+SESSION_COOKIE = "chatsvc_session"
+
+
+def services_of(conn: HTTPConnection) -> Services:
+    return conn.app.state.services  # type: ignore[no-any-return]
+
+
+def client_address(conn: HTTPConnection) -> str:
+    return conn.client.host if conn.client else "unknown"
+
+
+def staff_token(conn: HTTPConnection) -> str | None:
+    """The session token from the cookie (browsers) or ``Authorization: Bearer`` (other clients)."""
+    header = conn.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return conn.cookies.get(SESSION_COOKIE) or None
+
+
+async def staff_identity(conn: HTTPConnection) -> StaffIdentity:
+    return await services_of(conn).accounts.authenticate(staff_token(conn))
+
+
+def own_origins(conn: HTTPConnection) -> set[str]:
+    """The origins of this server's own pages: configured public URLs, else the Host the request came to."""
+    settings = services_of(conn).settings
+    if settings.public_urls:
+        return {o for o in (normalize_origin(u) for u in settings.public_urls) if o}
+    host = conn.headers.get("host", "")
+    scheme = "https" if conn.url.scheme in ("https", "wss") else "http"
+    origin = normalize_origin(f"{scheme}://{host}") if host else None
+    return {origin} if origin else set()
+
+
+def same_origin(conn: HTTPConnection) -> bool:
+    """Browsers send Origin on WebSocket handshakes and cross-site requests; absent means not a browser."""
+    origin = conn.headers.get("origin")
+    if origin is None:
+        return True
+    normalized = normalize_origin(origin)
+    return normalized is not None and normalized in own_origins(conn)

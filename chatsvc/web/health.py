@@ -1,0 +1,27 @@
+"""``GET /healthz``: 200 when storage and broker answer, 503 otherwise."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from chatsvc import __version__
+from chatsvc.web.edge import services_of
+
+
+async def healthz(request: Request) -> Response:
+    services = services_of(request)
+    checks = await services.health()
+    ok = all(checks.values())
+    body = {
+        "status": "ok" if ok else "unavailable",
+        "version": __version__,
+        "database": "ok" if checks["database"] else "down",
+        "broker": services.broker.name + (" ok" if checks["broker"] else " down"),
+        "connections": services.hub.local_count(),
+    }
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
+routes = [Route("/healthz", healthz, methods=["GET"])]

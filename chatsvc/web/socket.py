@@ -1,0 +1,283 @@
+"""One WebSocket's life, shared by the visitor and agent endpoints.
+
+Reading: every frame is size-limited (by the server's WebSocket layer), rate-limited and schema-checked before
+any rule runs; an error answers that client only. Writing: frames go through a bounded queue drained by one
+writer task; a client that does not read fills it and is disconnected (it will resume by seq).
+Conversation events are delivered in seq order, each once: a gap (events published out of order by two
+writers, or lost while the broker was away) is filled from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from typing import Any
+
+import msgspec
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from chatsvc import errors
+from chatsvc.domain import protocol
+from chatsvc.services.container import Services
+from chatsvc.services.frames import event_frame
+from chatsvc.services.hub import Envelope
+from chatsvc.web.ratelimit import TokenBucket
+
+log = logging.getLogger("chatsvc.socket")
+
+
+@dataclasses.dataclass
+class Following:
+    """Where one conversation stands on this socket. ``last_sent`` None: waiting for the client's sync."""
+
+    last_sent: int | None
+    lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
+
+
+class _Closing(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class SocketSession:
+    role = "socket"
+
+    def __init__(self, websocket: WebSocket, services: Services) -> None:
+        self.ws = websocket
+        self.services = services
+        settings = services.settings
+        self.outbox: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=settings.send_queue_frames)
+        self.bucket = TokenBucket(settings.rate_per_second, settings.rate_burst)
+        self.following: dict[str, Following] = {}
+        self.channels: set[str] = set()
+        self._closing: _Closing | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._last_rate_error = 0.0
+        self._closed = asyncio.Event()
+
+    # --- subclass hooks ----------------------------------------------------------------------------
+
+    async def authenticate(self, data: str) -> None:
+        raise NotImplementedError
+
+    async def handle(self, data: str) -> None:
+        raise NotImplementedError
+
+    async def cleanup(self) -> None:
+        """Runs once when the socket ends, before unfollowing."""
+
+    # --- the loop ----------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        writer = asyncio.create_task(self._write(), name=f"{self.role}-writer")
+        try:
+            first = await asyncio.wait_for(self._receive_text(), self.services.settings.hello_timeout)
+            if first is None:
+                return
+            try:
+                await self.authenticate(first)
+            except (errors.BadFrame, errors.Unauthorized, errors.NotFound) as exc:
+                # Whatever failed (no token, forged, expired, another site's), the client learns only this.
+                raise _Closing(errors.CLOSE_POLICY, "unauthorized") from exc
+            except errors.ChatError as exc:
+                raise _Closing(exc.close_code or errors.CLOSE_POLICY, exc.code) from exc
+            while self._closing is None:
+                data = await self._receive_text()
+                if data is None:
+                    return
+                if not self.bucket.take():
+                    self._rate_limited()
+                    continue
+                await self._guarded(self.handle, data)
+        except TimeoutError:
+            await self._close(errors.CLOSE_POLICY, "hello_timeout")
+        except _Closing as closing:
+            await self._close(closing.code, closing.reason)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            if self._closing is not None:
+                await self._close(self._closing.code, self._closing.reason)
+            writer.cancel()
+            for task in list(self._tasks):
+                task.cancel()
+            with contextlib.suppress(Exception):
+                await self.cleanup()
+            for channel in list(self.channels):
+                await self.services.hub.unfollow(channel, self)
+            self.channels.clear()
+
+    async def _receive_text(self) -> str | None:
+        """The next text frame, or None when the client went away. Binary frames are refused here."""
+        while True:
+            if self._closing is not None:
+                return None
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return None
+            text = message.get("text")
+            if text is not None:
+                if len(text) > self.services.settings.max_frame_bytes:
+                    raise _Closing(errors.CLOSE_TOO_BIG, "frame_too_big")
+                return str(text)
+            self.send_error(errors.BadFrame("Frames must be JSON text, not binary."))
+
+    async def _guarded(self, step: Any, data: str) -> None:
+        try:
+            await step(data)
+        except errors.ChatError as exc:
+            if exc.close_code is not None and isinstance(exc, (errors.Unauthorized, errors.UnsupportedVersion)):
+                raise _Closing(exc.close_code, exc.code) from exc
+            self.send_error(exc)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            self.send_error(errors.BadFrame(_describe_decode_error(exc)))
+        except RecursionError:
+            self.send_error(errors.BadFrame("The frame is nested too deeply."))
+        except _Closing:
+            raise
+        except Exception:  # noqa: BLE001 - one bad frame must not end the connection loop
+            log.exception("unexpected error handling a %s frame", self.role)
+            self.send_error(errors.ChatError("Something went wrong on the server; the frame was not applied."))
+
+    def _rate_limited(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now - self._last_rate_error >= 1.0:  # one notice a second, not one per dropped frame
+            self._last_rate_error = now
+            self.send_error(errors.RateLimited("Too many frames; this one was dropped. Slow down."))
+
+    # --- writing -----------------------------------------------------------------------------------
+
+    def send(self, frame: msgspec.Struct) -> None:
+        self.send_raw(protocol.encode(frame))
+
+    def send_error(self, exc: errors.ChatError) -> None:
+        self.send(protocol.ErrorFrame(code=exc.code, message=exc.message, ref=exc.ref))
+
+    def send_raw(self, data: bytes) -> None:
+        if self._closing is not None:
+            return
+        try:
+            self.outbox.put_nowait(data)
+        except asyncio.QueueFull:
+            log.warning("%s socket is not reading; disconnecting it (it can resume)", self.role)
+            self.abort(errors.CLOSE_TRY_AGAIN, errors.SlowConsumer.code)
+
+    def abort(self, code: int, reason: str) -> None:
+        """End this socket from outside its reading loop (revocation, slow consumer)."""
+        if self._closing is None:
+            self._closing = _Closing(code, reason)
+            with contextlib.suppress(asyncio.QueueFull):
+                self.outbox.put_nowait(None)
+            self._spawn(self._close(code, reason))
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                data = await self.outbox.get()
+                if data is None:
+                    return
+                await self.ws.send_text(data.decode())
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return
+
+    async def _close(self, code: int, reason: str) -> None:
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        if self.ws.application_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.ws.close(code=code, reason=reason), 5.0)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- following conversations -------------------------------------------------------------------
+
+    async def listen(self, channel: str) -> None:
+        if channel not in self.channels:
+            self.channels.add(channel)
+            await self.services.hub.follow(channel, self)
+
+    async def follow(self, conversation_id: str, after_seq: int | None) -> None:
+        """Receive this conversation's events: from ``after_seq`` (replayed from storage), or, when None,
+        from whatever the client asks for in its next ``sync``."""
+        state = self.following.get(conversation_id)
+        if state is None:
+            state = self.following[conversation_id] = Following(last_sent=None)
+            await self.listen(f"conv:{conversation_id}")
+        if after_seq is not None:
+            await self.sync(conversation_id, after_seq)
+
+    async def unfollow(self, conversation_id: str) -> None:
+        if self.following.pop(conversation_id, None) is not None:
+            channel = f"conv:{conversation_id}"
+            self.channels.discard(channel)
+            await self.services.hub.unfollow(channel, self)
+
+    async def sync(self, conversation_id: str, after_seq: int) -> None:
+        """Replay from storage after ``after_seq``, then say so; live events continue from there."""
+        state = self.following[conversation_id]
+        async with state.lock:
+            state.last_sent = after_seq
+            await self._fill(conversation_id, state)
+            self.send(protocol.Synced(conversation=conversation_id, last_seq=state.last_sent))
+
+    async def _fill(self, conversation_id: str, state: Following) -> None:
+        page = self.services.settings.history_page
+        while self._closing is None and state.last_sent is not None:
+            events = await self.services.chat.history(conversation_id, state.last_sent, page)
+            for event in events:
+                if event.seq > state.last_sent:
+                    self.send(event_frame(event))
+                    state.last_sent = event.seq
+            if len(events) < page:
+                return
+
+    async def _catch_up(self, conversation_id: str) -> None:
+        state = self.following.get(conversation_id)
+        if state is None:
+            return
+        async with state.lock:
+            await self._fill(conversation_id, state)
+
+    # --- broker deliveries (called synchronously by the hub) ---------------------------------------
+
+    def on_envelope(self, channel: str, envelope: Envelope) -> None:
+        if envelope.control == "revoke":
+            self.abort(errors.CLOSE_POLICY, envelope.reason or "revoked")
+        elif envelope.control in ("follow", "unfollow") and envelope.conversation:
+            self.on_follow_notice(envelope.conversation, envelope.control == "follow")
+        elif envelope.seq is not None and envelope.conversation is not None:
+            state = self.following.get(envelope.conversation)
+            if state is None or state.last_sent is None:
+                return
+            if envelope.seq == state.last_sent + 1 and not state.lock.locked():
+                state.last_sent = envelope.seq
+                self.send_raw(bytes(envelope.frame))
+            elif envelope.seq > state.last_sent:
+                self._spawn(self._catch_up(envelope.conversation))  # a gap: fill it from storage
+        elif envelope.control is None:
+            self.send_raw(bytes(envelope.frame))
+
+    def on_follow_notice(self, conversation_id: str, follow: bool) -> None:
+        if follow:
+            self._spawn(self.follow(conversation_id, 0 if conversation_id not in self.following else None))
+        else:
+            self._spawn(self.unfollow(conversation_id))
+
+    def on_resync(self) -> None:
+        for conversation_id in list(self.following):
+            self._spawn(self._catch_up(conversation_id))
+
+
+def _describe_decode_error(exc: Exception) -> str:
+    text = str(exc)
+    if "Invalid value" in text and "type" in text:
+        return "Unknown frame type. " + text
+    return text[:200] if text else "The frame is not valid."

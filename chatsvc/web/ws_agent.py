@@ -1,0 +1,106 @@
+"""``/ws/agent``: a staff member's socket, authenticated by the session from the handshake."""
+
+from __future__ import annotations
+
+from starlette.websockets import WebSocket
+
+from chatsvc import errors
+from chatsvc.domain import protocol
+from chatsvc.domain.model import AgentStatus
+from chatsvc.services.accounts import StaffIdentity
+from chatsvc.services.container import Services
+from chatsvc.services.frames import iso
+from chatsvc.web.edge import client_address, same_origin, services_of, staff_token
+from chatsvc.web.socket import SocketSession
+
+
+class AgentSocket(SocketSession):
+    role = "agent"
+
+    def __init__(self, websocket: WebSocket, services: Services, token: str | None) -> None:
+        super().__init__(websocket, services)
+        self.token = token
+        self.who: StaffIdentity | None = None
+        self.registered = False
+
+    async def authenticate(self, data: str) -> None:
+        frame = protocol.decode_agent(data) if data else None
+        if not isinstance(frame, protocol.AgentHello):
+            raise errors.Unauthorized()
+        if frame.v != protocol.PROTOCOL_VERSION:
+            raise errors.UnsupportedVersion()
+        self.who = who = await self.services.accounts.authenticate(self.token)
+        if who.user.must_change_password:
+            raise errors.PasswordChangeRequired()
+        user = who.user
+        await self.listen(f"user:{user.id}")
+        await self.listen(f"session:{who.session.token_digest}")
+        status = AgentStatus(frame.status) if frame.status else AgentStatus.ONLINE
+        presence = await self.services.routing.agent_connected(user, status)
+        self.registered = True
+        held = await self.services.conversation_store.assigned(user.id)
+        infos = [await self.services.directory.info(c, for_staff=True) for c in held]
+        self.send(
+            protocol.Welcome(
+                v=protocol.PROTOCOL_VERSION,
+                role=user.role,
+                you=protocol.Person(role=user.role, name=user.name, id=user.id),
+                conversations=infos,
+                server_time=iso(self.services.clock()) or "",
+                status=presence.status.value,
+                capacity=presence.capacity,
+            )
+        )
+        for conversation in held:
+            await self.follow(conversation.id, None)  # the client syncs each from the seq it has
+
+    async def cleanup(self) -> None:
+        if self.registered and self.who is not None:
+            self.services.routing.agent_disconnected(self.who.user.id)
+
+    async def handle(self, data: str) -> None:
+        assert self.who is not None
+        frame = protocol.decode_agent(data)
+        chat = self.services.chat
+        routing = self.services.routing
+        who = self.who
+        if isinstance(frame, protocol.AgentMessage):
+            try:
+                self.send(await chat.agent_message(who, frame))
+            except errors.ChatError as exc:
+                exc.ref = frame.client_id
+                raise
+        elif isinstance(frame, protocol.AgentTyping):
+            await chat.agent_typing(who, frame.conversation, frame.active)
+        elif isinstance(frame, protocol.AgentStatusFrame):
+            await routing.set_status(who.user.id, AgentStatus(frame.status))
+        elif isinstance(frame, protocol.AgentClose):
+            await chat.agent_close(who, frame.conversation)
+        elif isinstance(frame, protocol.AgentPick):
+            await routing.pick(who.user.id, frame.conversation)
+        elif isinstance(frame, protocol.AgentTransfer):
+            await chat.held_conversation(who, frame.conversation)
+            await routing.transfer(who.user.id, frame.conversation, frame.to_agent, frame.note)
+        elif isinstance(frame, protocol.Sync):
+            await chat.readable_conversation(who, frame.conversation)
+            await self.follow(frame.conversation, None)
+            await self.sync(frame.conversation, frame.after_seq)
+        elif isinstance(frame, protocol.AgentHello):
+            raise errors.InvalidState("Already authenticated.")
+
+
+async def agent_endpoint(websocket: WebSocket) -> None:
+    services = services_of(websocket)
+    if not same_origin(websocket):
+        await websocket.close(code=errors.CLOSE_POLICY)  # before accept: HTTP 403 (cross-site hijacking)
+        return
+    address = client_address(websocket)
+    limiter = websocket.app.state.address_counter
+    await websocket.accept()
+    if not limiter.acquire(address):
+        await websocket.close(code=errors.CLOSE_TRY_AGAIN, reason=errors.TooManyConnections.code)
+        return
+    try:
+        await AgentSocket(websocket, services, staff_token(websocket)).run()
+    finally:
+        limiter.release(address)

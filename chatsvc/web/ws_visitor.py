@@ -1,0 +1,107 @@
+"""``/ws/visitor?site=KEY``: one visitor's socket. The token comes in the first frame, never the URL."""
+
+from __future__ import annotations
+
+from starlette.websockets import WebSocket
+
+from chatsvc import errors
+from chatsvc.domain import protocol
+from chatsvc.services.chat import VisitorIdentity
+from chatsvc.services.container import Services
+from chatsvc.services.frames import iso
+from chatsvc.web.edge import client_address, services_of
+from chatsvc.web.socket import SocketSession
+
+
+class VisitorSocket(SocketSession):
+    role = "visitor"
+
+    def __init__(self, websocket: WebSocket, services: Services, site_key: str) -> None:
+        super().__init__(websocket, services)
+        self.site_key = site_key
+        self.who: VisitorIdentity | None = None
+
+    async def authenticate(self, data: str) -> None:
+        try:
+            frame = protocol.decode_visitor(data)
+        except Exception as exc:  # noqa: BLE001 - anything but a valid hello is unauthorized here
+            raise errors.Unauthorized() from exc
+        if not isinstance(frame, protocol.VisitorHello):
+            raise errors.Unauthorized()
+        if frame.v != protocol.PROTOCOL_VERSION:
+            raise errors.UnsupportedVersion()
+        chat = self.services.chat
+        site = await chat.site_for_handshake(self.site_key, None)
+        self.who = who = await chat.identify_visitor(frame.token, site)
+        await self.listen(f"visitor:{who.visitor.id}")
+        conversation = await self.services.conversation_store.open_of_visitor(who.visitor.id)
+        infos = [await self.services.directory.info(conversation, for_staff=False)] if conversation else []
+        self.send(
+            protocol.Welcome(
+                v=protocol.PROTOCOL_VERSION,
+                role="visitor",
+                you=who.person,
+                conversations=infos,
+                server_time=iso(self.services.clock()) or "",
+            )
+        )
+        if conversation is not None:
+            after = frame.last_seq if frame.conversation == conversation.id else 0
+            await self.follow(conversation.id, min(after, conversation.last_seq))
+            update = await self.services.routing.queue_update_for(conversation.id)
+            if update is not None:
+                self.send(update)
+
+    async def handle(self, data: str) -> None:
+        assert self.who is not None
+        try:
+            frame = protocol.decode_visitor(data)
+        except Exception as exc:
+            kind = protocol.frame_type_of(data)
+            if kind in protocol.AGENT_FRAME_TYPES - protocol.VISITOR_FRAME_TYPES:
+                raise errors.Forbidden("That frame type is for agents only.") from exc
+            raise
+        chat = self.services.chat
+        if isinstance(frame, protocol.VisitorMessage):
+            try:
+                ack = await chat.visitor_message(self.who, frame)
+            except errors.ChatError as exc:
+                exc.ref = frame.client_id
+                raise
+            if ack.conversation not in self.following:
+                await self.follow(ack.conversation, 0)
+            self.send(ack)
+        elif isinstance(frame, protocol.VisitorTyping):
+            await chat.visitor_typing(self.who, frame.active)
+        elif isinstance(frame, protocol.VisitorHandoff):
+            conversation = await chat.visitor_handoff(self.who, frame.topic)
+            if conversation.id not in self.following:
+                await self.follow(conversation.id, 0)
+        elif isinstance(frame, protocol.VisitorClose):
+            await chat.visitor_close(self.who)
+        elif isinstance(frame, protocol.Sync):
+            await chat.visitor_conversation(self.who, frame.conversation)
+            await self.follow(frame.conversation, None)
+            await self.sync(frame.conversation, frame.after_seq)
+        elif isinstance(frame, protocol.VisitorHello):
+            raise errors.InvalidState("Already authenticated.")
+
+
+async def visitor_endpoint(websocket: WebSocket) -> None:
+    services = services_of(websocket)
+    site_key = websocket.query_params.get("site", "")
+    try:
+        await services.chat.site_for_handshake(site_key, websocket.headers.get("origin"))
+    except errors.ChatError:
+        await websocket.close(code=errors.CLOSE_POLICY)  # before accept: the handshake gets HTTP 403
+        return
+    address = client_address(websocket)
+    limiter = websocket.app.state.address_counter
+    await websocket.accept()
+    if not limiter.acquire(address):
+        await websocket.close(code=errors.CLOSE_TRY_AGAIN, reason=errors.TooManyConnections.code)
+        return
+    try:
+        await VisitorSocket(websocket, services, site_key).run()
+    finally:
+        limiter.release(address)
