@@ -178,6 +178,7 @@ class ChatService:
         await self.hub.publish_frame(
             f"conv:{conversation.id}",
             protocol.TypingNotice(conversation=conversation.id, who=who.person, active=active),
+            exclude=f"visitor:{who.visitor.id}",
         )
 
     def _visitor_event(
@@ -260,6 +261,7 @@ class ChatService:
         await self.hub.publish_frame(
             f"conv:{conversation_id}",
             protocol.TypingNotice(conversation=conversation_id, who=person, active=active),
+            exclude=f"user:{who.user.id}",
         )
 
     async def agent_close(self, who: StaffIdentity, conversation_id: str) -> records.Conversation | None:

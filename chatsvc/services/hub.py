@@ -28,6 +28,7 @@ class Envelope(msgspec.Struct, omit_defaults=True):
     # ``conversation`` (a chat was assigned, transferred away, or started in another tab).
     control: str | None = None
     reason: str | None = None
+    exclude: str | None = None  # sockets of this person skip it (their own typing notice)
 
 
 _encode = msgspec.json.Encoder().encode
@@ -70,8 +71,9 @@ class Hub:
         envelope = Envelope(frame=msgspec.Raw(protocol.encode(frame)), conversation=conversation, seq=seq)
         await self.broker.publish(f"conv:{conversation}", _encode(envelope))
 
-    async def publish_frame(self, channel: str, frame: msgspec.Struct) -> None:
-        await self.broker.publish(channel, _encode(Envelope(frame=msgspec.Raw(protocol.encode(frame)))))
+    async def publish_frame(self, channel: str, frame: msgspec.Struct, *, exclude: str | None = None) -> None:
+        envelope = Envelope(frame=msgspec.Raw(protocol.encode(frame)), exclude=exclude)
+        await self.broker.publish(channel, _encode(envelope))
 
     async def revoke(self, channel: str, reason: str) -> None:
         await self.broker.publish(channel, _encode(Envelope(control="revoke", reason=reason)))

@@ -97,7 +97,7 @@ class Routing:
         if presence.sockets == 0 and presence.grace is None:
             loop = asyncio.get_running_loop()
             presence.grace = loop.call_later(
-                self.settings.agent_grace_seconds, self._spawn, self._grace_expired(user_id)
+                self.settings.agent_grace_seconds, lambda: self._spawn(self._grace_expired(user_id))
             )
             log.info("agent %s disconnected; chats kept for %.0fs", user_id, self.settings.agent_grace_seconds)
 

@@ -58,6 +58,7 @@ class SocketSession:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._last_rate_error = 0.0
         self._closed = asyncio.Event()
+        self.identity = ""  # "visitor:ID" or "user:ID" once authenticated
 
     # --- subclass hooks ----------------------------------------------------------------------------
 
@@ -262,7 +263,7 @@ class SocketSession:
                 self.send_raw(bytes(envelope.frame))
             elif envelope.seq > state.last_sent:
                 self._spawn(self._catch_up(envelope.conversation))  # a gap: fill it from storage
-        elif envelope.control is None:
+        elif envelope.control is None and (envelope.exclude is None or envelope.exclude != self.identity):
             self.send_raw(bytes(envelope.frame))
 
     def on_follow_notice(self, conversation_id: str, follow: bool) -> None:

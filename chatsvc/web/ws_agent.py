@@ -33,7 +33,8 @@ class AgentSocket(SocketSession):
         if who.user.must_change_password:
             raise errors.PasswordChangeRequired()
         user = who.user
-        await self.listen(f"user:{user.id}")
+        self.identity = f"user:{user.id}"
+        await self.listen(self.identity)
         await self.listen(f"session:{who.session.token_digest}")
         status = AgentStatus(frame.status) if frame.status else AgentStatus.ONLINE
         presence = await self.services.routing.agent_connected(user, status)

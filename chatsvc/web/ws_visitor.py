@@ -33,7 +33,8 @@ class VisitorSocket(SocketSession):
         chat = self.services.chat
         site = await chat.site_for_handshake(self.site_key, None)
         self.who = who = await chat.identify_visitor(frame.token, site)
-        await self.listen(f"visitor:{who.visitor.id}")
+        self.identity = f"visitor:{who.visitor.id}"
+        await self.listen(self.identity)
         conversation = await self.services.conversation_store.open_of_visitor(who.visitor.id)
         infos = [await self.services.directory.info(conversation, for_staff=False)] if conversation else []
         self.send(
