@@ -123,40 +123,45 @@ class InProcessServer:
 
 
 class ServerProcess:
-    """``chatsvc serve`` as a child process, to stop (SIGTERM or SIGKILL) and start again."""
+    """``chatsvc serve`` as a child process, to stop (SIGTERM or SIGKILL) and start again on the same port."""
 
-    def __init__(self, env: dict[str, str], port: int | None = None, cwd: Path | None = None) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, port: int | None = None) -> None:
         self.env = env
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.cwd = cwd
+        self.log_path = cwd / f"server-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
     async def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "chatsvc", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env={**os.environ, **self.env},
-            cwd=self.cwd,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "chatsvc", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                env={**os.environ, **self.env},
+                cwd=self.cwd,
+                stdout=log,
+                stderr=log,
+            )
         async with httpx.AsyncClient() as http:
-            for _ in range(300):
+            for _ in range(400):
                 if self.process.poll() is not None:
-                    raise RuntimeError("server exited: " + (self.process.stderr.read().decode() if self.process.stderr else ""))
+                    raise RuntimeError("server exited:\n" + self.log())
                 with contextlib.suppress(httpx.HTTPError):
                     if (await http.get(self.url + "/healthz", timeout=1)).status_code == 200:
                         return
                 await asyncio.sleep(0.05)
-        raise RuntimeError("server did not start")
+        raise RuntimeError("server did not start:\n" + self.log())
 
-    async def stop(self, sig: int = signal.SIGTERM) -> str:
-        assert self.process is not None
-        self.process.send_signal(sig)
+    async def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
         await asyncio.get_running_loop().run_in_executor(None, self.process.wait, 20)
-        stderr = self.process.stderr.read().decode() if self.process.stderr else ""
         self.process = None
-        return stderr
 
 
 @contextlib.asynccontextmanager
