@@ -58,6 +58,7 @@ class SocketSession:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._last_rate_error = 0.0
         self._closed = asyncio.Event()
+        self._aborted = asyncio.Event()
         self.identity = ""  # "visitor:ID" or "user:ID" once authenticated
 
     # --- subclass hooks ----------------------------------------------------------------------------
@@ -81,7 +82,10 @@ class SocketSession:
                 return
             try:
                 await self.authenticate(first)
-            except (errors.BadFrame, errors.Unauthorized, errors.NotFound) as exc:
+            except (
+                errors.BadFrame, errors.Unauthorized, errors.NotFound,
+                msgspec.ValidationError, msgspec.DecodeError, RecursionError,
+            ) as exc:
                 # Whatever failed (no token, forged, expired, another site's), the client learns only this.
                 raise _Closing(errors.CLOSE_POLICY, "unauthorized") from exc
             except errors.ChatError as exc:
@@ -113,11 +117,22 @@ class SocketSession:
             self.channels.clear()
 
     async def _receive_text(self) -> str | None:
-        """The next text frame, or None when the client went away. Binary frames are refused here."""
+        """The next text frame, or None when the client went away or the socket was aborted.
+
+        Binary frames are refused here. An abort (slow consumer, revocation) must end the loop even while
+        the client sends nothing, so the read races the abort signal.
+        """
         while True:
             if self._closing is not None:
                 return None
-            message = await self.ws.receive()
+            receive = asyncio.ensure_future(self.ws.receive())
+            aborted = asyncio.ensure_future(self._aborted.wait())
+            done, _ = await asyncio.wait({receive, aborted}, return_when=asyncio.FIRST_COMPLETED)
+            if receive not in done:
+                receive.cancel()
+                return None
+            aborted.cancel()
+            message = receive.result()
             if message["type"] == "websocket.disconnect":
                 return None
             text = message.get("text")
@@ -171,6 +186,7 @@ class SocketSession:
         """End this socket from outside its reading loop (revocation, slow consumer)."""
         if self._closing is None:
             self._closing = _Closing(code, reason)
+            self._aborted.set()
             with contextlib.suppress(asyncio.QueueFull):
                 self.outbox.put_nowait(None)
             self._spawn(self._close(code, reason))

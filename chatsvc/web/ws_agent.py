@@ -37,8 +37,6 @@ class AgentSocket(SocketSession):
         await self.listen(self.identity)
         await self.listen(f"session:{who.session.token_digest}")
         status = AgentStatus(frame.status) if frame.status else AgentStatus.ONLINE
-        presence = await self.services.routing.agent_connected(user, status)
-        self.registered = True
         held = await self.services.conversation_store.assigned(user.id)
         infos = [await self.services.directory.info(c, for_staff=True) for c in held]
         self.send(
@@ -48,12 +46,15 @@ class AgentSocket(SocketSession):
                 you=protocol.Person(role=user.role, name=user.name, id=user.id),
                 conversations=infos,
                 server_time=iso(self.services.clock()) or "",
-                status=presence.status.value,
-                capacity=presence.capacity,
+                status=status.value,
+                capacity=user.max_chats or self.services.settings.default_capacity,
             )
         )
         for conversation in held:
             await self.follow(conversation.id, None)  # the client syncs each from the seq it has
+        # Only now may new chats be assigned: their notices must come after the welcome.
+        await self.services.routing.agent_connected(user, status)
+        self.registered = True
 
     async def cleanup(self) -> None:
         if self.registered and self.who is not None:
