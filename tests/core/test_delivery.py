@@ -39,7 +39,8 @@ async def test_dropped_socket_resumes_without_loss_or_duplicate(server) -> None:
         await visitor.drop()
         sent = [await agent.send(conversation, f"while you were away {i}") for i in range(5)]
         await visitor.wait_connected()
-        await visitor.wait_event(text="while you were away 4")
+        for ack in sent:
+            assert (await visitor.wait_event(text=f"while you were away {sent.index(ack)}")).seq == ack.seq
         # Now the agent drops while the visitor writes, then both carry on.
         await agent.drop()
         for i in range(5):
