@@ -12,12 +12,13 @@ import msgspec
 
 PROTOCOL_VERSION = 1
 
-ClientId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
-ConversationId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
-Seq = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
+# Patterns end in \Z, not $: Python's $ also matches before a trailing newline.
+ClientId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.:-]{1,64}\Z")]
+ConversationId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
+Seq = Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]  # the events.seq column is a 32-bit integer
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 Token = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
-Topic = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+Topic = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}\Z")]
 Version = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 
 
@@ -248,7 +249,7 @@ def frame_type_of(data: bytes | str) -> str | None:
     """Best-effort look at the ``type`` of an undecodable frame, to word the error. Never raises."""
     try:
         value = msgspec.json.decode(data, type=dict[str, Any])
-    except (msgspec.DecodeError, RecursionError):
+    except (msgspec.DecodeError, RecursionError, ValueError):  # ValueError covers bad Unicode
         return None
     kind = value.get("type")
     return kind if isinstance(kind, str) else None

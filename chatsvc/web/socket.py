@@ -151,6 +151,8 @@ class SocketSession:
             self.send_error(exc)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             self.send_error(errors.BadFrame(_describe_decode_error(exc)))
+        except UnicodeError:
+            self.send_error(errors.BadFrame("The frame is not valid Unicode."))
         except RecursionError:
             self.send_error(errors.BadFrame("The frame is nested too deeply."))
         except _Closing:
