@@ -59,6 +59,7 @@ class SocketSession:
         self._last_rate_error = 0.0
         self._closed = asyncio.Event()
         self._aborted = asyncio.Event()
+        self._abort_waiter: asyncio.Future[bool] | None = None
         self.identity = ""  # "visitor:ID" or "user:ID" once authenticated
 
     # --- subclass hooks ----------------------------------------------------------------------------
@@ -108,6 +109,8 @@ class SocketSession:
             if self._closing is not None:
                 await self._close(self._closing.code, self._closing.reason)
             writer.cancel()
+            if self._abort_waiter is not None:
+                self._abort_waiter.cancel()
             for task in list(self._tasks):
                 task.cancel()
             with contextlib.suppress(Exception):
@@ -125,13 +128,13 @@ class SocketSession:
         while True:
             if self._closing is not None:
                 return None
+            if self._abort_waiter is None:
+                self._abort_waiter = asyncio.ensure_future(self._aborted.wait())
             receive = asyncio.ensure_future(self.ws.receive())
-            aborted = asyncio.ensure_future(self._aborted.wait())
-            done, _ = await asyncio.wait({receive, aborted}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait({receive, self._abort_waiter}, return_when=asyncio.FIRST_COMPLETED)
             if receive not in done:
                 receive.cancel()
                 return None
-            aborted.cancel()
             message = receive.result()
             if message["type"] == "websocket.disconnect":
                 return None
