@@ -13,6 +13,8 @@ from chatsvc.broker.base import Broker, Handler, ResyncHandler
 
 log = logging.getLogger("chatsvc.broker")
 
+SUBSCRIBE_TIMEOUT = 5.0  # seconds to wait for Redis to confirm a subscription
+
 
 class RedisBroker(Broker):
     name = "redis"
@@ -22,12 +24,15 @@ class RedisBroker(Broker):
         self.url = url
         self.prefix = prefix
         self._client = aioredis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=15)
-        self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+        # Subscribe confirmations are read (not ignored): ``subscribe`` waits for its own, so that nothing
+        # published after it returns can be missed.
+        self._pubsub = self._client.pubsub()
         self._channels: set[str] = set()
         # Always subscribed, so the reader has a subscription even when no socket is connected.
         self._control = f"{prefix}process:{os.getpid()}:{id(self)}"
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._confirmations: dict[str, asyncio.Future[None]] = {}
 
     async def start(self, handler: Handler, on_resync: ResyncHandler | None = None) -> None:
         await super().start(handler, on_resync)
@@ -59,10 +64,21 @@ class RedisBroker(Broker):
             if channel in self._channels:
                 return
             self._channels.add(channel)
+            confirmed = self._confirmations.setdefault(
+                self.prefix + channel, asyncio.get_running_loop().create_future()
+            )
             try:
                 await self._pubsub.subscribe(self.prefix + channel)
             except RedisError:
                 log.warning("redis subscribe failed on %s; will resubscribe on reconnect", channel)
+                self._confirmations.pop(self.prefix + channel, None)
+                return
+        try:
+            await asyncio.wait_for(asyncio.shield(confirmed), SUBSCRIBE_TIMEOUT)
+        except TimeoutError:
+            log.warning("redis did not confirm the subscription to %s in time", channel)
+        finally:
+            self._confirmations.pop(self.prefix + channel, None)
 
     async def unsubscribe(self, channel: str) -> None:
         async with self._lock:
@@ -95,11 +111,18 @@ class RedisBroker(Broker):
                 delay = min(delay * 2, 5.0)
                 await self._resubscribe()
                 continue
-            if message is None or message.get("type") != "message":
+            if message is None:
                 continue
             channel = message["channel"]
             if isinstance(channel, bytes):
                 channel = channel.decode()
+            if message.get("type") == "subscribe":
+                waiter = self._confirmations.get(channel)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(None)
+                continue
+            if message.get("type") != "message":
+                continue
             if channel == self._control:
                 continue
             self._deliver(channel[cut:], message["data"])
@@ -108,7 +131,7 @@ class RedisBroker(Broker):
         async with self._lock:
             try:
                 await self._pubsub.reset()
-                self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+                self._pubsub = self._client.pubsub()
                 await self._pubsub.subscribe(self._control, *(self.prefix + c for c in self._channels))
             except (RedisError, OSError):
                 return
