@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from chatsvc.domain.ids import digest, new_secret
 from chatsvc.domain.model import STAFF_ROLES, Role
-from chatsvc.errors import BadRequest, Unauthorized
+from chatsvc.errors import BadRequest, Forbidden, PasswordChangeRequired, Unauthorized
 from chatsvc.services.clock import Clock
 from chatsvc.services.hub import Hub
 from chatsvc.settings import Settings
@@ -114,8 +114,13 @@ class AccountService:
         await self.store.update_user(user.id, last_login_at=now)
         return token, session
 
-    async def authenticate(self, token: str | None) -> StaffIdentity:
-        """The signed-in staff member behind a session token, or Unauthorized (whatever the reason)."""
+    async def authenticate(self, token: str | None, *, allow_password_change: bool = False) -> StaffIdentity:
+        """The signed-in staff member behind a session token, or Unauthorized (whatever the reason).
+
+        A user who must change their password may do nothing else: PasswordChangeRequired, unless the caller
+        is one of the few places that let them change it or sign out (``allow_password_change``). Refusing by
+        default means a new staff route is closed to them without having to remember it.
+        """
         if not token or len(token) > 256:
             raise Unauthorized()
         session = await self.store.find_session(digest(token))
@@ -124,7 +129,13 @@ class AccountService:
         user = await self.store.get_user(session.user_id)
         if user.disabled:
             raise Unauthorized()
+        if user.must_change_password and not allow_password_change:
+            raise PasswordChangeRequired()
         return StaffIdentity(user=user, session=session)
+
+    async def teams_of(self, user_id: str) -> list[records.Team]:
+        ids = await self.store.team_ids_of(user_id)
+        return [team for team in await self.store.list_teams() if team.id in ids]
 
     async def logout(self, who: StaffIdentity, token: str | None) -> None:
         """End this session and close the sockets opened with it."""
@@ -135,3 +146,40 @@ class AccountService:
         """End every session of the user (password change, disabled) and close their sockets."""
         await self.store.delete_sessions_of(user_id)
         await self.hub.revoke(f"user:{user_id}", reason)
+
+    async def change_password(
+        self, who: StaffIdentity, current: str, new: str
+    ) -> tuple[records.User, str, records.StaffSession]:
+        """The user's own change: proves the current password, ends every session (their other browsers and
+        sockets included) and returns a fresh session for the browser that made the change."""
+        try:
+            _hasher.verify(who.user.password_hash, current)
+        except (VerificationError, InvalidHashError):
+            # Forbidden, not Unauthorized: the session is fine, a client must not take this for a sign-out.
+            raise Forbidden("The current password is wrong.") from None
+        check_password_strength(new)
+        if new == current:
+            raise BadRequest("The new password must differ from the current one.")
+        user = await self.store.update_user(
+            who.user.id, password_hash=hash_password(new), must_change_password=False
+        )
+        await self.revoke_all(user.id, "password_changed")
+        log.info("user %s changed their password; their other sessions were ended", user.id)
+        token, session = await self.open_session(user)
+        return user, token, session
+
+    async def set_password(self, user_id: str, password: str, *, must_change: bool = True) -> records.User:
+        """Someone else (an admin, the command line) sets the password: the user's sessions end, and by
+        default the user must choose their own at the next sign-in, since the setter knows this one."""
+        check_password_strength(password)
+        user = await self.store.update_user(
+            user_id, password_hash=hash_password(password), must_change_password=must_change
+        )
+        await self.revoke_all(user.id, "password_reset")
+        return user
+
+    async def set_disabled(self, user_id: str, disabled: bool) -> records.User:
+        user = await self.store.update_user(user_id, disabled=disabled)
+        if disabled:
+            await self.revoke_all(user.id, "account_disabled")
+        return user

@@ -43,7 +43,16 @@ async def _create_first_admin(settings: Settings, accounts: AccountService) -> N
         )
     except Exception:  # noqa: BLE001 - another process created it first; its file holds the password
         return
-    path = write_owner_only(Path(settings.data_dir) / PASSWORD_FILE, f"{FIRST_ADMIN_EMAIL}\n{password}\n")
+    try:
+        path = write_owner_only(Path(settings.data_dir) / PASSWORD_FILE, f"{FIRST_ADMIN_EMAIL}\n{password}\n")
+    except OSError as exc:
+        # The account exists but nobody can learn its password: say how to recover, still without the password.
+        log.error(
+            "first start: created admin %s but could not write its password file in %s (%s); set a password "
+            "with: chatsvc user set-password %s",
+            FIRST_ADMIN_EMAIL, Path(settings.data_dir).resolve(), exc.strerror, FIRST_ADMIN_EMAIL,
+        )
+        return
     # The password itself never goes to a log line: only where to find it.
     log.warning(
         "first start: created admin %s; its one-time password is in %s (readable only by you); "

@@ -12,7 +12,17 @@ from chatsvc.domain.ids import new_id
 from chatsvc.errors import Conflict, NotFound
 from chatsvc.store import records, rows
 from chatsvc.store.database import Database
-from chatsvc.store.schema import server_secrets, sites, staff_sessions, team_members, team_topics, teams, users
+from chatsvc.store.schema import (
+    server_secrets,
+    sites,
+    staff_sessions,
+    team_members,
+    team_topics,
+    teams,
+    users,
+)
+
+_TEAM_CONFLICT = "The team name is taken, a topic belongs to another team already, or a member does not exist."
 
 
 class AccountStore:
@@ -194,13 +204,25 @@ class AccountStore:
 
     # --- teams -----------------------------------------------------------------------------------------
 
-    async def create_team(self, *, name: str, now: datetime.datetime) -> records.Team:
+    async def create_team(
+        self,
+        *,
+        name: str,
+        now: datetime.datetime,
+        topics: Iterable[str] = (),
+        member_ids: Iterable[str] = (),
+    ) -> records.Team:
+        """One transaction: a taken topic or a missing member leaves no half-made team behind."""
         team_id = new_id()
         try:
             async with self.db.begin() as conn:
                 await conn.execute(teams.insert().values(id=team_id, name=name, created_at=now))
+                for topic in dict.fromkeys(topics):
+                    await conn.execute(team_topics.insert().values(topic=topic, team_id=team_id))
+                for user_id in dict.fromkeys(member_ids):
+                    await conn.execute(team_members.insert().values(team_id=team_id, user_id=user_id))
         except sa.exc.IntegrityError as exc:
-            raise Conflict("A team with that name already exists.") from exc
+            raise Conflict(_TEAM_CONFLICT) from exc
         return await self.get_team(team_id)
 
     async def get_team(self, team_id: str) -> records.Team:
@@ -264,7 +286,7 @@ class AccountStore:
                     for user_id in dict.fromkeys(member_ids):
                         await conn.execute(team_members.insert().values(team_id=team_id, user_id=user_id))
         except sa.exc.IntegrityError as exc:
-            raise Conflict("A topic belongs to another team already, a member does not exist, or the name is taken.") from exc
+            raise Conflict(_TEAM_CONFLICT) from exc
         return await self.get_team(team_id)
 
     async def delete_team(self, team_id: str) -> None:
