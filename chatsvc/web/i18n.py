@@ -1,0 +1,533 @@
+"""Page languages: every string the pages show, one table per language, and how a request picks one.
+
+The language comes from ``?lang=fr|en`` (remembered in a cookie), else the cookie, else Accept-Language,
+else English. Both tables hold the same keys (a test checks it), so a missing translation fails a test
+instead of showing a key name to someone.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import HTTPConnection
+
+from chatsvc.errors import ChatError
+from chatsvc.services.accounts import MIN_PASSWORD_LENGTH
+from chatsvc.services.admin import MAX_CHATS
+
+LANGUAGES = ("en", "fr")
+DEFAULT_LANGUAGE = "en"
+LANG_COOKIE = "chatsvc_lang"
+LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+
+
+def parse_accept_language(header: str) -> str | None:
+    """The supported language the browser prefers most (q-values honoured, regions ignored), or None."""
+    best: tuple[float, int, str] | None = None
+    for index, part in enumerate(header.split(",")[:20]):
+        fields = part.strip().split(";")
+        tag = fields[0].strip().lower().split("-")[0]
+        quality = 1.0
+        for param in fields[1:]:
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag in LANGUAGES and quality > 0 and (best is None or (quality, -index) > (best[0], best[1])):
+            best = (quality, -index, tag)
+    return best[2] if best else None
+
+
+def choose_language(conn: HTTPConnection) -> tuple[str, bool]:
+    """The language for this request, and whether it was asked for explicitly (then remember it)."""
+    asked = conn.query_params.get("lang", "")
+    if asked in LANGUAGES:
+        return asked, True
+    remembered = conn.cookies.get(LANG_COOKIE, "")
+    if remembered in LANGUAGES:
+        return remembered, False
+    return parse_accept_language(conn.headers.get("accept-language", "")) or DEFAULT_LANGUAGE, False
+
+
+class Translator:
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+        self.table = STRINGS[self.lang]
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = self.table[key]  # a KeyError here is a bug the template tests catch
+        return text.format(**values) if values else text
+
+    def error(self, exc: ChatError) -> str:
+        """A refusal in the page's language: the service's sentence when we have it translated, else the
+        sentence for the error's code followed by the service's own detail."""
+        if self.lang == "en":
+            return exc.message
+        known = SERVICE_MESSAGES.get(self.lang, {}).get(exc.message)
+        if known:
+            return known
+        generic = self.table.get("error.code." + exc.code, self.table["error.code.bad_request"])
+        return f"{generic} ({exc.message})"
+
+
+EN: dict[str, str] = {
+    # layout
+    "app.tagline": "Self-hosted live chat for support teams",
+    "nav.home": "Home",
+    "nav.staff": "My space",
+    "nav.signin": "Staff sign-in",
+    "nav.signout": "Sign out",
+    "nav.users": "Users",
+    "nav.sites": "Sites",
+    "nav.teams": "Teams",
+    "nav.language": "Language",
+    "nav.skip": "Skip to content",
+    "footer.text": "chatsvc {version} · self-hosted live chat · your conversations stay on your server",
+    # home
+    "home.title": "Live chat for your support team, on your own server",
+    "home.lead": (
+        "chatsvc lets the visitors of your website talk with your support team in real time. Visitors chat "
+        "from a small widget, agents answer several conversations at once, and managers watch the queue."
+    ),
+    "home.cta.signin": "Staff sign-in",
+    "home.cta.docs": "Documentation",
+    "home.f1.title": "A widget for visitors",
+    "home.f1.text": (
+        "One script tag on your website. Visitors ask their question without creating an account and "
+        "see how long the wait is."
+    ),
+    "home.f2.title": "A console for agents",
+    "home.f2.text": (
+        "Agents answer several chats at once, within the capacity you set. Each topic goes to the team that "
+        "handles it, first come, first served."
+    ),
+    "home.f3.title": "No message lost",
+    "home.f3.text": (
+        "A message is confirmed only once it is saved. A dropped connection picks up exactly where it "
+        "left off, even after a server restart."
+    ),
+    "home.how.title": "How a conversation goes",
+    "home.how.1": "A visitor opens the widget on your website and writes.",
+    "home.how.2": "The conversation waits in the queue of the team that owns its topic.",
+    "home.how.3": "An available agent of that team receives it and answers.",
+    "home.how.4": "Every message of both sides is kept in order in the transcript.",
+    "home.run.title": "Run it yourself",
+    "home.run.text": (
+        "One process and an SQLite file are enough for a small team. For more, run several processes with "
+        "PostgreSQL and Redis behind any load balancer."
+    ),
+    "home.docs.title": "Documentation",
+    "home.docs.intro": "The documentation ships with the source code:",
+    "home.docs.readme": "installing, running, and every configuration setting.",
+    "home.docs.protocol": "the WebSocket protocol spoken by the widget, the agent console and the Python client.",
+    "home.docs.http": "HTTP endpoints:",
+    "home.docs.http.health": "health of the database and broker",
+    "home.docs.http.auth": "staff sign-in for programs",
+    "home.docs.http.admin": "users, sites and teams, for administrators",
+    "home.docs.cli": "Command line:",
+    # sign-in
+    "login.title": "Staff sign-in",
+    "login.intro": (
+        "For agents, managers and administrators. Visitors need no account: they chat from the widget on "
+        "your website."
+    ),
+    "login.email": "Email",
+    "login.password": "Password",
+    "login.submit": "Sign in",
+    "login.wrong": "Wrong email or password.",
+    "login.blocked": "Too many failed attempts. Try again in {minutes} min.",
+    "login.csrf": "This sign-in form had expired. Please sign in again.",
+    "login.first_start": (
+        "First start? The administrator's one-time password is in initial-admin-password.txt, in the "
+        "server's data directory."
+    ),
+    "notice.signed_out": "You are signed out.",
+    # signed-in landing page
+    "staff.title": "Hello, {name}",
+    "staff.signed_in_as": "Signed in as",
+    "staff.role": "Role",
+    "staff.email": "Email",
+    "staff.capacity": "Concurrent chats",
+    "staff.teams": "Teams",
+    "staff.no_team": "no team: you receive chats from the general queue",
+    "staff.tools": "What you can do here",
+    "staff.link.users": "Users",
+    "staff.link.users.text": "Create staff accounts, set roles and capacity, disable access.",
+    "staff.link.sites": "Sites",
+    "staff.link.sites.text": "The websites the widget runs on, and the origins allowed for each.",
+    "staff.link.teams": "Teams",
+    "staff.link.teams.text": "Group agents and choose which topics each team answers.",
+    "staff.link.password": "Change my password",
+    "staff.link.password.text": "Changing it signs you out of every other browser and connection.",
+    "staff.link.console": "Agent console",
+    "staff.link.console.text": "Answer the chats assigned to you and pick waiting ones.",
+    "staff.link.manager": "Live queue and figures",
+    "staff.link.manager.text": "Who is waiting, who is online, and how the team is doing.",
+    "staff.socket_note": (
+        "Chat clients connect to this server's staff WebSocket (/ws/agent) with this session."
+    ),
+    "role.agent": "Agent",
+    "role.manager": "Manager",
+    "role.admin": "Administrator",
+    # password
+    "password.title": "Change your password",
+    "password.required": "For your security, choose your own password before continuing.",
+    "password.current": "Current password",
+    "password.new": "New password",
+    "password.again": "New password, again",
+    "password.hint": (
+        "At least {n} characters. A few unrelated words make a strong password that is easy to remember."
+    ),
+    "password.effect": "Your other sessions and open connections will be signed out.",
+    "password.submit": "Change password",
+    "password.mismatch": "The two new passwords differ.",
+    "notice.password_changed": "Your password is changed. Every other session was signed out.",
+    # admin, shared
+    "admin.title": "Administration",
+    "common.save": "Save",
+    "common.create": "Create",
+    "common.delete": "Delete",
+    "common.name": "Name",
+    "common.created": "Created",
+    "common.actions": "Actions",
+    "common.default": "default ({n})",
+    # users
+    "users.title": "Users",
+    "users.intro": (
+        "Agents answer chats, managers also watch the queue and the figures, administrators manage "
+        "everything on these pages."
+    ),
+    "users.new": "New user",
+    "users.email": "Email",
+    "users.name": "Name",
+    "users.role": "Role",
+    "users.max_chats": "Concurrent chats",
+    "users.max_chats.hint": "Empty: the server default ({n}).",
+    "users.password": "Initial password",
+    "users.password.hint": "At least {n} characters. They choose their own at first sign-in.",
+    "users.status": "Status",
+    "users.active": "Active",
+    "users.disabled": "Disabled",
+    "users.must_change": "Must change password",
+    "users.last_login": "Last sign-in",
+    "users.never": "never",
+    "users.you": "you",
+    "users.disable": "Disable",
+    "users.enable": "Enable",
+    "users.disable.confirm": "Disable this account? Its sessions and open connections end at once.",
+    "users.reset": "Reset password",
+    "users.reset.hint": "They are signed out everywhere and choose a new password at their next sign-in.",
+    "users.settings": "Role and capacity",
+    "notice.user_created": "The user is created. Give them their initial password through a safe channel.",
+    "notice.user_updated": "The user is updated.",
+    "notice.user_disabled": "The user is disabled and signed out everywhere.",
+    "notice.user_enabled": "The user is enabled again.",
+    "notice.password_reset": "The password is reset; the user is signed out everywhere.",
+    # sites
+    "sites.title": "Sites",
+    "sites.intro": (
+        "A site is a website where the widget runs. Its key goes in the embed tag. Browsers may open chats "
+        "only from the origins listed, compared exactly: scheme, host and port, no wildcards."
+    ),
+    "sites.new": "New site",
+    "sites.key": "Key",
+    "sites.key.hint": "Lower-case letters, digits, '-' and '_'. It cannot be changed later.",
+    "sites.name": "Name",
+    "sites.origins": "Allowed origins",
+    "sites.origins.hint": "One per line, for example https://www.example.com or http://localhost:8080.",
+    "sites.no_origins": "No origin yet: browsers cannot open chats on this site.",
+    "sites.delete.confirm": "Delete this site? Its visitors and conversations are deleted with it.",
+    "sites.empty": "No site yet.",
+    "notice.site_created": "The site is created.",
+    "notice.site_updated": "The site is updated.",
+    "notice.site_deleted": "The site is deleted.",
+    # teams
+    "teams.title": "Teams",
+    "teams.intro": (
+        "A conversation started on a topic waits for the agents of the team that owns the topic; one without "
+        "a topic goes to any available agent."
+    ),
+    "teams.new": "New team",
+    "teams.name": "Name",
+    "teams.topics": "Topics",
+    "teams.topics.hint": "One per line: lower-case letters, digits, '-' and '_', like billing. One team per topic.",
+    "teams.no_topics": "No topic",
+    "teams.members": "Members",
+    "teams.no_users": "No user yet.",
+    "teams.member_count": "{n} member(s)",
+    "teams.delete.confirm": "Delete this team? Its conversations are kept, without a team.",
+    "teams.empty": "No team yet.",
+    "notice.team_created": "The team is created.",
+    "notice.team_updated": "The team is updated.",
+    "notice.team_deleted": "The team is deleted.",
+    # errors
+    "error.title": "That did not work",
+    "error.forbidden.title": "Not allowed",
+    "error.back_home": "Back to the home page",
+    "error.back_staff": "Back to my space",
+    "error.code.bad_request": "The request is not valid.",
+    "error.code.forbidden": "You may not do that.",
+    "error.code.not_found": "Not found.",
+    "error.code.conflict": "This conflicts with existing data.",
+    "error.code.csrf_failed": (
+        "This form has expired or was sent from another site, so nothing was changed. Reload the page and "
+        "try again."
+    ),
+    "error.code.rate_limited": "Too many attempts; try again later.",
+    "error.code.unauthorized": "Please sign in.",
+    "error.code.password_change_required": "Choose a new password first.",
+}
+
+FR: dict[str, str] = {
+    "app.tagline": "Chat en direct auto-hébergé pour les équipes support",
+    "nav.home": "Accueil",
+    "nav.staff": "Mon espace",
+    "nav.signin": "Connexion de l'équipe",
+    "nav.signout": "Se déconnecter",
+    "nav.users": "Utilisateurs",
+    "nav.sites": "Sites",
+    "nav.teams": "Équipes",
+    "nav.language": "Langue",
+    "nav.skip": "Aller au contenu",
+    "footer.text": "chatsvc {version} · chat en direct auto-hébergé · vos conversations restent sur votre serveur",
+    "home.title": "Le chat en direct de votre équipe support, sur votre propre serveur",
+    "home.lead": (
+        "chatsvc permet aux visiteurs de votre site de parler en temps réel avec votre équipe support. Les "
+        "visiteurs écrivent depuis un petit widget, les agents répondent à plusieurs conversations à la fois "
+        "et les responsables suivent la file d'attente."
+    ),
+    "home.cta.signin": "Connexion de l'équipe",
+    "home.cta.docs": "Documentation",
+    "home.f1.title": "Un widget pour les visiteurs",
+    "home.f1.text": (
+        "Une seule balise script sur votre site. Les visiteurs posent leur question sans créer de compte et "
+        "voient le temps d'attente."
+    ),
+    "home.f2.title": "Une console pour les agents",
+    "home.f2.text": (
+        "Les agents répondent à plusieurs chats à la fois, dans la limite que vous fixez. Chaque sujet va à "
+        "l'équipe qui le traite, dans l'ordre d'arrivée."
+    ),
+    "home.f3.title": "Aucun message perdu",
+    "home.f3.text": (
+        "Un message n'est confirmé qu'une fois enregistré. Une connexion coupée reprend exactement où elle "
+        "s'était arrêtée, même après un redémarrage du serveur."
+    ),
+    "home.how.title": "Le déroulé d'une conversation",
+    "home.how.1": "Un visiteur ouvre le widget sur votre site et écrit.",
+    "home.how.2": "La conversation attend dans la file de l'équipe chargée de son sujet.",
+    "home.how.3": "Un agent disponible de cette équipe la reçoit et répond.",
+    "home.how.4": "Chaque message des deux côtés est conservé, dans l'ordre, dans la transcription.",
+    "home.run.title": "Hébergez-le vous-même",
+    "home.run.text": (
+        "Un seul processus et un fichier SQLite suffisent pour une petite équipe. Au-delà, lancez plusieurs "
+        "processus avec PostgreSQL et Redis derrière n'importe quel répartiteur de charge."
+    ),
+    "home.docs.title": "Documentation",
+    "home.docs.intro": "La documentation est livrée avec le code source :",
+    "home.docs.readme": "installation, lancement et tous les réglages de configuration.",
+    "home.docs.protocol": (
+        "le protocole WebSocket utilisé par le widget, la console des agents et le client Python."
+    ),
+    "home.docs.http": "Points d'accès HTTP :",
+    "home.docs.http.health": "état de la base de données et du broker",
+    "home.docs.http.auth": "connexion de l'équipe pour les programmes",
+    "home.docs.http.admin": "utilisateurs, sites et équipes, pour les administrateurs",
+    "home.docs.cli": "Ligne de commande :",
+    "login.title": "Connexion de l'équipe",
+    "login.intro": (
+        "Pour les agents, responsables et administrateurs. Les visiteurs n'ont pas besoin de compte : ils "
+        "écrivent depuis le widget de votre site."
+    ),
+    "login.email": "Adresse e-mail",
+    "login.password": "Mot de passe",
+    "login.submit": "Se connecter",
+    "login.wrong": "Adresse e-mail ou mot de passe incorrect.",
+    "login.blocked": "Trop de tentatives échouées. Réessayez dans {minutes} min.",
+    "login.csrf": "Ce formulaire de connexion avait expiré. Veuillez vous connecter à nouveau.",
+    "login.first_start": (
+        "Premier démarrage ? Le mot de passe à usage unique de l'administrateur se trouve dans "
+        "initial-admin-password.txt, dans le répertoire de données du serveur."
+    ),
+    "notice.signed_out": "Vous êtes déconnecté.",
+    "staff.title": "Bonjour, {name}",
+    "staff.signed_in_as": "Connecté en tant que",
+    "staff.role": "Rôle",
+    "staff.email": "Adresse e-mail",
+    "staff.capacity": "Chats simultanés",
+    "staff.teams": "Équipes",
+    "staff.no_team": "aucune équipe : vous recevez les chats de la file générale",
+    "staff.tools": "Ce que vous pouvez faire ici",
+    "staff.link.users": "Utilisateurs",
+    "staff.link.users.text": "Créer des comptes, fixer rôles et capacités, retirer un accès.",
+    "staff.link.sites": "Sites",
+    "staff.link.sites.text": "Les sites où tourne le widget, et les origines autorisées pour chacun.",
+    "staff.link.teams": "Équipes",
+    "staff.link.teams.text": "Regrouper les agents et choisir les sujets de chaque équipe.",
+    "staff.link.password": "Changer mon mot de passe",
+    "staff.link.password.text": "Le changer vous déconnecte de tous vos autres navigateurs et connexions.",
+    "staff.link.console": "Console des agents",
+    "staff.link.console.text": "Répondre aux chats qui vous sont confiés et prendre ceux qui attendent.",
+    "staff.link.manager": "File d'attente et indicateurs",
+    "staff.link.manager.text": "Qui attend, qui est en ligne, et où en est l'équipe.",
+    "staff.socket_note": (
+        "Les clients de chat se connectent au WebSocket de l'équipe de ce serveur (/ws/agent) avec cette session."
+    ),
+    "role.agent": "Agent",
+    "role.manager": "Responsable",
+    "role.admin": "Administrateur",
+    "password.title": "Changer votre mot de passe",
+    "password.required": "Pour votre sécurité, choisissez votre propre mot de passe avant de continuer.",
+    "password.current": "Mot de passe actuel",
+    "password.new": "Nouveau mot de passe",
+    "password.again": "Nouveau mot de passe, à nouveau",
+    "password.hint": (
+        "Au moins {n} caractères. Quelques mots sans rapport entre eux font un mot de passe solide et facile "
+        "à retenir."
+    ),
+    "password.effect": "Vos autres sessions et connexions ouvertes seront fermées.",
+    "password.submit": "Changer le mot de passe",
+    "password.mismatch": "Les deux nouveaux mots de passe sont différents.",
+    "notice.password_changed": "Votre mot de passe est changé. Toutes vos autres sessions ont été fermées.",
+    "admin.title": "Administration",
+    "common.save": "Enregistrer",
+    "common.create": "Créer",
+    "common.delete": "Supprimer",
+    "common.name": "Nom",
+    "common.created": "Créé le",
+    "common.actions": "Actions",
+    "common.default": "par défaut ({n})",
+    "users.title": "Utilisateurs",
+    "users.intro": (
+        "Les agents répondent aux chats, les responsables suivent aussi la file et les indicateurs, les "
+        "administrateurs gèrent tout depuis ces pages."
+    ),
+    "users.new": "Nouvel utilisateur",
+    "users.email": "Adresse e-mail",
+    "users.name": "Nom",
+    "users.role": "Rôle",
+    "users.max_chats": "Chats simultanés",
+    "users.max_chats.hint": "Vide : la valeur du serveur ({n}).",
+    "users.password": "Mot de passe initial",
+    "users.password.hint": "Au moins {n} caractères. La personne choisira le sien à sa première connexion.",
+    "users.status": "État",
+    "users.active": "Actif",
+    "users.disabled": "Désactivé",
+    "users.must_change": "Doit changer son mot de passe",
+    "users.last_login": "Dernière connexion",
+    "users.never": "jamais",
+    "users.you": "vous",
+    "users.disable": "Désactiver",
+    "users.enable": "Réactiver",
+    "users.disable.confirm": "Désactiver ce compte ? Ses sessions et connexions ouvertes sont fermées aussitôt.",
+    "users.reset": "Réinitialiser le mot de passe",
+    "users.reset.hint": (
+        "La personne est déconnectée partout et choisira un nouveau mot de passe à sa prochaine connexion."
+    ),
+    "users.settings": "Rôle et capacité",
+    "notice.user_created": (
+        "L'utilisateur est créé. Transmettez-lui son mot de passe initial par un canal sûr."
+    ),
+    "notice.user_updated": "L'utilisateur est modifié.",
+    "notice.user_disabled": "L'utilisateur est désactivé et déconnecté partout.",
+    "notice.user_enabled": "L'utilisateur est réactivé.",
+    "notice.password_reset": "Le mot de passe est réinitialisé ; l'utilisateur est déconnecté partout.",
+    "sites.title": "Sites",
+    "sites.intro": (
+        "Un site est un site web où tourne le widget. Sa clé figure dans la balise d'intégration. Les "
+        "navigateurs ne peuvent ouvrir un chat que depuis les origines listées, comparées exactement : "
+        "schéma, hôte et port, sans joker."
+    ),
+    "sites.new": "Nouveau site",
+    "sites.key": "Clé",
+    "sites.key.hint": "Lettres minuscules, chiffres, « - » et « _ ». Elle ne pourra plus être changée.",
+    "sites.name": "Nom",
+    "sites.origins": "Origines autorisées",
+    "sites.origins.hint": "Une par ligne, par exemple https://www.example.com ou http://localhost:8080.",
+    "sites.no_origins": "Aucune origine : les navigateurs ne peuvent pas ouvrir de chat sur ce site.",
+    "sites.delete.confirm": "Supprimer ce site ? Ses visiteurs et ses conversations sont supprimés avec lui.",
+    "sites.empty": "Aucun site pour l'instant.",
+    "notice.site_created": "Le site est créé.",
+    "notice.site_updated": "Le site est modifié.",
+    "notice.site_deleted": "Le site est supprimé.",
+    "teams.title": "Équipes",
+    "teams.intro": (
+        "Une conversation ouverte sur un sujet attend les agents de l'équipe chargée de ce sujet ; une "
+        "conversation sans sujet va à n'importe quel agent disponible."
+    ),
+    "teams.new": "Nouvelle équipe",
+    "teams.name": "Nom",
+    "teams.topics": "Sujets",
+    "teams.topics.hint": (
+        "Un par ligne : lettres minuscules, chiffres, « - » et « _ », comme facturation. Une seule équipe par sujet."
+    ),
+    "teams.no_topics": "Aucun sujet",
+    "teams.members": "Membres",
+    "teams.no_users": "Aucun utilisateur pour l'instant.",
+    "teams.member_count": "{n} membre(s)",
+    "teams.delete.confirm": "Supprimer cette équipe ? Ses conversations sont conservées, sans équipe.",
+    "teams.empty": "Aucune équipe pour l'instant.",
+    "notice.team_created": "L'équipe est créée.",
+    "notice.team_updated": "L'équipe est modifiée.",
+    "notice.team_deleted": "L'équipe est supprimée.",
+    "error.title": "Cela n'a pas fonctionné",
+    "error.forbidden.title": "Accès refusé",
+    "error.back_home": "Retour à l'accueil",
+    "error.back_staff": "Retour à mon espace",
+    "error.code.bad_request": "La demande n'est pas valide.",
+    "error.code.forbidden": "Vous ne pouvez pas faire cela.",
+    "error.code.not_found": "Introuvable.",
+    "error.code.conflict": "Cela entre en conflit avec des données existantes.",
+    "error.code.csrf_failed": (
+        "Ce formulaire a expiré ou a été envoyé depuis un autre site : rien n'a été modifié. Rechargez la "
+        "page et réessayez."
+    ),
+    "error.code.rate_limited": "Trop de tentatives ; réessayez plus tard.",
+    "error.code.unauthorized": "Veuillez vous connecter.",
+    "error.code.password_change_required": "Choisissez d'abord un nouveau mot de passe.",
+}
+
+STRINGS: dict[str, dict[str, str]] = {"en": EN, "fr": FR}
+
+# The fixed sentences our services refuse with, in the other languages. Sentences that embed a value (an
+# origin, a topic) are not listed: they show the generic sentence for their code with the detail after it.
+SERVICE_MESSAGES: dict[str, dict[str, str]] = {
+    "fr": {
+        "The current password is wrong.": "Le mot de passe actuel est incorrect.",
+        "The new password must differ from the current one.": (
+            "Le nouveau mot de passe doit être différent de l'actuel."
+        ),
+        "The password is too long.": "Le mot de passe est trop long.",
+        "That is not an email address.": "Ce n'est pas une adresse e-mail.",
+        "A user with that email already exists.": "Un utilisateur a déjà cette adresse e-mail.",
+        "A site with that key already exists.": "Un site a déjà cette clé.",
+        "The role must be agent, manager or admin.": "Le rôle doit être agent, responsable ou administrateur.",
+        "The name must be 1 to 120 characters on one line.": "Le nom doit faire de 1 à 120 caractères sur une ligne.",
+        "The team name must be 1 to 120 characters on one line.": (
+            "Le nom de l'équipe doit faire de 1 à 120 caractères sur une ligne."
+        ),
+        "You cannot disable your own account.": "Vous ne pouvez pas désactiver votre propre compte.",
+        "At least one enabled admin must remain.": "Il doit rester au moins un administrateur actif.",
+        "A site key is 1 to 64 lower-case letters, digits, '-' or '_', starting with a letter or digit.": (
+            "Une clé de site fait de 1 à 64 caractères : lettres minuscules, chiffres, « - » ou « _ », en "
+            "commençant par une lettre ou un chiffre."
+        ),
+        "The team name is taken, a topic belongs to another team already, or a member does not exist.": (
+            "Le nom d'équipe est pris, un sujet appartient déjà à une autre équipe, ou un membre n'existe pas."
+        ),
+        "This page is for administrators.": "Cette page est réservée aux administrateurs.",
+        "No such user.": "Utilisateur introuvable.",
+        "No such site.": "Site introuvable.",
+        "No such team.": "Équipe introuvable.",
+        "The form could not be read.": "Le formulaire n'a pas pu être lu.",
+        "The form is too large.": "Le formulaire est trop volumineux.",
+        "Concurrent chats must be a whole number.": "Les chats simultanés doivent être un nombre entier.",
+        f"The password must have at least {MIN_PASSWORD_LENGTH} characters.": (
+            f"Le mot de passe doit faire au moins {MIN_PASSWORD_LENGTH} caractères."
+        ),
+        f"max_chats must be between 1 and {MAX_CHATS}.": (
+            f"Le nombre de chats simultanés doit être compris entre 1 et {MAX_CHATS}."
+        ),
+    },
+}
+
