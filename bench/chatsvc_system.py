@@ -15,7 +15,7 @@ from bench.procs import ChildServer, free_port, postgres_database, python_module
 from bench.progress import Progress
 from bench.seed import email
 from bench.system import Facts, bounded_gather
-from bench.workload import AGENT_TAG, VISITOR_TAG, Plan, Recorder, make_text
+from bench.workload import AGENT_TAG, VISITOR_TAG, Plan, Recorder, make_text, now_ns
 from chatsvc.client import AgentClient, ClientClosed, Disconnected, ServerError, VisitorClient
 from chatsvc.client.base import BaseClient
 from chatsvc.domain import protocol
@@ -178,8 +178,10 @@ class ChatsvcSystem:
     async def send(self, visitor: int, k: int) -> None:
         text = make_text(VISITOR_TAG, visitor, k, self.plan.size)
         self.recorder.visitor_sent()
+        sent = now_ns()
         if await self._acked(self.visitors[visitor].send(text, timeout=ACK_TIMEOUT), "visitor"):
             self.recorder.acked.add((visitor, k))
+            self.recorder.ack_latency(sent)
 
     async def _reply(self, agent: AgentClient, conversation: str, key: tuple[int, int]) -> None:
         text = make_text(AGENT_TAG, key[0], key[1], self.plan.size)

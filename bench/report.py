@@ -41,9 +41,10 @@ class RunResult:
     server_cpu_ms_per_msg: float
     server_rss_mib: float
     client_cpu_pct: float
-    client_lag_p99_ms: (
-        float  # how late the benchmark's own pacer fired: high means the client, not the server, lagged
-    )
+    ack_p50_ms: float  # chatsvc only: a visitor's send to its ack, i.e. to the commit (NaN for the relay)
+    ack_p99_ms: float
+    # How late the benchmark's own pacer fired: high means the client, not the server, lagged.
+    client_lag_p99_ms: float
     # Correctness: counts, added up over repeated runs.
     connections_open: int
     connections_expected: int
@@ -61,6 +62,10 @@ class RunResult:
     transcripts_checked: int
     transcripts_differing: int
     server_log: list[str]
+
+    @property
+    def ack_ms_known(self) -> bool:
+        return not math.isnan(self.ack_p50_ms)
 
     @property
     def error_count(self) -> int:
@@ -84,6 +89,8 @@ def result_of(system: str, recorder: Recorder, facts: Facts, usage: Usage) -> Ru
         server_cpu_ms_per_msg=1000 * usage.server_cpu_s / max(1, recorder.delivered_total),
         server_rss_mib=usage.server_rss_mib,
         client_cpu_pct=100 * usage.client_cpu_s / usage.wall_s,
+        ack_p50_ms=percentile(recorder.ack_ms, 50),
+        ack_p99_ms=percentile(recorder.ack_ms, 99),
         client_lag_p99_ms=percentile(recorder.lateness_ms, 99),
         connections_open=facts.connections_open,
         connections_expected=facts.connections_expected,
@@ -105,22 +112,6 @@ def result_of(system: str, recorder: Recorder, facts: Facts, usage: Usage) -> Ru
     )
 
 
-_SPEED = (
-    "msgs_per_s",
-    "p50_ms",
-    "p90_ms",
-    "p99_ms",
-    "max_ms",
-    "reply_p50_ms",
-    "reply_p99_ms",
-    "server_cpu_pct",
-    "server_cpu_ms_per_msg",
-    "server_rss_mib",
-    "client_cpu_pct",
-    "client_lag_p99_ms",
-)
-
-
 def combine(runs: Sequence[RunResult]) -> RunResult:
     """Speed figures: the median run by run. Counts: the totals (one lost message in any run is one too many).
     Connections: the fewest held at the end of any run."""
@@ -133,7 +124,7 @@ def combine(runs: Sequence[RunResult]) -> RunResult:
         name = field.name
         if name == "system":
             values[name] = first.system
-        elif name in _SPEED:
+        elif field.type == "float":  # every speed figure is a float, every count an int
             values[name] = median([getattr(run, name) for run in runs])
         elif name in ("connections_open", "connections_expected"):
             values[name] = min(getattr(run, name) for run in runs)
@@ -254,7 +245,12 @@ def _health(r: RunResult) -> str:
     return (
         f"connections held {r.connections_open}/{r.connections_expected}, reconnects {r.reconnects}, "
         f"seq gaps {r.gaps}, duplicates dropped by the client {r.duplicates_dropped}, errors: {errors}; "
-        f"client pacer lag p99 {_num(r.client_lag_p99_ms, 1)} ms"
+        + (
+            f"send to ack p50 {_num(r.ack_p50_ms, 2)} ms, p99 {_num(r.ack_p99_ms, 2)} ms; "
+            if r.ack_ms_known
+            else ""
+        )
+        + f"client pacer lag p99 {_num(r.client_lag_p99_ms, 1)} ms"
     )
 
 
@@ -264,16 +260,25 @@ def command_line() -> str:
 
 
 def timeline(system: str, recorder: Recorder, bucket_s: float = 1.0) -> str:
-    """Visitor -> agent latency by the second the message was sent: a steady queue and a periodic stall
-    (a checkpoint, a GC pause, a blocking call) look the same in percentiles but not here."""
-    buckets: dict[int, list[float]] = collections.defaultdict(list)
-    for sent, latency in zip(recorder.sent_at_ns, recorder.latencies_ms, strict=True):
-        buckets[int((sent - recorder.started_ns) / 1e9 / bucket_s)].append(latency)
-    lines = [f"timeline of {system}: second, messages, p50 / p99 / max ms"]
-    for index in sorted(buckets):
-        values = sorted(buckets[index])
+    """Latency by the second the message was sent: a steady queue and a periodic stall (a checkpoint, a GC
+    pause, a blocking call) look the same in percentiles but not here. With chatsvc, the ack columns tell
+    whether the time went before the commit (ack late too) or after it, in fan-out (only delivery late)."""
+    delivery = _buckets(recorder.sent_at_ns, recorder.latencies_ms, recorder.started_ns, bucket_s)
+    acks = _buckets(recorder.ack_sent_at_ns, recorder.ack_ms, recorder.started_ns, bucket_s)
+    lines = [f"timeline of {system}: second, messages, delivery p50 / p99 / max ms, ack p50 / p99 ms"]
+    for index in sorted(delivery):
+        values, acked = delivery[index], acks.get(index, [])
         lines.append(
             f"  {index * bucket_s:5.0f}s {len(values):6d} {percentile(values, 50):9.1f} "
-            f"{percentile(values, 99):9.1f} {values[-1]:9.1f}"
+            f"{percentile(values, 99):9.1f} {values[-1]:9.1f} {percentile(acked, 50):9.1f} {percentile(acked, 99):9.1f}"
         )
     return "\n".join(lines)
+
+
+def _buckets(
+    sent_ns: list[int], values: list[float], start_ns: int, bucket_s: float
+) -> dict[int, list[float]]:
+    buckets: dict[int, list[float]] = collections.defaultdict(list)
+    for sent, value in zip(sent_ns, values, strict=True):
+        buckets[int((sent - start_ns) / 1e9 / bucket_s)].append(value)
+    return {index: sorted(found) for index, found in buckets.items()}

@@ -108,6 +108,10 @@ class Recorder:
         default_factory=collections.Counter
     )
     reply_latencies_ms: list[float] = dataclasses.field(default_factory=list)  # agent -> visitor
+    ack_ms: list[float] = dataclasses.field(
+        default_factory=list
+    )  # chatsvc: send -> ack (the commit), visitor side
+    ack_sent_at_ns: list[int] = dataclasses.field(default_factory=list)
     lateness_ms: list[float] = dataclasses.field(default_factory=list)  # how late the pacer fired each send
     errors: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
     started_ns: int = 0
@@ -150,6 +154,10 @@ class Recorder:
         self._delivery(received)
         if self.replies_delivered[key] == 1:
             self.reply_latencies_ms.append((received - sent) / 1e6)
+
+    def ack_latency(self, sent: int) -> None:
+        self.ack_ms.append((now_ns() - sent) / 1e6)
+        self.ack_sent_at_ns.append(sent)
 
     def _delivery(self, received: int) -> None:
         self.delivered_total += 1
