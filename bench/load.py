@@ -23,7 +23,16 @@ from bench.chatsvc_system import Backend, ChatsvcSystem
 from bench.procs import cpu_seconds, rss_mib
 from bench.progress import Progress
 from bench.relay_system import RelaySystem
-from bench.report import RunResult, Usage, combine, command_line, render, result_of, timeline
+from bench.report import (
+    RunResult,
+    Usage,
+    combine,
+    command_line,
+    load_average,
+    render,
+    result_of,
+    timeline,
+)
 from bench.system import System
 from bench.workload import Plan, Recorder, pace
 
@@ -206,6 +215,7 @@ async def main(args: argparse.Namespace) -> int:
     plan = plan_of(args)
     progress = Progress(quiet=args.quiet)
     runs: dict[str, list[RunResult]] = {}
+    load_before = load_average()
     workroot = Path(tempfile.mkdtemp(prefix="chatsvc-bench-"))
     progress.say(
         f"plan: {plan.visitors} visitors, {plan.agents} agents x {plan.capacity} chats, {plan.rate:g} msg/s each "
@@ -229,7 +239,7 @@ async def main(args: argparse.Namespace) -> int:
             shutil.rmtree(workroot, ignore_errors=True)
     results = [combine(group) for group in runs.values()]
     reference = None if args.no_relay else results[0]
-    print(render(plan, results, reference, args.repeat, command_line()))
+    print(render(plan, results, reference, args.repeat, command_line(), load_before))
     # Non-zero when a message went missing or failed, so a script (or CI) running the benchmark notices.
     broken = any(r.lost or r.duplicates or r.replies_lost or r.error_count for r in results)
     return 1 if broken else 0

@@ -160,8 +160,20 @@ def _version(name: str) -> str:
         return "?"
 
 
+def load_average() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return math.nan
+
+
 def render(
-    plan: Plan, results: Sequence[RunResult], reference: RunResult | None, repeat: int, command: str
+    plan: Plan,
+    results: Sequence[RunResult],
+    reference: RunResult | None,
+    repeat: int,
+    command: str,
+    load_before: float,
 ) -> str:
     lines = [
         "chatsvc load benchmark",
@@ -173,6 +185,8 @@ def render(
             f"{plan.reply_every or 'no'}{_nth(plan.reply_every)} message"
         ),
         f"  machine: {machine_facts()}",
+        # Anything else running on these cores slows both systems alike, but it makes the figures noisier.
+        f"  busy:    load average (1 min) {_num(load_before, 2)} before the runs, {_num(load_average(), 2)} after",
         f"  command: {command}",
         (
             f"  figures: {'median of ' + str(repeat) + ' runs' if repeat > 1 else 'one run'} "
