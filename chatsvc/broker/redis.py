@@ -14,6 +14,7 @@ from chatsvc.broker.base import Broker, Handler, ResyncHandler
 log = logging.getLogger("chatsvc.broker")
 
 SUBSCRIBE_TIMEOUT = 5.0  # seconds to wait for Redis to confirm a subscription
+MAX_CONNECTIONS = 64  # publishing connections per process (the subscriber has its own)
 
 
 class RedisBroker(Broker):
@@ -23,7 +24,12 @@ class RedisBroker(Broker):
         super().__init__()
         self.url = url
         self.prefix = prefix
-        self._client = aioredis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=15)
+        # A blocking pool: past its size, a publish waits for a free connection instead of failing (a failed
+        # publish of a notice that is not in the database, such as a revocation, would be lost for good).
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=MAX_CONNECTIONS, timeout=5, socket_connect_timeout=5, health_check_interval=15
+        )
+        self._client = aioredis.Redis.from_pool(pool)  # owns the pool: aclose() closes its connections
         # Subscribe confirmations are read (not ignored): ``subscribe`` waits for its own, so that nothing
         # published after it returns can be missed.
         self._pubsub = self._client.pubsub()
@@ -98,18 +104,14 @@ class RedisBroker(Broker):
 
     async def _read(self) -> None:
         cut = len(self.prefix)
-        delay = 0.1
         while True:
             try:
                 message = await self._pubsub.get_message(timeout=1.0)
-                delay = 0.1
             except asyncio.CancelledError:
                 raise
-            except (RedisError, OSError):
-                log.warning("redis subscriber connection lost; retrying in %.1fs", delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-                await self._resubscribe()
+            except (RedisError, OSError, RuntimeError):
+                # RuntimeError: redis-py's "pubsub connection not set" after a failed reconnect.
+                await self._reconnect()
                 continue
             if message is None:
                 continue
@@ -121,20 +123,31 @@ class RedisBroker(Broker):
                 if waiter is not None and not waiter.done():
                     waiter.set_result(None)
                 continue
-            if message.get("type") != "message":
+            if message.get("type") != "message" or channel == self._control:
                 continue
-            if channel == self._control:
-                continue
-            self._deliver(channel[cut:], message["data"])
-
-    async def _resubscribe(self) -> None:
-        async with self._lock:
             try:
-                await self._pubsub.reset()
+                self._deliver(channel[cut:], message["data"])
+            except Exception:  # a failing handler must not end the reader
+                log.exception("broker handler failed on %s", channel)
+
+    async def _reconnect(self) -> None:
+        """Retry with backoff until a fresh subscriber connection holds every channel again, then resync."""
+        delay = 0.1
+        log.warning("redis subscriber connection lost; reconnecting")
+        while True:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+            async with self._lock:
+                try:
+                    await self._pubsub.aclose()
+                except (RedisError, OSError, RuntimeError):
+                    pass
                 self._pubsub = self._client.pubsub()
-                await self._pubsub.subscribe(self._control, *(self.prefix + c for c in self._channels))
-            except (RedisError, OSError):
-                return
-        log.info("redis subscriber reconnected; catching up from the database")
-        if self._on_resync is not None:
-            self._on_resync()
+                try:
+                    await self._pubsub.subscribe(self._control, *(self.prefix + c for c in self._channels))
+                except (RedisError, OSError):
+                    continue
+            log.info("redis subscriber reconnected; catching up from the database")
+            if self._on_resync is not None:
+                self._on_resync()
+            return

@@ -39,13 +39,6 @@ async def test_order_is_kept_for_a_thousand_messages(make_broker: MakeBroker) ->
 async def test_concurrent_publishes_all_arrive(
     make_broker: MakeBroker, broker_kind: BrokerKind, request: pytest.FixtureRequest
 ) -> None:
-    if broker_kind.name == "redis":
-        request.applymarker(pytest.mark.xfail(
-            strict=True,
-            reason="redis-py 8's default ConnectionPool holds at most 100 connections (one is the subscriber's) and "
-            "raises MaxConnectionsError past that; RedisBroker.publish catches it as a RedisError and drops the "
-            "message with a warning. Fix: a BlockingConnectionPool (waits for a free connection) or a larger cap.",
-        ))
     broker, inbox = await make_broker()
     await broker.subscribe("c")
     await asyncio.gather(*(broker.publish("c", str(n).encode()) for n in range(200)))

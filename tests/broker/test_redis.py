@@ -87,11 +87,6 @@ async def test_the_control_channel_is_not_delivered(redis_kind: BrokerKind, make
 
 # --- losing the connection ---------------------------------------------------------------------------------
 
-# RedisBroker._resubscribe calls PubSub.reset(), deprecated since redis-py 5.0.1 (aclose() replaces it). Under this
-# suite's warnings-as-errors the DeprecationWarning would itself kill the reader task, which is not what happens in
-# production (DeprecationWarning is ignored there), so the reconnect tests let this one warning pass. See the report.
-allow_deprecated_reset = pytest.mark.filterwarnings("ignore:Call to deprecated reset:DeprecationWarning")
-
 
 def _subscriber_address(broker: RedisBroker) -> str:
     """host:port of the broker's subscriber connection as Redis sees it (to kill that one connection only)."""
@@ -101,7 +96,6 @@ def _subscriber_address(broker: RedisBroker) -> str:
     return f"{host}:{port}"
 
 
-@allow_deprecated_reset
 async def test_a_killed_subscriber_connection_is_restored(
     redis_kind: BrokerKind, make_redis_broker: MakeBroker
 ) -> None:
@@ -210,7 +204,6 @@ async def test_during_an_outage_publish_does_not_raise_and_ping_says_false(
     assert await broker.ping() is True
 
 
-@allow_deprecated_reset
 async def test_a_brief_cut_is_restored(gate: RedisGate, make_redis_broker: MakeBroker) -> None:
     broker, inbox = await make_redis_broker(url=f"redis://127.0.0.1:{gate.port}/0")
     publisher, _ = await make_redis_broker()
@@ -222,15 +215,6 @@ async def test_a_brief_cut_is_restored(gate: RedisGate, make_redis_broker: MakeB
     await inbox.wait_for(lambda: inbox.on("conv:1") == [b"after"], timeout=5)
 
 
-@allow_deprecated_reset
-@pytest.mark.xfail(
-    strict=True,
-    reason="RedisBroker._resubscribe swallows a failed reconnect and leaves a fresh PubSub with no connection; the "
-    "next get_message raises RuntimeError('pubsub connection not set'), which _read does not catch, so the reader "
-    "task dies silently: after a Redis outage longer than the first retry (0.1 s) the process never receives "
-    "again and on_resync is never called (ping() still says True). Fix: retry _resubscribe with backoff until it "
-    "succeeds (and/or catch RuntimeError in _read).",
-)
 async def test_the_broker_comes_back_after_a_longer_outage(gate: RedisGate, make_redis_broker: MakeBroker) -> None:
     broker, inbox = await make_redis_broker(url=f"redis://127.0.0.1:{gate.port}/0")
     publisher, _ = await make_redis_broker()
