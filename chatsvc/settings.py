@@ -44,6 +44,7 @@ class Settings:
     default_capacity: int = 3  # concurrent chats per agent unless set per agent
     visitor_token_ttl: int = 30 * 24 * 3600
     session_ttl: int = 12 * 3600
+    session_recheck_seconds: float = 15.0  # an open staff socket re-checks its session this often
     login_attempts: int = 5  # failed logins per address and per email within login_window
     login_window: float = 300.0
     secure_cookies: bool = False  # set true behind HTTPS

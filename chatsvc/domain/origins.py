@@ -18,6 +18,8 @@ def normalize_origin(value: str) -> str | None:
         return None
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
         return None
+    if port == 0:
+        return None
     if parts.query or parts.fragment or parts.username or parts.password:
         return None
     host = parts.hostname.lower()

@@ -16,7 +16,8 @@ PROTOCOL_VERSION = 1
 ClientId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.:-]{1,64}\Z")]
 ConversationId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
 Seq = Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]  # the events.seq column is a 32-bit integer
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+# At least one non-space character (msgspec patterns search anywhere in the string).
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=r"\S")]
 Token = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 Topic = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}\Z")]
 Version = Annotated[int, msgspec.Meta(ge=1, le=1000)]

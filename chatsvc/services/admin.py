@@ -26,6 +26,7 @@ from chatsvc.store.accounts import AccountStore
 if TYPE_CHECKING:
     from chatsvc.services.container import Services
     from chatsvc.services.directory import Directory
+    from chatsvc.services.routing import Routing
 
 MAX_ORIGINS = 50
 MAX_TOPICS = 50
@@ -114,16 +115,26 @@ def check_topics(values: Iterable[str]) -> tuple[str, ...]:
 
 class AdminService:
     def __init__(
-        self, accounts: AccountService, store: AccountStore, clock: Clock, directory: Directory | None = None
+        self,
+        accounts: AccountService,
+        store: AccountStore,
+        clock: Clock,
+        directory: Directory | None = None,
+        routing: Routing | None = None,
     ) -> None:
         self.accounts = accounts
         self.store = store
         self.clock = clock
         self.directory = directory  # names are cached briefly for the chat path; renames forget them
+        self.routing = routing  # connected agents' capacity and teams, applied at once when changed
 
     @classmethod
     def of(cls, services: Services) -> AdminService:
-        return cls(services.accounts, services.account_store, services.clock, services.directory)
+        return cls(services.accounts, services.account_store, services.clock, services.directory, services.routing)
+
+    async def _agents_changed(self, user_ids: Iterable[str]) -> None:
+        if self.routing is not None:
+            await self.routing.refresh_agents(set(user_ids))
 
     def _names_changed(self) -> None:
         if self.directory is not None:
@@ -205,6 +216,8 @@ class AdminService:
             await self.accounts.revoke_all(user.id, "role_changed")
         if "name" in values:
             self._names_changed()
+        if "max_chats" in values or "name" in values:
+            await self._agents_changed([user.id])
         return user
 
     async def _keep_one_admin(self, leaving_id: str) -> None:
@@ -298,6 +311,7 @@ class AdminService:
         topics: Iterable[str] | UnsetType = UNSET,
         member_ids: Iterable[str] | UnsetType = UNSET,
     ) -> records.Team:
+        before = await self.store.get_team(team_id)
         team = await self.store.update_team(
             team_id,
             name=None if name is UNSET else check_name(name, "team name"),
@@ -306,6 +320,7 @@ class AdminService:
         )
         if name is not UNSET:
             self._names_changed()
+        await self._agents_changed({*before.member_ids, *team.member_ids})
         return team
 
     async def add_member(self, team_id: str, user_id: str) -> records.Team:
@@ -313,5 +328,7 @@ class AdminService:
         return await self.update_team(team.id, member_ids=[*team.member_ids, user_id])
 
     async def delete_team(self, team_id: str) -> None:
+        before = await self.store.get_team(team_id)
         await self.store.delete_team(team_id)
         self._names_changed()
+        await self._agents_changed(before.member_ids)

@@ -112,6 +112,9 @@ class ChatService:
         )
 
     async def visitor_message(self, who: VisitorIdentity, frame: protocol.VisitorMessage) -> protocol.Ack:
+        earlier = await self._resend_into_closed(who, frame.client_id)
+        if earlier is not None:
+            return earlier
         conversation, created = await self._open_or_start(who, frame.topic)
         new_events = []
         if created:
@@ -140,6 +143,22 @@ class ChatService:
         if queue and not applied.duplicate:
             await self.routing.dispatch()
         return ack_for(applied, frame.client_id)
+
+    async def _resend_into_closed(self, who: VisitorIdentity, client_id: str) -> protocol.Ack | None:
+        """A resend of a message stored in the visitor's latest conversation, closed since: the same ack again,
+        instead of opening a new conversation with the message stored twice."""
+        if await self.conversations.open_of_visitor(who.visitor.id) is not None:
+            return None  # the open conversation's own de-duplication answers
+        latest = await self.conversations.of_visitor(who.visitor.id, limit=1)
+        if not latest:
+            return None
+        event = await self.conversations.find_resend(latest[0].id, who.visitor.id, client_id)
+        if event is None:
+            return None
+        return protocol.Ack(
+            client_id=client_id, conversation=event.conversation_id, seq=event.seq,
+            at=iso(event.created_at) or "", duplicate=True,
+        )
 
     async def visitor_handoff(self, who: VisitorIdentity, topic: str | None) -> records.Conversation:
         conversation, created = await self._open_or_start(who, topic)

@@ -89,6 +89,25 @@ class Routing:
         await self.set_status(user.id, status)
         return presence
 
+    async def refresh_agents(self, user_ids: list[str] | set[str] | tuple[str, ...]) -> None:
+        """An admin changed capacity or team membership: apply it now, not at the agents' next connection."""
+        changed = False
+        for user_id in user_ids:
+            presence = self.presence.get(user_id)
+            if presence is None:
+                continue
+            try:
+                user = await self.accounts.get_user(user_id)
+            except NotFound:
+                continue
+            presence.capacity = user.max_chats or self.settings.default_capacity
+            presence.team_ids = await self.accounts.team_ids_of(user_id)
+            presence.name = user.name
+            await self.push_presence(user_id)
+            changed = True
+        if changed:
+            await self.dispatch()
+
     def agent_disconnected(self, user_id: str) -> None:
         presence = self.presence.get(user_id)
         if presence is None:

@@ -218,6 +218,20 @@ class ConversationStore:
             updated = dataclasses.replace(current, **values)
         return Applied(conversation=updated, events=stored)
 
+    async def find_resend(self, conversation_id: str, author_id: str, client_id: str) -> records.StoredEvent | None:
+        """The event this author already stored with this client id in the conversation, if any."""
+        async with self.db.connect() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(events).where(
+                        events.c.conversation_id == conversation_id,
+                        events.c.author_id == author_id,
+                        events.c.client_id == client_id,
+                    )
+                )
+            ).first()
+        return rows.event(row) if row else None
+
     async def events_after(self, conversation_id: str, after_seq: int, limit: int) -> list[records.StoredEvent]:
         async with self.db.connect() as conn:
             result = await conn.execute(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +55,12 @@ class Database:
             sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest migration. Processes starting together take turns (advisory lock)."""
+        """Bring the schema to the newest migration. Processes starting together take turns: a PostgreSQL
+        advisory lock, or on SQLite a lock on a file beside the database."""
+        async with _sqlite_migration_lock(self.url if self.is_sqlite else None):
+            await self._migrate()
+
+    async def _migrate(self) -> None:
         async with self.engine.connect() as conn:
             if not self.is_sqlite:
                 await conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
@@ -83,6 +91,23 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def _sqlite_migration_lock(url: sa.URL | None) -> AsyncIterator[None]:
+    database = url.database if url is not None else None
+    if not database or database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    with open(f"{database}.migrate-lock", "a") as handle:
+        # Waited for in a thread: another process (or task) may hold it for the length of its migrations.
+        await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -59,8 +59,11 @@ class SocketSession:
         self._last_rate_error = 0.0
         self._closed = asyncio.Event()
         self._aborted = asyncio.Event()
-        self._abort_waiter: asyncio.Future[bool] | None = None
+        self._abort_waiter: asyncio.Future[Any] | None = None
         self.identity = ""  # "visitor:ID" or "user:ID" once authenticated
+        # Broker deliveries that arrive between subscribing and sending the welcome wait here, so that the
+        # welcome is always a client's first frame.
+        self._before_welcome: list[tuple[str, Envelope]] | None = []
 
     # --- subclass hooks ----------------------------------------------------------------------------
 
@@ -130,8 +133,9 @@ class SocketSession:
                 return None
             if self._abort_waiter is None:
                 self._abort_waiter = asyncio.ensure_future(self._aborted.wait())
-            receive = asyncio.ensure_future(self.ws.receive())
-            done, _ = await asyncio.wait({receive, self._abort_waiter}, return_when=asyncio.FIRST_COMPLETED)
+            receive: asyncio.Future[Any] = asyncio.ensure_future(self.ws.receive())
+            waiter = self._abort_waiter
+            done, _ = await asyncio.wait({receive, waiter}, return_when=asyncio.FIRST_COMPLETED)
             if receive not in done:
                 receive.cancel()
                 return None
@@ -270,7 +274,16 @@ class SocketSession:
 
     # --- broker deliveries (called synchronously by the hub) ---------------------------------------
 
+    def welcomed(self) -> None:
+        """The welcome is sent: deliver what arrived before it."""
+        held, self._before_welcome = self._before_welcome, None
+        for channel, envelope in held or ():
+            self.on_envelope(channel, envelope)
+
     def on_envelope(self, channel: str, envelope: Envelope) -> None:
+        if self._before_welcome is not None and envelope.control != "revoke":
+            self._before_welcome.append((channel, envelope))
+            return
         if envelope.control == "revoke":
             self.abort(errors.CLOSE_POLICY, envelope.reason or "revoked")
         elif envelope.control in ("follow", "unfollow") and envelope.conversation:

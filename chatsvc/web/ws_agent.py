@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.websockets import WebSocket
 
 from chatsvc import errors
@@ -30,8 +32,6 @@ class AgentSocket(SocketSession):
         if frame.v != protocol.PROTOCOL_VERSION:
             raise errors.UnsupportedVersion()
         self.who = who = await self.services.accounts.authenticate(self.token)
-        if who.user.must_change_password:
-            raise errors.PasswordChangeRequired()
         user = who.user
         self.identity = f"user:{user.id}"
         await self.listen(self.identity)
@@ -52,9 +52,21 @@ class AgentSocket(SocketSession):
         )
         for conversation in held:
             await self.follow(conversation.id, None)  # the client syncs each from the seq it has
+        self.welcomed()
         # Only now may new chats be assigned: their notices must come after the welcome.
         await self.services.routing.agent_connected(user, status)
         self.registered = True
+        self._spawn(self._recheck_session())
+
+    async def _recheck_session(self) -> None:
+        """Close this socket soon after its session ends by any route, including one no broker message
+        reports (the CLI disabling the user while the server runs on the in-process broker)."""
+        while self._closing is None:
+            await asyncio.sleep(self.services.settings.session_recheck_seconds)
+            try:
+                await self.services.accounts.authenticate(self.token)
+            except errors.ChatError:
+                self.abort(errors.CLOSE_POLICY, "session_ended")
 
     async def cleanup(self) -> None:
         if self.registered and self.who is not None:

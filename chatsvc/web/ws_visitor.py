@@ -46,6 +46,7 @@ class VisitorSocket(SocketSession):
                 server_time=iso(self.services.clock()) or "",
             )
         )
+        self.welcomed()
         if conversation is not None:
             after = frame.last_seq if frame.conversation == conversation.id else 0
             await self.follow(conversation.id, min(after, conversation.last_seq))

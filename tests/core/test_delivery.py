@@ -179,3 +179,19 @@ async def test_server_restart_between_messages_loses_nothing(backend, tmp_path) 
         await visitor.close()
         await agent.close()
         await process.stop(signal.SIGTERM)
+
+
+async def test_resend_after_the_conversation_closed_is_not_stored_again(server) -> None:  # type: ignore[no-untyped-def]
+    agent, visitor, conversation = await _pair(server)
+    try:
+        first = await visitor.send("last words", client_id="late-resend-1")
+        await agent.end(conversation)
+        await visitor.wait_event(kind="closed")
+        # The ack was lost; the client resends after the chat was closed.
+        again = await visitor.send("last words", client_id="late-resend-1")
+        assert again.duplicate and again.seq == first.seq and again.conversation == conversation
+        store = server.services.conversation_store
+        assert await store.open_of_visitor((await store.get(conversation)).visitor_id) is None
+    finally:
+        await visitor.close()
+        await agent.close()

@@ -215,3 +215,45 @@ async def test_transfer_moves_the_chat_with_its_history(server) -> None:  # type
         await nia.close()
     finally:
         await _close_all(visitor, max_agent)
+
+
+async def test_capacity_raised_by_an_admin_applies_at_once(server) -> None:  # type: ignore[no-untyped-def]
+    from chatsvc.services.admin import AdminService
+
+    user = await server.add_staff("Olivia", max_chats=1)
+    agent = await server.agent(user)
+    visitors = await _visitors(server, 2)
+    try:
+        await visitors[0].send("one")
+        await agent.wait_chat()
+        second = await visitors[1].send("two")
+        assert (await visitors[1].wait_queue()).position == 1
+        await AdminService.of(server.services).update_user(user.id, max_chats=2)
+        assert (await agent.wait_chat()).id == second.conversation
+        presence = await agent.next_frame(lambda f: type(f).__name__ == "PresenceUpdate" and f.capacity == 2)  # type: ignore[union-attr]
+        assert presence.capacity == 2  # type: ignore[union-attr]
+    finally:
+        await _close_all(agent, *visitors)
+
+
+async def test_welcome_is_always_the_first_frame_of_a_second_socket(server) -> None:  # type: ignore[no-untyped-def]
+    user = await server.add_staff("Pia")
+    first = await server.agent(user)
+    visitors = await _visitors(server, 3)
+    try:
+        # Keep the agent's channel busy with assignments while a second socket of hers connects.
+        sends = asyncio.gather(*(v.send(f"busy {i}") for i, v in enumerate(visitors)))
+        token = await server.staff_token(user)
+        import json
+
+        import websockets
+
+        for _ in range(5):
+            async with websockets.connect(
+                f"{server.ws_url}/ws/agent", additional_headers={"Authorization": f"Bearer {token}"}
+            ) as ws:
+                await ws.send(json.dumps({"type": "hello"}))
+                assert json.loads(await ws.recv())["type"] == "welcome"
+        await sends
+    finally:
+        await _close_all(first, *visitors)

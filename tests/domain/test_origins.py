@@ -132,3 +132,8 @@ def test_ipv6_origins_compare_exactly() -> None:
     assert origin_allowed("http://[::1]:8000", ["http://[::1]:8000"])
     assert not origin_allowed("http://[::1]:8000", ["http://[::2]:8000"])
     assert not origin_allowed("http://[::1]:8000", ["http://127.0.0.1:8000"])
+
+
+def test_port_zero_is_not_an_origin() -> None:
+    assert normalize_origin("https://site.example:0") is None
+    assert not origin_allowed("https://site.example:0", ["https://site.example"])

@@ -195,9 +195,14 @@ def test_text_length_counts_characters_not_bytes() -> None:
     refused(p.decode_visitor, json.dumps({**frame, "text": emoji * 4001}, ensure_ascii=False))
 
 
-def test_whitespace_only_text_passes_the_schema() -> None:
-    # The schema counts characters only; whether blank text is useful is left to the rules above it.
-    assert p.decode_visitor(raw({"type": "message", "client_id": "a", "text": " "})).text == " "
+@pytest.mark.parametrize("blank", [" ", "\n\t ", "\u00a0"])
+def test_blank_text_is_refused(blank: str) -> None:
+    # A message of only spaces shows nothing on either side: refused like an empty one.
+    refused(p.decode_visitor, raw({"type": "message", "client_id": "a", "text": blank}))
+
+
+def test_text_with_surrounding_spaces_is_kept_as_sent() -> None:
+    assert p.decode_visitor(raw({"type": "message", "client_id": "a", "text": "  hi  "})).text == "  hi  "
 
 
 @pytest.mark.parametrize(

@@ -161,3 +161,18 @@ async def test_credentials_never_reach_the_log(sqlite_backend, tmp_path) -> None
     assert STAFF_PASSWORD not in log
     assert password_file not in log
     assert "initial-admin-password.txt" in log  # where to find it, not what it is
+
+
+async def test_cli_disabling_an_agent_closes_their_socket_on_the_embedded_broker(sqlite_backend, start_server) -> None:  # type: ignore[no-untyped-def]
+    async with start_server(sqlite_backend, session_recheck_seconds=0.3) as server:
+        user = await server.add_staff("Remy")
+        agent = await server.agent(user, reconnect=False)
+        # What `chatsvc user disable` does from another process: the database changes, no broker message.
+        await server.services.account_store.update_user(user.id, disabled=True)
+        await server.services.account_store.delete_sessions_of(user.id)
+        for _ in range(50):
+            if agent.closed_code is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert agent.closed_code == 1008
+        await agent.close()

@@ -53,10 +53,7 @@ async def test_a_fresh_database_ends_at_the_newest_revision(db: Database) -> Non
 
 
 async def test_processes_migrating_together_take_turns(backend: Backend) -> None:
-    if backend.name.startswith("sqlite"):
-        # Embedded mode runs one process; migrate() takes no lock on SQLite (see the report), so this is a
-        # PostgreSQL guarantee only.
-        pytest.skip("the migration lock is a PostgreSQL advisory lock")
+    # PostgreSQL: an advisory lock; SQLite: a file lock beside the database.
     databases = [Database(backend.database_url) for _ in range(4)]
     try:
         await asyncio.gather(*(database.migrate() for database in databases))

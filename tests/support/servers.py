@@ -66,6 +66,13 @@ def make_settings(backend: Backend, data_dir: Path, **overrides: Any) -> Setting
     return base.replace(**overrides)
 
 
+class _QuietServer(uvicorn.Server):
+    """Leaves the test runner's signal handlers alone (Ctrl-C still stops pytest)."""
+
+    def capture_signals(self) -> contextlib.AbstractContextManager[None]:  # type: ignore[override]
+        return contextlib.nullcontext()
+
+
 class InProcessServer:
     """A real uvicorn server in this event loop, on a free port of 127.0.0.1."""
 
@@ -85,8 +92,7 @@ class InProcessServer:
     async def __aenter__(self) -> InProcessServer:
         config = uvicorn_config(self.settings, "127.0.0.1", self.port)
         config.load()
-        self.server = uvicorn.Server(config)
-        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self.server = _QuietServer(config)
         self.task = asyncio.create_task(self.server.serve())
         async with asyncio.timeout(20):
             while not self.server.started:
