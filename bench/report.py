@@ -7,9 +7,11 @@ import dataclasses
 import math
 import os
 import platform
+import subprocess
 import sys
 from collections.abc import Sequence
 from importlib import metadata
+from pathlib import Path
 
 from bench.stats import median, percentile, ratio
 from bench.system import Facts
@@ -160,6 +162,22 @@ def _version(name: str) -> str:
         return "?"
 
 
+def revision() -> str:
+    """The commit measured, ``-dirty`` when the work tree differs from it (the server runs from the tree)."""
+    try:
+        done = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).resolve().parent,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
 def load_average() -> float:
     try:
         return os.getloadavg()[0]
@@ -187,7 +205,7 @@ def render(
         f"  machine: {machine_facts()}",
         # Anything else running on these cores slows both systems alike, but it makes the figures noisier.
         f"  busy:    load average (1 min) {_num(load_before, 2)} before the runs, {_num(load_average(), 2)} after",
-        f"  command: {command}",
+        f"  command: {command}  (chatsvc at {revision()})",
         (
             f"  figures: {'median of ' + str(repeat) + ' runs' if repeat > 1 else 'one run'} "
             "(counts below the table are totals over all runs)"
