@@ -212,14 +212,15 @@ def render(
         ),
         "",
     ]
+    w = max(len(_ratio_label(r)) for r in results) + 2  # the first column fits the longest label
     header = (
-        f"{'system':<24}{'conns':>7}{'msgs/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+        f"{'system':<{w}}{'conns':>7}{'msgs/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}"
         f"{'reply p50':>11}{'reply p99':>11}{'srv CPU%':>10}{'CPU ms/msg':>12}{'srv MiB':>9}{'cli CPU%':>10}"
     )
     lines += [header, "-" * len(header)]
     for r in results:
         lines.append(
-            f"{r.system:<24}{r.connections_open:>7}{_num(r.msgs_per_s):>9}{_num(r.p50_ms, 2):>9}"
+            f"{r.system:<{w}}{r.connections_open:>7}{_num(r.msgs_per_s):>9}{_num(r.p50_ms, 2):>9}"
             f"{_num(r.p90_ms, 2):>9}{_num(r.p99_ms, 2):>9}{_num(r.max_ms, 1):>9}{_num(r.reply_p50_ms, 2):>11}"
             f"{_num(r.reply_p99_ms, 2):>11}{_num(r.server_cpu_pct):>10}{_num(r.server_cpu_ms_per_msg, 3):>12}"
             f"{_num(r.server_rss_mib, 0):>9}{_num(r.client_cpu_pct):>10}"
@@ -228,7 +229,7 @@ def render(
         if reference is None or r is reference:
             continue
         lines.append(
-            f"{'ratio ' + r.system.removeprefix('chatsvc ') + '/relay':<24}{'':>7}"
+            f"{_ratio_label(r):<{w}}{'':>7}"
             f"{_ratio(ratio(r.msgs_per_s, reference.msgs_per_s)):>9}{_ratio(ratio(r.p50_ms, reference.p50_ms)):>9}"
             f"{_ratio(ratio(r.p90_ms, reference.p90_ms)):>9}{_ratio(ratio(r.p99_ms, reference.p99_ms)):>9}"
             f"{_ratio(ratio(r.max_ms, reference.max_ms)):>9}"
@@ -247,6 +248,10 @@ def render(
         if len(r.server_log) > 5:
             lines.append(f"  server log: ... {len(r.server_log) - 5} more lines")
     return "\n".join(lines)
+
+
+def _ratio_label(r: RunResult) -> str:
+    return f"ratio {r.system.removeprefix('chatsvc ')}/relay"
 
 
 def _nth(n: int) -> str:
