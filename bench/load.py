@@ -119,6 +119,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name, value in (QUICK if args.quick else DEFAULTS).items():
         if getattr(args, name) is None:  # a flag given explicitly wins over --quick
             setattr(args, name, value)
+    if (
+        min(
+            args.rate, args.repeat, args.visitors, args.agents, _or_one(args.messages), _or_one(args.capacity)
+        )
+        <= 0
+    ):
+        parser.error("--rate, --repeat, --visitors, --agents, --messages and --capacity must be positive")
+    if not 1 <= args.size <= 4000:
+        parser.error("--size must be within 1-4000 characters (chatsvc's longest message)")
     if args.capacity is None:
         args.capacity = math.ceil(args.visitors / args.agents)
     if args.agents * args.capacity < args.visitors:
@@ -127,14 +136,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         )
     if not 0 <= args.jitter < 0.5:
         parser.error("--jitter must be in [0, 0.5): more would let a visitor's messages swap order")
-    if args.rate <= 0 or args.repeat < 1 or args.visitors < 1 or args.agents < 1:
-        parser.error("--rate, --repeat, --visitors and --agents must be positive")
     if args.redis_url and not args.database_url:
         parser.error(
             "--redis-url goes with --database-url (the Redis broker serves several processes on one "
             "shared database)"
         )
     return args
+
+
+def _or_one(value: int | None) -> int:
+    return 1 if value is None else value
 
 
 def plan_of(args: argparse.Namespace) -> Plan:
