@@ -14,6 +14,7 @@ import functools
 import math
 import resource
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -261,3 +262,6 @@ if __name__ == "__main__":
         raise SystemExit(asyncio.run(main(parse_args())))
     except KeyboardInterrupt:
         raise SystemExit(130) from None
+    except (OSError, RuntimeError) as exc:  # a server that would not start, a database out of reach
+        print(f"bench.load: {type(exc).__name__}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
