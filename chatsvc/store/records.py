@@ -109,6 +109,7 @@ class Conversation:
     closed_at: datetime.datetime | None
     closed_by_role: str | None
     closed_by_id: str | None
+    resolution: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

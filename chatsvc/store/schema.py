@@ -135,6 +135,8 @@ conversations = sa.Table(
     sa.Column("closed_at", UTCDateTime(), nullable=True),
     sa.Column("closed_by_role", sa.String(16), nullable=True),
     sa.Column("closed_by_id", sa.String(32), nullable=True),
+    # How it ended: "bot" (deflected: the visitor said the bot's answer solved it), "agent", "visitor", ...
+    sa.Column("resolution", sa.String(16), nullable=True),
     # One open conversation per visitor, enforced by the database (two tabs starting at once).
     sa.Index(
         "uq_conversations_one_open_per_visitor",
@@ -190,4 +192,56 @@ events = sa.Table(
         sqlite_where=sa.text("client_id IS NOT NULL"),
         postgresql_where=sa.text("client_id IS NOT NULL"),
     ),
+)
+
+
+# --- bot deflection (migration 0002) ----------------------------------------------------------------------
+
+kb_articles = sa.Table(
+    "kb_articles",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # imported ids are kept (e.g. "frA-001"); new ones random
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # Markdown, rendered through a sanitizer
+    sa.Column("alt", sa.JSON, nullable=False),  # "also asked as": alternative phrasings
+    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("published", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_kb_articles_updated", "updated_at"),
+)
+
+# The bot's quick-reply menu: a tree of buttons. Each leads to a canned answer, an article, a routing topic
+# (the queue, for that topic's team), a person (the general queue), or a sub-menu (its children).
+quick_replies = sa.Table(
+    "quick_replies",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("parent_id", sa.String(32), sa.ForeignKey("quick_replies.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("label", sa.String(80), nullable=False),
+    sa.Column("label_fr", sa.String(80), nullable=True),
+    sa.Column("action", sa.String(16), nullable=False),  # answer | article | topic | human | menu
+    sa.Column("payload", sa.Text, nullable=True),  # the answer's text, the article id, or the topic
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_quick_replies_parent", "parent_id", "position"),
+)
+
+# Canned responses for agents: shared (owner null, managed by admins) or personal.
+canned_responses = sa.Table(
+    "canned_responses",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("owner_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("shortcut", sa.String(40), nullable=False),
+    sa.Column("title", sa.String(120), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    # One shortcut per owner; shared shortcuts are unique among themselves (a partial index: NULLs differ).
+    sa.Index("uq_canned_personal_shortcut", "owner_id", "shortcut", unique=True,
+             sqlite_where=sa.text("owner_id IS NOT NULL"), postgresql_where=sa.text("owner_id IS NOT NULL")),
+    sa.Index("uq_canned_shared_shortcut", "shortcut", unique=True,
+             sqlite_where=sa.text("owner_id IS NULL"), postgresql_where=sa.text("owner_id IS NULL")),
 )

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from chatsvc.store import schema
-from chatsvc.store.database import Database, async_url, describe
+from chatsvc.store.database import MIGRATIONS, Database, async_url, describe
 from tests.support.servers import Backend
 
 
@@ -45,11 +45,24 @@ async def test_migrate_twice_is_a_no_op(db: Database, backend: Backend) -> None:
         kept = await conn.scalar(sa.select(schema.server_secrets.c.value).where(schema.server_secrets.c.name == "kept"))
     assert after == before
     assert kept == "across migrations"
-    assert await _versions(db) == ["0001"]
+    assert await _versions(db) == [NEWEST]
+
+
+def _newest() -> str:
+    """The head revision, read from the migration scripts themselves."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return str(ScriptDirectory.from_config(config).get_current_head())
+
+
+NEWEST = _newest()
 
 
 async def test_a_fresh_database_ends_at_the_newest_revision(db: Database) -> None:
-    assert await _versions(db) == ["0001"]
+    assert await _versions(db) == [NEWEST]
 
 
 async def test_processes_migrating_together_take_turns(backend: Backend) -> None:
@@ -57,7 +70,7 @@ async def test_processes_migrating_together_take_turns(backend: Backend) -> None
     databases = [Database(backend.database_url) for _ in range(4)]
     try:
         await asyncio.gather(*(database.migrate() for database in databases))
-        assert await _versions(databases[0]) == ["0001"]
+        assert await _versions(databases[0]) == [NEWEST]
     finally:
         for database in databases:
             await database.close()
