@@ -1,0 +1,188 @@
+"""Ranking a query against the index, and a confidence in [0, 1] for each candidate article.
+
+Two stages, so that a query costs the postings of its own terms and not the size of the KB:
+
+1. Retrieval: BM25 over every unit (title, each alternative phrasing, body) through the inverted index. Each query
+   term counts once per unit, through the best of the KB terms it may stand for (itself, a prefix relative, a typo
+   neighbour), weighted by that term's rarity across articles, so "password" outweighs "my". An article scores the
+   best of its phrasings plus a fraction of its body's score: a visitor's question is usually a rephrasing of one
+   of the article's questions, and the body only confirms it.
+2. Confidence, for the few best articles only, the product of
+   - coverage: the geometric mean of the article's retrieval score over the score the query would get against
+     itself (how much of the query's weight it matched, BM25-saturated) and the best IDF-weighted F-measure between
+     the query and one of the article's units (which also asks how much of that unit the query covers);
+   - share: the article's share of a softmax over the candidates' normalised scores. A query that half-matches
+     several articles equally is not a confident match for any of them.
+   Both factors are ratios, so the confidence means the same on a KB of 30 articles and of 10,000.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import math
+from collections import Counter
+
+from chatsvc.domain.matching.index import BODY, PHRASE, KbIndex
+from chatsvc.domain.matching.text import terms
+
+ACRONYM_CLOSENESS = 0.9  # "mdp" is very probably "mot de passe", not certainly
+
+
+@dataclasses.dataclass(frozen=True)
+class Scoring:
+    """The matcher's fixed knobs: textbook BM25 values and a few ratios, none fitted to a particular KB."""
+
+    k1: float = 1.2  # BM25 term-frequency saturation
+    b: float = 0.75  # BM25 length normalisation
+    body_weight: float = 0.3  # a body match counts this much of a phrasing match when ranking
+    body_similarity: float = 0.7  # and a body covering the query is worth this much of a phrasing covering it
+    rerank: int = 8  # articles whose confidence is worked out; the softmax runs over these
+    temperature: float = 0.1  # of the softmax, in units of the query's own score
+
+
+DEFAULT_SCORING = Scoring()
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    article_id: str
+    confidence: float  # in [0, 1]: coverage x share, what the decision thresholds compare
+    coverage: float  # in [0, 1]: how well the article and the query cover each other, ignoring other articles
+    share: float  # in [0, 1]: how clearly it beats the other candidates
+    score: float  # retrieval score (BM25), what candidates are ranked by
+
+
+@dataclasses.dataclass(frozen=True)
+class QueryTerm:
+    term: str
+    count: int
+    weight: (
+        float  # IDF of the best KB term it stands for; a word the KB lacks weighs as a word no article has
+    )
+    expansion: tuple[tuple[str, float], ...]  # (KB term, closeness in (0, 1])
+
+
+def query_terms(query: str, index: KbIndex) -> list[QueryTerm]:
+    """The query's terms with what each may stand for in the KB."""
+    counts = Counter(terms(query))
+    closeness_of: dict[str, float] = {}  # terms that come from spelling out an acronym, and how surely
+    for term in list(counts):
+        if term in index.vocabulary or not 3 <= len(term) <= 4 or not term.isalpha() or index.expand(term):
+            continue
+        spellings = index.spell_out(term)
+        if not spellings:
+            continue
+        count = counts.pop(term)  # an acronym: the words it may stand for replace it
+        for spelled in spellings:
+            for word in spelled:
+                counts[word] += count
+                closeness_of[word] = max(closeness_of.get(word, 0.0), ACRONYM_CLOSENESS / len(spellings))
+    result = []
+    for term, count in counts.items():
+        expansion = index.expand(term)
+        scale = closeness_of.get(term, 1.0)
+        if scale < 1.0:
+            expansion = tuple((kb_term, closeness * scale) for kb_term, closeness in expansion)
+        if expansion:
+            weight = max(index.idf(kb_term) * closeness for kb_term, closeness in expansion)
+        else:
+            # Unknown to the KB: it still counts in the query's weight, so a question whose main words the KB
+            # lacks does not look well covered by an article sharing its minor ones.
+            weight = index.idf(term)
+        result.append(QueryTerm(term, count, weight, expansion))
+    return result
+
+
+def rank(query: str, index: KbIndex, limit: int = 5, scoring: Scoring = DEFAULT_SCORING) -> list[Candidate]:
+    """The best ``limit`` articles for ``query``, best first; empty when no word of it is in the KB."""
+    qterms = query_terms(query, index)
+    if not qterms or len(index) == 0:
+        return []
+    unit_scores = _retrieve(qterms, index, scoring)
+    if not unit_scores:
+        return []
+    article_scores = _articles(unit_scores, index, scoring)
+    top = heapq.nlargest(
+        max(limit, scoring.rerank), article_scores.items(), key=lambda item: (item[1], item[0])
+    )
+    self_score = _self_score(qterms, index, scoring)
+    best = top[0][1]
+    weights = [math.exp((score - best) / (self_score * scoring.temperature)) for _, score in top]
+    total = sum(weights)
+    candidates = []
+    for (article_id, score), weight in zip(top[:limit], weights, strict=False):
+        normalised = min(1.0, score / self_score)
+        coverage = math.sqrt(normalised * _similarity(qterms, article_id, index, scoring))
+        share = weight / total
+        candidates.append(Candidate(article_id, min(1.0, coverage * share), coverage, share, score))
+    return candidates
+
+
+def _retrieve(qterms: list[QueryTerm], index: KbIndex, scoring: Scoring) -> dict[int, float]:
+    k1, b = scoring.k1, scoring.b
+    average = {PHRASE: index.average_length(PHRASE), BODY: index.average_length(BODY)}
+    scores: dict[int, float] = {}
+    for qterm in qterms:
+        best: dict[int, float] = {}  # per unit, through the best KB term this query term stands for
+        for kb_term, closeness in qterm.expansion:
+            idf = index.idf(kb_term) * closeness
+            for unit_id, tf in index.postings(kb_term).items():
+                unit = index.unit(unit_id)
+                value = idf * tf * (k1 + 1.0) / (tf + k1 * (1.0 - b + b * unit.length / average[unit.field]))
+                if value > best.get(unit_id, 0.0):
+                    best[unit_id] = value
+        for unit_id, value in best.items():
+            scores[unit_id] = scores.get(unit_id, 0.0) + value
+    return scores
+
+
+def _articles(unit_scores: dict[int, float], index: KbIndex, scoring: Scoring) -> dict[str, float]:
+    phrase: dict[str, float] = {}
+    body: dict[str, float] = {}
+    for unit_id, value in unit_scores.items():
+        unit = index.unit(unit_id)
+        if unit.field == PHRASE:
+            if value > phrase.get(unit.article_id, 0.0):
+                phrase[unit.article_id] = value
+        else:
+            body[unit.article_id] = value
+    for article_id, value in body.items():
+        phrase[article_id] = phrase.get(article_id, 0.0) + scoring.body_weight * value
+    return phrase
+
+
+def _self_score(qterms: list[QueryTerm], index: KbIndex, scoring: Scoring) -> float:
+    """The retrieval score the query would get against a phrasing identical to it: the scale of its scores."""
+    k1, b = scoring.k1, scoring.b
+    length = sum(q.count for q in qterms)
+    norm = k1 * (1.0 - b + b * length / index.average_length(PHRASE))
+    total = sum(q.weight * q.count * (k1 + 1.0) / (q.count + norm) for q in qterms)
+    return total if total > 0 else 1.0
+
+
+def _similarity(qterms: list[QueryTerm], article_id: str, index: KbIndex, scoring: Scoring) -> float:
+    """Best IDF-weighted F-measure between the query and one unit of the article (a body: query coverage only)."""
+    query_total = sum(q.weight for q in qterms)
+    best = 0.0
+    for unit_id in index.units_of(article_id):
+        unit = index.unit(unit_id)
+        covered = 0.0
+        matched: set[str] = set()
+        for qterm in qterms:
+            closeness = 0.0
+            for kb_term, c in qterm.expansion:
+                if kb_term in unit.tf:
+                    matched.add(kb_term)
+                    closeness = max(closeness, c)
+            covered += qterm.weight * closeness
+        recall = covered / query_total if query_total else 0.0
+        if unit.field == BODY:
+            value = scoring.body_similarity * recall
+        else:
+            unit_total = sum(index.idf(t) * n for t, n in unit.tf.items())
+            hit = sum(index.idf(t) * n for t, n in unit.tf.items() if t in matched)
+            precision = hit / unit_total if unit_total else 0.0
+            value = 2.0 * recall * precision / (recall + precision) if recall + precision else 0.0
+        best = max(best, value)
+    return best
