@@ -13,12 +13,14 @@ from chatsvc.services.chat import ChatService
 from chatsvc.services.clock import Clock, utcnow
 from chatsvc.services.directory import Directory
 from chatsvc.services.hub import Hub
+from chatsvc.services.kb import KnowledgeBaseService
 from chatsvc.services.replies import RepliesService
 from chatsvc.services.routing import Routing
 from chatsvc.settings import Settings
 from chatsvc.store.accounts import AccountStore
 from chatsvc.store.conversations import ConversationStore
 from chatsvc.store.database import Database, describe
+from chatsvc.store.kb import KbStore
 from chatsvc.store.replies import CannedStore, MenuStore
 
 log = logging.getLogger("chatsvc")
@@ -36,6 +38,8 @@ class Services:
         self.directory = Directory(self.account_store, self.conversation_store)
         self.accounts = AccountService(settings, self.account_store, self.hub, clock)
         self.routing = Routing(settings, self.conversation_store, self.account_store, self.directory, self.hub, clock)
+        self.kb_store = KbStore(self.db)
+        self.kb = KnowledgeBaseService(self.kb_store, self.hub, clock)
         self.replies = RepliesService(
             MenuStore(self.db), CannedStore(self.db), self.conversation_store, self.directory, self.hub, clock
         )
@@ -60,12 +64,14 @@ class Services:
         await ensure_defaults(self.settings, self.account_store, self.accounts, self.clock)
         await self.hub.start()
         log.info("broker: %s", self.broker.name)
+        await self.kb.start()
         await self.replies.start()
         await self.routing.recover()
 
     async def stop(self) -> None:
         await self.routing.stop()
         await self.replies.stop()
+        await self.kb.stop()
         await self.hub.stop()
         await self.db.close()
 
