@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from chatsvc.errors import ChatError
+from chatsvc.kbeval.cli import add_kb_eval_command
 from chatsvc.settings import Settings
 
 if TYPE_CHECKING:
@@ -203,6 +204,50 @@ def _team_add_member(args: argparse.Namespace, settings: Settings) -> int:
     return _run(settings, work)
 
 
+# --- knowledge base ------------------------------------------------------------------------------------
+
+
+def _kb_import(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from chatsvc.kbtools.importer import import_path
+
+    async def work(services: Services, admin: AdminService) -> int:
+        try:
+            report = await import_path(
+                services.kb, Path(args.path), fmt=args.format, dry_run=args.dry_run, progress=args.progress
+            )
+        except (OSError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        for where, why in report.failed:
+            print(f"{args.path}: {where}: {why}", file=sys.stderr)
+        print(report.summary())
+        return 1 if report.failed else 0
+
+    return _run(settings, work)
+
+
+def _kb_export(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from chatsvc.kbtools.exporter import export_articles
+
+    async def work(services: Services, admin: AdminService) -> int:
+        output = Path(args.output) if args.output and args.output != "-" else None
+        try:
+            written = await export_articles(
+                services.kb, fmt=args.format, output=output, published_only=args.published_only
+            )
+        except (OSError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"exported {written} articles" + (f" to {output}" if output else ""), file=sys.stderr)
+        return 0
+
+    return _run(settings, work)
+
+
 # --- the parser ----------------------------------------------------------------------------------------
 
 
@@ -268,6 +313,28 @@ def build_parser() -> argparse.ArgumentParser:
     add_member.add_argument("team", help="the team's name")
     add_member.add_argument("email")
     add_member.set_defaults(func=_team_add_member)
+
+    kb = commands.add_parser("kb", help="knowledge base: import, export, evaluate").add_subparsers(
+        dest="action", required=True
+    )
+    kb_import = kb.add_parser(
+        "import",
+        help="create or update articles by id from a JSON Lines or CSV file, or a folder of Markdown files",
+    )
+    kb_import.add_argument("path", help="a .jsonl or .csv file, or a folder of .md files with front matter")
+    kb_import.add_argument("--format", choices=["jsonl", "csv", "md"], default=None,
+                           help="default: from the path (folder: md; .jsonl/.ndjson: jsonl; .csv: csv)")
+    kb_import.add_argument("--dry-run", action="store_true", help="check every record, write nothing")
+    kb_import.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                           help="progress bar on stderr (default: for large imports on a terminal)")
+    kb_import.set_defaults(func=_kb_import)
+    kb_export = kb.add_parser("export", help="write every article as JSON Lines (default), CSV or Markdown files")
+    kb_export.add_argument("--format", choices=["jsonl", "csv", "md"], default="jsonl")
+    kb_export.add_argument("--output", "-o", default=None,
+                           help="a file (default: standard output); for md, a folder (required)")
+    kb_export.add_argument("--published-only", action="store_true", help="leave drafts out")
+    kb_export.set_defaults(func=_kb_export)
+    add_kb_eval_command(kb)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Knowledge-base files: ``chatsvc kb import`` and ``chatsvc kb export`` (JSON Lines, CSV, Markdown folders)."""
