@@ -163,7 +163,11 @@ def _version(name: str) -> str:
 
 
 def revision() -> str:
-    """The commit measured, ``-dirty`` when the work tree differs from it (the server runs from the tree)."""
+    """Which chatsvc was measured: the commit of the tree it was imported from (``-dirty`` when the tree differs
+    from it), or its path when that is no git tree (an export of an older revision on PYTHONPATH)."""
+    import chatsvc
+
+    where = Path(chatsvc.__file__).resolve().parent.parent
     try:
         done = subprocess.run(
             ["git", "describe", "--always", "--dirty"],
@@ -171,11 +175,12 @@ def revision() -> str:
             capture_output=True,
             text=True,
             timeout=5,
-            cwd=Path(__file__).resolve().parent,
+            cwd=where,
         )
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return done.stdout.strip() or "unknown"
+        return f"chatsvc from {where}"
+    described = done.stdout.strip() if done.returncode == 0 else ""
+    return f"chatsvc at {described}" if described else f"chatsvc from {where}"
 
 
 def load_average() -> float:
@@ -205,7 +210,7 @@ def render(
         f"  machine: {machine_facts()}",
         # Anything else running on these cores slows both systems alike, but it makes the figures noisier.
         f"  busy:    load average (1 min) {_num(load_before, 2)} before the runs, {_num(load_average(), 2)} after",
-        f"  command: {command}  (chatsvc at {revision()})",
+        f"  command: {command}  ({revision()})",
         (
             f"  figures: {'median of ' + str(repeat) + ' runs' if repeat > 1 else 'one run'} "
             "(counts below the table are totals over all runs)"
