@@ -12,6 +12,7 @@ import dataclasses
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from chatsvc.domain.matching.article import Article
 from chatsvc.domain.matching.text import acronyms, terms
@@ -31,6 +32,17 @@ class Unit:
     length: int  # number of terms
 
 
+_NONE: dict[int, tuple[int, int]] = {}
+_NO_BODY: dict[str, tuple[int, int]] = {}
+
+
+def _discard(postings: dict[str, dict[Any, tuple[int, int]]], term: str, key: object) -> None:
+    entries = postings[term]
+    del entries[key]
+    if not entries:
+        del postings[term]
+
+
 class KbIndex:
     """Mutable, in-memory index of a KB. Not thread-safe: one writer, or a copy per reader."""
 
@@ -41,7 +53,11 @@ class KbIndex:
         self._article_terms: dict[str, frozenset[str]] = {}
         self._article_acronyms: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
         self._acronyms: dict[str, Counter[tuple[str, ...]]] = {}  # acronym -> spelled-out terms -> articles
-        self._postings: dict[str, dict[int, int]] = {}  # term -> unit id -> count
+        # Postings per field, each entry carrying (count, unit length) so that scoring needs no other lookup:
+        # phrasings by unit id, bodies (one per article) by article id.
+        self._phrase_postings: dict[str, dict[int, tuple[int, int]]] = {}
+        self._body_postings: dict[str, dict[str, tuple[int, int]]] = {}
+        self._owner: dict[int, str] = {}  # phrasing unit id -> article id
         self._field_length: Counter[str] = Counter()  # sum of unit lengths per field
         self._field_units: Counter[str] = Counter()  # number of non-empty units per field
         self._next_unit = 0
@@ -69,8 +85,16 @@ class KbIndex:
     def units_of(self, article_id: str) -> tuple[int, ...]:
         return self._article_units.get(article_id, ())
 
-    def postings(self, term: str) -> dict[int, int]:
-        return self._postings.get(term, {})
+    def phrase_postings(self, term: str) -> dict[int, tuple[int, int]]:
+        """Phrasing unit id -> (count of ``term``, unit length)."""
+        return self._phrase_postings.get(term, _NONE)
+
+    def body_postings(self, term: str) -> dict[str, tuple[int, int]]:
+        """Article id -> (count of ``term`` in its body, body length)."""
+        return self._body_postings.get(term, _NO_BODY)
+
+    def owner(self, unit_id: int) -> str:
+        return self._owner[unit_id]
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency over articles: rare terms weigh more, never below zero."""
@@ -114,8 +138,14 @@ class KbIndex:
             self._next_unit += 1
             tf = Counter(unit_terms)
             self._units[unit_id] = Unit(article.id, field, dict(tf), len(unit_terms))
+            length = len(unit_terms)
             for term, count in tf.items():
-                self._postings.setdefault(term, {})[unit_id] = count
+                if field == BODY:
+                    self._body_postings.setdefault(term, {})[article.id] = (count, length)
+                else:
+                    self._phrase_postings.setdefault(term, {})[unit_id] = (count, length)
+            if field == PHRASE:
+                self._owner[unit_id] = article.id
             self._field_length[field] += len(unit_terms)
             self._field_units[field] += 1
             unit_ids.append(unit_id)
@@ -140,10 +170,11 @@ class KbIndex:
         for unit_id in self._article_units.pop(article_id):
             unit = self._units.pop(unit_id)
             for term in unit.tf:
-                postings = self._postings[term]
-                del postings[unit_id]
-                if not postings:
-                    del self._postings[term]
+                if unit.field == BODY:
+                    _discard(self._body_postings, term, article_id)
+                else:
+                    _discard(self._phrase_postings, term, unit_id)
+            self._owner.pop(unit_id, None)
             self._field_length[unit.field] -= unit.length
             self._field_units[unit.field] -= 1
         self.vocabulary.remove(self._article_terms.pop(article_id))

@@ -22,6 +22,8 @@ import dataclasses
 import heapq
 import math
 from collections import Counter
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from chatsvc.domain.matching.index import BODY, PHRASE, KbIndex
 from chatsvc.domain.matching.text import terms
@@ -99,10 +101,9 @@ def rank(query: str, index: KbIndex, limit: int = 5, scoring: Scoring = DEFAULT_
     qterms = query_terms(query, index)
     if not qterms or len(index) == 0:
         return []
-    unit_scores = _retrieve(qterms, index, scoring)
-    if not unit_scores:
+    article_scores = _retrieve(qterms, index, scoring)
+    if not article_scores:
         return []
-    article_scores = _articles(unit_scores, index, scoring)
     top = heapq.nlargest(
         max(limit, scoring.rerank), article_scores.items(), key=lambda item: (item[1], item[0])
     )
@@ -119,37 +120,43 @@ def rank(query: str, index: KbIndex, limit: int = 5, scoring: Scoring = DEFAULT_
     return candidates
 
 
-def _retrieve(qterms: list[QueryTerm], index: KbIndex, scoring: Scoring) -> dict[int, float]:
+def _retrieve(qterms: list[QueryTerm], index: KbIndex, scoring: Scoring) -> dict[str, float]:
+    """Article id -> best phrasing's BM25 + body_weight x body's BM25. The hot loop: kept to local names."""
     k1, b = scoring.k1, scoring.b
-    average = {PHRASE: index.average_length(PHRASE), BODY: index.average_length(BODY)}
-    scores: dict[int, float] = {}
-    for qterm in qterms:
-        best: dict[int, float] = {}  # per unit, through the best KB term this query term stands for
-        for kb_term, closeness in qterm.expansion:
-            idf = index.idf(kb_term) * closeness
-            for unit_id, tf in index.postings(kb_term).items():
-                unit = index.unit(unit_id)
-                value = idf * tf * (k1 + 1.0) / (tf + k1 * (1.0 - b + b * unit.length / average[unit.field]))
-                if value > best.get(unit_id, 0.0):
-                    best[unit_id] = value
-        for unit_id, value in best.items():
-            scores[unit_id] = scores.get(unit_id, 0.0) + value
-    return scores
-
-
-def _articles(unit_scores: dict[int, float], index: KbIndex, scoring: Scoring) -> dict[str, float]:
-    phrase: dict[str, float] = {}
-    body: dict[str, float] = {}
-    for unit_id, value in unit_scores.items():
-        unit = index.unit(unit_id)
-        if unit.field == PHRASE:
-            if value > phrase.get(unit.article_id, 0.0):
-                phrase[unit.article_id] = value
-        else:
-            body[unit.article_id] = value
-    for article_id, value in body.items():
-        phrase[article_id] = phrase.get(article_id, 0.0) + scoring.body_weight * value
-    return phrase
+    phrase_scores: dict[Any, float] = {}  # unit id -> score
+    body_scores: dict[Any, float] = {}  # article id -> score
+    fields: tuple[tuple[Callable[[str], Mapping[Any, tuple[int, int]]], dict[Any, float], str], ...] = (
+        (index.phrase_postings, phrase_scores, PHRASE),
+        (index.body_postings, body_scores, BODY),
+    )
+    for postings_of, scores, field in fields:
+        base, per_length = k1 * (1.0 - b), k1 * b / index.average_length(field)
+        for qterm in qterms:
+            if len(qterm.expansion) == 1:  # the common case: add straight into the totals
+                kb_term, closeness = qterm.expansion[0]
+                factor = index.idf(kb_term) * closeness * (k1 + 1.0)
+                for key, (tf, length) in postings_of(kb_term).items():
+                    scores[key] = scores.get(key, 0.0) + factor * tf / (tf + base + per_length * length)
+                continue
+            best: dict[Any, float] = {}  # per unit, through the best KB term this query term stands for
+            for kb_term, closeness in qterm.expansion:
+                factor = index.idf(kb_term) * closeness * (k1 + 1.0)
+                for key, (tf, length) in postings_of(kb_term).items():
+                    value = factor * tf / (tf + base + per_length * length)
+                    if value > best.get(key, 0.0):
+                        best[key] = value
+            for key, value in best.items():
+                scores[key] = scores.get(key, 0.0) + value
+    articles: dict[str, float] = {}
+    owner = index.owner
+    for unit_id, value in phrase_scores.items():
+        article_id = owner(unit_id)
+        if value > articles.get(article_id, 0.0):
+            articles[article_id] = value
+    weight = scoring.body_weight
+    for article_id, value in body_scores.items():
+        articles[article_id] = articles.get(article_id, 0.0) + weight * value
+    return articles
 
 
 def _self_score(qterms: list[QueryTerm], index: KbIndex, scoring: Scoring) -> float:
