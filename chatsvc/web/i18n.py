@@ -12,6 +12,7 @@ from starlette.requests import HTTPConnection
 from chatsvc.errors import ChatError
 from chatsvc.services.accounts import MIN_PASSWORD_LENGTH
 from chatsvc.services.admin import MAX_CHATS
+from chatsvc.services.kb import MAX_ALT, MAX_BODY, MAX_TAGS, MAX_TITLE
 
 LANGUAGES = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
@@ -80,6 +81,7 @@ EN: dict[str, str] = {
     "nav.users": "Users",
     "nav.sites": "Sites",
     "nav.teams": "Teams",
+    "nav.kb": "Knowledge base",
     "nav.language": "Language",
     "nav.skip": "Skip to content",
     "footer.text": "chatsvc {version} · self-hosted live chat · your conversations stay on your server",
@@ -157,6 +159,8 @@ EN: dict[str, str] = {
     "staff.link.sites.text": "The websites the widget runs on, and the origins allowed for each.",
     "staff.link.teams": "Teams",
     "staff.link.teams.text": "Group agents and choose which topics each team answers.",
+    "staff.link.kb": "Knowledge base",
+    "staff.link.kb.text": "The articles the bot answers visitors with, and agents look things up in.",
     "staff.link.password": "Change my password",
     "staff.link.password.text": "Changing it signs you out of every other browser and connection.",
     "staff.link.console": "Agent console",
@@ -260,6 +264,66 @@ EN: dict[str, str] = {
     "notice.team_created": "The team is created.",
     "notice.team_updated": "The team is updated.",
     "notice.team_deleted": "The team is deleted.",
+    # knowledge base
+    "kb.eyebrow": "Bot and agents",
+    "kb.title": "Knowledge base",
+    "kb.intro": (
+        "The bot answers visitors' questions with these articles before a person steps in, and agents look "
+        "answers up in them. Only published articles are offered to visitors."
+    ),
+    "kb.new": "New article",
+    "kb.new.intro": "Write the question as a visitor would ask it, then the answer.",
+    "kb.edit.title": "Edit article",
+    "kb.back": "All articles",
+    "kb.id": "Id",
+    "kb.search": "Search",
+    "kb.search.placeholder": "Search titles",
+    "kb.search.clear": "Clear",
+    "kb.col.title": "Article",
+    "kb.col.tags": "Tags",
+    "kb.col.status": "Status",
+    "kb.col.updated": "Updated",
+    "kb.alt_count": "asked {n} other way(s)",
+    "kb.published": "Published",
+    "kb.draft": "Draft",
+    "kb.publish": "Publish",
+    "kb.unpublish": "Unpublish",
+    "kb.edit": "Edit",
+    "kb.pages": "Pages",
+    "kb.count": "{first}–{last} of {total}",
+    "kb.previous": "Previous",
+    "kb.next": "Next",
+    "kb.no_match": "No article title contains “{q}”.",
+    "kb.empty": "No article yet. Create the first one, or import many at once from the command line:",
+    "kb.empty.import": "JSON Lines, CSV or a folder of Markdown files:",
+    "kb.field.title": "Question (title)",
+    "kb.field.body": "Answer",
+    "kb.field.body.hint": (
+        "Markdown: **bold**, *italic*, lists, [links](https://example.com). Links may point to http, https "
+        "and mailto addresses only; HTML is shown as text."
+    ),
+    "kb.field.alt": "Also asked as",
+    "kb.field.alt.hint": "Other ways visitors ask the same question, one per line (at most {n}).",
+    "kb.field.tags": "Tags",
+    "kb.field.tags.hint": "Separated by commas (at most {n}).",
+    "kb.field.lang": "Language",
+    "kb.lang.en": "English",
+    "kb.lang.fr": "French",
+    "kb.field.published": "Published",
+    "kb.field.published.hint": "The bot may offer it to visitors at once. Unpublished, it is a draft.",
+    "kb.save.hint": "The bot uses the change as soon as it is saved.",
+    "kb.preview": "Preview",
+    "kb.preview.hint": "As visitors see it in the chat.",
+    "kb.preview.empty": "Nothing to preview yet.",
+    "kb.preview.failed": "The preview could not be updated (is the answer too long?).",
+    "kb.delete.title": "Delete this article",
+    "kb.delete.text": "The bot stops offering it at once. This cannot be undone; unpublishing can.",
+    "kb.delete.confirm": "Delete this article? This cannot be undone.",
+    "notice.kb_created": "The article is created.",
+    "notice.kb_saved": "The article is saved.",
+    "notice.kb_deleted": "The article is deleted.",
+    "notice.kb_published": "The article is published.",
+    "notice.kb_unpublished": "The article is unpublished: the bot no longer offers it.",
     # errors
     "error.title": "That did not work",
     "error.forbidden.title": "Not allowed",
@@ -287,6 +351,7 @@ FR: dict[str, str] = {
     "nav.users": "Utilisateurs",
     "nav.sites": "Sites",
     "nav.teams": "Équipes",
+    "nav.kb": "Base de connaissances",
     "nav.language": "Langue",
     "nav.skip": "Aller au contenu",
     "footer.text": "chatsvc {version} · chat en direct auto-hébergé · vos conversations restent sur votre serveur",
@@ -364,6 +429,8 @@ FR: dict[str, str] = {
     "staff.link.sites.text": "Les sites où tourne le widget, et les origines autorisées pour chacun.",
     "staff.link.teams": "Équipes",
     "staff.link.teams.text": "Regrouper les agents et choisir les sujets de chaque équipe.",
+    "staff.link.kb": "Base de connaissances",
+    "staff.link.kb.text": "Les articles avec lesquels le bot répond aux visiteurs, et que les agents consultent.",
     "staff.link.password": "Changer mon mot de passe",
     "staff.link.password.text": "Le changer vous déconnecte de tous vos autres navigateurs et connexions.",
     "staff.link.console": "Console des agents",
@@ -470,6 +537,69 @@ FR: dict[str, str] = {
     "notice.team_created": "L'équipe est créée.",
     "notice.team_updated": "L'équipe est modifiée.",
     "notice.team_deleted": "L'équipe est supprimée.",
+    # knowledge base
+    "kb.eyebrow": "Bot et agents",
+    "kb.title": "Base de connaissances",
+    "kb.intro": (
+        "Le bot répond aux questions des visiteurs avec ces articles avant qu'une personne prenne le relais, "
+        "et les agents y cherchent leurs réponses. Seuls les articles publiés sont proposés aux visiteurs."
+    ),
+    "kb.new": "Nouvel article",
+    "kb.new.intro": "Écrivez la question comme un visiteur la poserait, puis la réponse.",
+    "kb.edit.title": "Modifier l'article",
+    "kb.back": "Tous les articles",
+    "kb.id": "Identifiant",
+    "kb.search": "Rechercher",
+    "kb.search.placeholder": "Rechercher dans les titres",
+    "kb.search.clear": "Effacer",
+    "kb.col.title": "Article",
+    "kb.col.tags": "Étiquettes",
+    "kb.col.status": "État",
+    "kb.col.updated": "Modifié",
+    "kb.alt_count": "{n} autre(s) formulation(s)",
+    "kb.published": "Publié",
+    "kb.draft": "Brouillon",
+    "kb.publish": "Publier",
+    "kb.unpublish": "Dépublier",
+    "kb.edit": "Modifier",
+    "kb.pages": "Pages",
+    "kb.count": "{first}–{last} sur {total}",
+    "kb.previous": "Précédent",
+    "kb.next": "Suivant",
+    "kb.no_match": "Aucun titre d'article ne contient « {q} ».",
+    "kb.empty": (
+        "Aucun article pour l'instant. Créez le premier, ou importez-en beaucoup d'un coup en ligne de "
+        "commande :"
+    ),
+    "kb.empty.import": "JSON Lines, CSV ou un dossier de fichiers Markdown :",
+    "kb.field.title": "Question (titre)",
+    "kb.field.body": "Réponse",
+    "kb.field.body.hint": (
+        "Markdown : **gras**, *italique*, listes, [liens](https://example.com). Les liens ne peuvent viser que "
+        "des adresses http, https et mailto ; le HTML s'affiche comme du texte."
+    ),
+    "kb.field.alt": "Autres formulations",
+    "kb.field.alt.hint": "Les autres façons de poser la même question, une par ligne (au plus {n}).",
+    "kb.field.tags": "Étiquettes",
+    "kb.field.tags.hint": "Séparées par des virgules (au plus {n}).",
+    "kb.field.lang": "Langue",
+    "kb.lang.en": "Anglais",
+    "kb.lang.fr": "Français",
+    "kb.field.published": "Publié",
+    "kb.field.published.hint": "Le bot peut le proposer aux visiteurs tout de suite. Non publié, c'est un brouillon.",
+    "kb.save.hint": "Le bot tient compte de la modification dès l'enregistrement.",
+    "kb.preview": "Aperçu",
+    "kb.preview.hint": "Tel que les visiteurs le voient dans le chat.",
+    "kb.preview.empty": "Rien à prévisualiser pour l'instant.",
+    "kb.preview.failed": "L'aperçu n'a pas pu être mis à jour (la réponse est-elle trop longue ?).",
+    "kb.delete.title": "Supprimer cet article",
+    "kb.delete.text": "Le bot cesse aussitôt de le proposer. C'est définitif ; dépublier ne l'est pas.",
+    "kb.delete.confirm": "Supprimer cet article ? C'est définitif.",
+    "notice.kb_created": "L'article est créé.",
+    "notice.kb_saved": "L'article est enregistré.",
+    "notice.kb_deleted": "L'article est supprimé.",
+    "notice.kb_published": "L'article est publié.",
+    "notice.kb_unpublished": "L'article est dépublié : le bot ne le propose plus.",
     "error.title": "Cela n'a pas fonctionné",
     "error.forbidden.title": "Accès refusé",
     "error.back_home": "Retour à l'accueil",
@@ -524,6 +654,25 @@ SERVICE_MESSAGES: dict[str, dict[str, str]] = {
         "Concurrent chats must be a whole number.": "Les chats simultanés doivent être un nombre entier.",
         f"The password must have at least {MIN_PASSWORD_LENGTH} characters.": (
             f"Le mot de passe doit faire au moins {MIN_PASSWORD_LENGTH} caractères."
+        ),
+        "No such article.": "Article introuvable.",
+        "An article with that id already exists.": "Un article a déjà cet identifiant.",
+        "Admins and managers only.": "Réservé aux administrateurs et aux responsables.",
+        "This page is for administrators and managers.": (
+            "Cette page est réservée aux administrateurs et aux responsables."
+        ),
+        f"The title must be 1 to {MAX_TITLE} characters on one line.": (
+            f"Le titre doit faire de 1 à {MAX_TITLE} caractères sur une ligne."
+        ),
+        f"The body must be at most {MAX_BODY:,} characters.": (
+            f"La réponse doit faire au plus {MAX_BODY:,} caractères.".replace(",", " ")
+        ),
+        f"At most {MAX_ALT} alternative phrasings per article.": (
+            f"Au plus {MAX_ALT} autres formulations par article."
+        ),
+        f"At most {MAX_TAGS} tags per article.": f"Au plus {MAX_TAGS} étiquettes par article.",
+        "The language must be a code of 2 to 8 letters, such as en or fr.": (
+            "La langue doit être un code de 2 à 8 lettres, comme en ou fr."
         ),
         f"max_chats must be between 1 and {MAX_CHATS}.": (
             f"Le nombre de chats simultanés doit être compris entre 1 et {MAX_CHATS}."

@@ -20,8 +20,8 @@ Action = Literal["answer", "suggest", "no_answer", "human"]
 # the rule): `suggest` maximises the share of answerable questions offered their article first, averaged over the
 # sets, with false offers at most 0.10 on average and 0.125 on every set; `answer` is the lowest confidence from
 # which the top article is right at least 90% of the times it is offered, on every set. The same for every KB.
-DEFAULT_ANSWER = 0.69
-DEFAULT_SUGGEST = 0.54
+DEFAULT_ANSWER = 0.67
+DEFAULT_SUGGEST = 0.52
 MAX_SUGGESTIONS = 3
 RANKED = 5  # candidates kept on the decision for logs and evaluation
 

@@ -11,8 +11,8 @@ Two stages, so that a query costs the postings of its own terms and not the size
    - coverage: the geometric mean of the article's retrieval score over the score the query would get against
      itself (how much of the query's weight it matched, BM25-saturated) and the best IDF-weighted F-measure between
      the query and one of the article's units (which also asks how much of that unit the query covers);
-   - share: the article's share of a softmax over the candidates' normalised scores. A query that half-matches
-     several articles equally is not a confident match for any of them.
+   - share: the article's share of a softmax over the candidates' normalised scores, or over their coverages,
+     whichever is smaller. A query that half-matches several articles equally is not a confident match for any.
    Both factors are ratios, so the confidence means the same on a KB of 30 articles and of 10,000.
 """
 
@@ -40,7 +40,9 @@ class Scoring:
     body_weight: float = 0.3  # a body match counts this much of a phrasing match when ranking
     body_similarity: float = 0.7  # and a body covering the query is worth this much of a phrasing covering it
     rerank: int = 8  # articles whose confidence is worked out; the softmax runs over these
-    temperature: float = 0.1  # of the softmax, in units of the query's own score
+    temperature: float = (
+        0.1  # of the softmaxes behind the share (over scores / the query's own, and coverages)
+    )
 
 
 DEFAULT_SCORING = Scoring()
@@ -108,14 +110,24 @@ def rank(query: str, index: KbIndex, limit: int = 5, scoring: Scoring = DEFAULT_
         max(limit, scoring.rerank), article_scores.items(), key=lambda item: (item[1], item[0])
     )
     self_score = _self_score(qterms, index, scoring)
-    best = top[0][1]
-    weights = [math.exp((score - best) / (self_score * scoring.temperature)) for _, score in top]
-    total = sum(weights)
+    coverages = [
+        math.sqrt(min(1.0, score / self_score) * _similarity(qterms, article_id, index, scoring))
+        for article_id, score in top
+    ]
+
+    def softmax(keys: list[float]) -> list[float]:
+        best = max(keys)
+        weights = [math.exp((key - best) / scoring.temperature) for key in keys]
+        total = sum(weights)
+        return [w / total for w in weights]
+
+    # Clearly ahead only if ahead on both: BM25 alone rewards the shortest title sharing one common word
+    # ("account" -> "Close my account"), coverage alone ignores how the rare words are spread.
+    by_score = softmax([score / self_score for _, score in top])
+    by_coverage = softmax(coverages)
+    shares = [min(a, b) for a, b in zip(by_score, by_coverage, strict=True)]
     candidates = []
-    for (article_id, score), weight in zip(top[:limit], weights, strict=False):
-        normalised = min(1.0, score / self_score)
-        coverage = math.sqrt(normalised * _similarity(qterms, article_id, index, scoring))
-        share = weight / total
+    for (article_id, score), coverage, share in zip(top[:limit], coverages, shares, strict=False):
         candidates.append(Candidate(article_id, min(1.0, coverage * share), coverage, share, score))
     return candidates
 
