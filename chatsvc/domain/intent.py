@@ -58,7 +58,8 @@ FILLER = lexicon(
     """
 )
 REAL = lexicon("vrai vraie vrais vraies veritable real live actual")
-# Fixed requests, matched on folded text with flexible spacing and hyphens.
+# Fixed requests, matched on folded text with flexible spacing and hyphens. Not "au téléphone" or "callback":
+# "personne ne répond au téléphone", "a callback URL" are not requests.
 PHRASES = (
     r"\b(?:r?appell?ez|r?appelle|r?appeler|rappel+e|rappelez)[- ]+(?:moi|nous)\b",
     r"\b(?:me|nous) (?:r?appell?er|r?appeler|rappeler|r?appelle[rz]?)\b",
@@ -69,13 +70,7 @@ PHRASES = (
     r"\bmise en relation\b",
     r"\b(?:mettez|mets|mettre)[- ](?:moi|nous) en relation\b",
     r"\bcall (?:me|us)\b",
-    r"\bcall ?back\b",
     r"\bgive (?:me|us) a (?:call|ring)\b",
-    r"\bphone call\b",
-    r"\bau telephone\b",
-    r"\bpar telephone\b",
-    r"\bon the phone\b",
-    r"\bby phone\b",
 )
 _PHRASES = re.compile("|".join(PHRASES))
 _QUELQUUN = re.compile(r"\bquelqu(?:'| )?un\b|\bqq ?1\b")
