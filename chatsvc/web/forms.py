@@ -19,10 +19,10 @@ MAX_FIELD_CHARS = 8000
 
 
 class Form:
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+    def __init__(self, pairs: list[tuple[str, str]], *, max_field_chars: int = MAX_FIELD_CHARS) -> None:
         self._values: dict[str, list[str]] = {}
         for name, value in pairs:
-            self._values.setdefault(name, []).append(value[:MAX_FIELD_CHARS])
+            self._values.setdefault(name, []).append(value[:max_field_chars])
 
     def get(self, name: str, default: str = "") -> str:
         values = self._values.get(name)
@@ -40,11 +40,14 @@ class Form:
         return name in self._values
 
 
-async def read_form(request: Request) -> Form:
+async def read_form(
+    request: Request, *, max_bytes: int = MAX_FORM_BYTES, max_field_chars: int = MAX_FIELD_CHARS
+) -> Form:
+    """The form's fields; a page with a larger field (an article's body) passes its own, still bounded, limits."""
     body = b""
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_FORM_BYTES:
+        if len(body) > max_bytes:
             raise BadRequest("The form is too large.")
     if not body:
         return Form([])  # a form with no fields (and so no CSRF token: refused as such, not as malformed)
@@ -54,4 +57,4 @@ async def read_form(request: Request) -> Form:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadRequest("The form could not be read.") from exc
-    return Form(pairs)
+    return Form(pairs, max_field_chars=max_field_chars)

@@ -14,13 +14,13 @@ T = TypeVar("T")
 MAX_BODY_BYTES = 64 * 1024
 
 
-async def read_json(request: Request, kind: type[T]) -> T:
+async def read_json(request: Request, kind: type[T], *, max_bytes: int = MAX_BODY_BYTES) -> T:
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise BadRequest("The body must be JSON (Content-Type: application/json).")
     body = b""
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_BODY_BYTES:
+        if len(body) > max_bytes:
             raise BadRequest("The body is too large.")
     try:
         return msgspec.json.decode(body, type=kind)
