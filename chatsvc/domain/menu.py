@@ -39,11 +39,45 @@ class Action(str, enum.Enum):
 ACTIONS = tuple(action.value for action in Action)
 
 
-class MenuError(BadRequest):
-    """A refused menu, naming the item at fault (when there is one) so an editor can point at it."""
+# Why a menu is refused, in English; the pages translate the same reasons with the same parameters
+# (``MENU_ERRORS`` in web/i18n.py), so a French admin reads the whole sentence in French.
+MESSAGES: dict[str, str] = {
+    "label_missing": "Every item needs a label.",
+    "label_invalid": "A label must be 1 to {max} characters on one line: {value!r}.",
+    "label_fr_invalid": "A French label must be 1 to {max} characters on one line: {value!r}.",
+    "id_invalid": "Not a valid item id: {value!r}.",
+    "parent_invalid": "Not a valid parent id: {value!r}.",
+    "action_invalid": "Choose what each item does: {actions}.",
+    "answer_missing": "The item {label!r} answers with a text: write it.",
+    "answer_long": "The answer of {label!r} is longer than {max} characters.",
+    "article_missing": "The item {label!r} shows an article: choose which.",
+    "article_unknown": "The item {label!r} points at an article that does not exist ({value!r}).",
+    "topic_invalid": (
+        "The topic of {label!r} must be 1 to 40 lower-case letters, digits, '-' or '_', like billing."
+    ),
+    "payload_unexpected": "A {action!r} item takes no answer, article or topic ({label!r}).",
+    "too_many_items": "A menu has at most {max} items.",
+    "duplicate_id": "Two items have the id {value!r}.",
+    "parent_missing": "The item {label!r} is under an item that does not exist.",
+    "own_parent": "The item {label!r} is under itself.",
+    "cycle": "The item {label!r} is inside itself (a cycle).",
+    "level_full_root": "At most {max} items at the top level.",
+    "level_full": "At most {max} items in the sub-menu {label!r}.",
+    "too_deep": "The item {label!r} is {depth} levels deep; menus go at most {max} levels deep.",
+    "empty_submenu": "The sub-menu {label!r} has no items: add some or change its action.",
+    "not_submenu": "Only a sub-menu may have items under it, and {label!r} is not one.",
+    "no_item": "No such menu item.",
+}
 
-    def __init__(self, message: str, *, item_id: str | None = None) -> None:
-        super().__init__(message)
+
+class MenuError(BadRequest):
+    """A refused menu: a ``reason`` (a key of ``MESSAGES``) with its parameters, and the item at fault when
+    there is one, so an editor can point at it."""
+
+    def __init__(self, reason: str, *, item_id: str | None = None, **params: object) -> None:
+        super().__init__(MESSAGES[reason].format(**params))
+        self.reason = reason
+        self.params = params
         self.item_id = item_id
 
 
@@ -128,72 +162,76 @@ class Menu:
 # --- checks ----------------------------------------------------------------------------------------------
 
 
-def _label(value: str, what: str, item_id: str, *, required: bool) -> str | None:
+def _label(value: str, reason: str, item_id: str, *, required: bool) -> str | None:
     value = value.strip()
     if not value:
         if required:
-            raise MenuError("Every item needs a label.", item_id=item_id)
+            raise MenuError("label_missing", item_id=item_id)
         return None
     if len(value) > MAX_LABEL or any(ord(c) < 32 or c == "\x7f" for c in value):
-        raise MenuError(f"{what} must be 1 to {MAX_LABEL} characters on one line: {value[:40]!r}.", item_id=item_id)
+        raise MenuError(reason, item_id=item_id, max=MAX_LABEL, value=value[:40])
     return value
 
 
 def check_item(item: MenuItem) -> MenuItem:
     """One item's own rules (not its place in the tree); returns it tidied (labels and payload stripped)."""
     if not ITEM_ID.match(item.id):
-        raise MenuError(f"Not a valid item id: {item.id[:40]!r}.")
+        raise MenuError("id_invalid", value=item.id[:40])
     if item.parent_id is not None and not ITEM_ID.match(item.parent_id):
-        raise MenuError(f"Not a valid parent id: {item.parent_id[:40]!r}.", item_id=item.id)
-    label = _label(item.label, "A label", item.id, required=True)
-    label_fr = _label(item.label_fr or "", "A French label", item.id, required=False)
+        raise MenuError("parent_invalid", item_id=item.id, value=item.parent_id[:40])
+    label = _label(item.label, "label_invalid", item.id, required=True)
+    label_fr = _label(item.label_fr or "", "label_fr_invalid", item.id, required=False)
     assert label is not None
     shown = label[:40]
     payload = (item.payload or "").strip() or None
     action = item.action
     if action is Action.ANSWER:
         if payload is None:
-            raise MenuError(f"The item {shown!r} answers with a text: write it.", item_id=item.id)
+            raise MenuError("answer_missing", item_id=item.id, label=shown)
         if len(payload) > MAX_ANSWER:
-            raise MenuError(f"The answer of {shown!r} is longer than {MAX_ANSWER} characters.", item_id=item.id)
+            raise MenuError("answer_long", item_id=item.id, label=shown, max=MAX_ANSWER)
     elif action is Action.ARTICLE:
         if payload is None or not ARTICLE_ID.match(payload):
-            raise MenuError(f"The item {shown!r} shows an article: choose which.", item_id=item.id)
+            raise MenuError("article_missing", item_id=item.id, label=shown)
     elif action is Action.TOPIC:
         if payload is None or not TOPIC.match(payload):
-            raise MenuError(
-                f"The topic of {shown!r} must be 1 to 40 lower-case letters, digits, '-' or '_', like billing.",
-                item_id=item.id,
-            )
+            raise MenuError("topic_invalid", item_id=item.id, label=shown)
     elif payload is not None:
-        raise MenuError(f"A {action.value!r} item takes no answer, article or topic ({shown!r}).", item_id=item.id)
+        raise MenuError("payload_unexpected", item_id=item.id, label=shown, action=action.value)
     return dataclasses.replace(item, label=label, label_fr=label_fr, payload=payload)
+
+
+def action_of(value: str, item_id: str | None = None) -> Action:
+    try:
+        return Action(value)
+    except ValueError:
+        raise MenuError("action_invalid", item_id=item_id, actions=", ".join(ACTIONS)) from None
 
 
 def validate(items: Sequence[MenuItem]) -> Menu:
     """The whole tree's rules; returns it tidied, with positions renumbered 0, 1, 2... under each parent
     (in the order given by ``position``, then by the list). Raises ``MenuError`` at the first problem."""
     if len(items) > MAX_ITEMS:
-        raise MenuError(f"A menu has at most {MAX_ITEMS} items.")
+        raise MenuError("too_many_items", max=MAX_ITEMS)
     checked = [check_item(item) for item in items]
     by_id: dict[str, MenuItem] = {}
     for item in checked:
         if item.id in by_id:
-            raise MenuError(f"Two items have the id {item.id!r}.", item_id=item.id)
+            raise MenuError("duplicate_id", item_id=item.id, value=item.id)
         by_id[item.id] = item
     for item in checked:
-        if item.parent_id is not None and item.parent_id not in by_id:
-            raise MenuError(f"The item {item.label[:40]!r} is under an item that does not exist.", item_id=item.id)
         if item.parent_id == item.id:
-            raise MenuError(f"The item {item.label[:40]!r} is under itself.", item_id=item.id)
-    # Cycles: from each item, walk up; reaching a root within len(items) steps or not at all.
+            raise MenuError("own_parent", item_id=item.id, label=item.label[:40])
+        if item.parent_id is not None and item.parent_id not in by_id:
+            raise MenuError("parent_missing", item_id=item.id, label=item.label[:40])
+    # Cycles: from each item, walk up until a root, or until an item seen on this walk.
     for item in checked:
         seen = {item.id}
         current = item
         while current.parent_id is not None:
             current = by_id[current.parent_id]
             if current.id in seen:
-                raise MenuError(f"The item {item.label[:40]!r} is inside itself (a cycle).", item_id=item.id)
+                raise MenuError("cycle", item_id=item.id, label=item.label[:40])
             seen.add(current.id)
     siblings: dict[str | None, list[tuple[int, int, MenuItem]]] = {}
     for order, item in enumerate(checked):
@@ -201,27 +239,22 @@ def validate(items: Sequence[MenuItem]) -> Menu:
     renumbered: list[MenuItem] = []
     for parent_id, group in siblings.items():
         if len(group) > MAX_PER_LEVEL:
-            where = "at the top level" if parent_id is None else f"in the sub-menu {by_id[parent_id].label[:40]!r}"
-            raise MenuError(f"At most {MAX_PER_LEVEL} items {where}.", item_id=parent_id)
+            if parent_id is None:
+                raise MenuError("level_full_root", max=MAX_PER_LEVEL)
+            raise MenuError("level_full", item_id=parent_id, max=MAX_PER_LEVEL, label=by_id[parent_id].label[:40])
         for position, (_pos, _order, item) in enumerate(sorted(group, key=lambda entry: entry[:2])):
             renumbered.append(dataclasses.replace(item, position=position))
-    menu = Menu(renumbered)
+    tree = Menu(renumbered)
     for item in checked:
-        depth = menu.depth_of(item.id)
+        depth = tree.depth_of(item.id)
         if depth > MAX_DEPTH:
-            raise MenuError(
-                f"The item {item.label[:40]!r} is {depth} levels deep; menus go at most {MAX_DEPTH} levels deep.",
-                item_id=item.id,
-            )
-        has_children = bool(menu.children_of(item.id))
+            raise MenuError("too_deep", item_id=item.id, label=item.label[:40], depth=depth, max=MAX_DEPTH)
+        has_children = bool(tree.children_of(item.id))
         if item.action is Action.MENU and not has_children:
-            raise MenuError(f"The sub-menu {item.label[:40]!r} has no items: add some or change its action.",
-                            item_id=item.id)
+            raise MenuError("empty_submenu", item_id=item.id, label=item.label[:40])
         if item.action is not Action.MENU and has_children:
-            raise MenuError(
-                f"Only a sub-menu may have items under it, and {item.label[:40]!r} is not one.", item_id=item.id
-            )
-    return Menu(menu.ordered())
+            raise MenuError("not_submenu", item_id=item.id, label=item.label[:40])
+    return Menu(tree.ordered())
 
 
 # --- edits (the admin page's buttons and the service's single-item changes) --------------------------------
@@ -249,7 +282,7 @@ def replace_item(items: Sequence[MenuItem], item: MenuItem) -> list[MenuItem]:
     """The item with this id replaced (its parent and position kept: moving is ``move_item``)."""
     found = next((current for current in items if current.id == item.id), None)
     if found is None:
-        raise MenuError("No such menu item.", item_id=item.id)
+        raise MenuError("no_item", item_id=item.id)
     updated = dataclasses.replace(item, parent_id=found.parent_id, position=found.position)
     return [updated if current.id == item.id else current for current in items]
 
@@ -257,7 +290,7 @@ def replace_item(items: Sequence[MenuItem], item: MenuItem) -> list[MenuItem]:
 def remove_item(items: Sequence[MenuItem], item_id: str) -> list[MenuItem]:
     """The item and everything under it removed."""
     if not any(item.id == item_id for item in items):
-        raise MenuError("No such menu item.", item_id=item_id)
+        raise MenuError("no_item", item_id=item_id)
     gone = {item_id}
     changed = True
     while changed:
@@ -273,7 +306,7 @@ def move_item(items: Sequence[MenuItem], item_id: str, offset: int) -> list[Menu
     """The item moved ``offset`` places among its siblings (clamped to the ends: up at the top is no change)."""
     found = next((item for item in items if item.id == item_id), None)
     if found is None:
-        raise MenuError("No such menu item.", item_id=item_id)
+        raise MenuError("no_item", item_id=item_id)
     order = _siblings(items, found.parent_id)
     index = order.index(found)
     target = max(0, min(len(order) - 1, index + offset))

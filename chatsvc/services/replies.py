@@ -170,10 +170,7 @@ class RepliesService:
         missing = wanted - await self.menu_store.existing_articles(wanted)
         for item in items:
             if item.action is menu.Action.ARTICLE and item.payload in missing:
-                raise MenuError(
-                    f"The item {item.label[:40]!r} points at an article that does not exist ({item.payload!r}).",
-                    item_id=item.id,
-                )
+                raise MenuError("article_unknown", item_id=item.id, label=item.label[:40], value=item.payload)
 
     async def _edit(self, change: Callable[[list[MenuItem]], Sequence[MenuItem]]) -> Menu:
         def checked(current: list[MenuItem]) -> Sequence[MenuItem]:
@@ -201,7 +198,7 @@ class RepliesService:
     ) -> MenuItem:
         self._require_admin(user)
         item = menu.check_item(
-            MenuItem(new_id(), parent_id, 0, label, label_fr, _action(action), payload)
+            MenuItem(new_id(), parent_id, 0, label, label_fr, menu.action_of(action), payload)
         )
         await self._check_articles([item])
         saved = await self._edit(lambda current: menu.add_item(current, item))
@@ -228,7 +225,7 @@ class RepliesService:
                 before.position,
                 before.label if label is UNSET else label,
                 before.label_fr if label_fr is UNSET else label_fr,
-                before.action if action is UNSET else _action(action),
+                before.action if action is UNSET else menu.action_of(action),
                 before.payload if payload is UNSET else payload,
             )
         )
@@ -337,9 +334,3 @@ class RepliesService:
         )
         return response, canned.expand_checked(response.body, values)
 
-
-def _action(value: str) -> menu.Action:
-    try:
-        return menu.Action(value)
-    except ValueError:
-        raise MenuError(f"The action must be one of {', '.join(menu.ACTIONS)}.") from None
