@@ -16,7 +16,18 @@ from chatsvc.errors import ChatError
 from chatsvc.services.clock import Clock, utcnow
 from chatsvc.services.container import Services
 from chatsvc.settings import Settings
-from chatsvc.web import admin_api, auth_api, conversations_api, health, kb_api, kb_pages, pages, visitor_api
+from chatsvc.web import (
+    admin_api,
+    auth_api,
+    conversations_api,
+    health,
+    kb_api,
+    kb_pages,
+    pages,
+    replies_api,
+    replies_pages,
+    visitor_api,
+)
 from chatsvc.web.errors import chat_error_handler, http_error_handler, server_error_handler
 from chatsvc.web.ratelimit import AddressCounter, FailureWindow
 from chatsvc.web.security import SecurityHeaders
@@ -46,7 +57,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
         *admin_api.routes,
         *kb_api.routes,
         *kb_pages.routes,
+        *replies_api.routes,
         *pages.routes,
+        *replies_pages.routes,
         WebSocketRoute("/ws/visitor", visitor_endpoint),
         WebSocketRoute("/ws/agent", agent_endpoint),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from starlette.requests import HTTPConnection
 
+from chatsvc.domain.canned import MAX_BODY as CANNED_MAX_BODY
+from chatsvc.domain.canned import MAX_TITLE as CANNED_MAX_TITLE
 from chatsvc.errors import ChatError
 from chatsvc.services.accounts import MIN_PASSWORD_LENGTH
 from chatsvc.services.admin import MAX_CHATS
 from chatsvc.services.kb import MAX_ALT, MAX_BODY, MAX_TAGS, MAX_TITLE
+from chatsvc.services.replies import MAX_CANNED_PER_OWNER
 
 LANGUAGES = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
@@ -264,6 +267,108 @@ EN: dict[str, str] = {
     "notice.team_created": "The team is created.",
     "notice.team_updated": "The team is updated.",
     "notice.team_deleted": "The team is deleted.",
+    # predefined replies: the bot's menu and canned responses
+    "nav.admin": "Administration",
+    "nav.menu": "Bot menu",
+    "nav.canned": "Canned responses",
+    "staff.link.menu": "Bot menu",
+    "staff.link.menu.text": "The quick replies the bot offers first: answers, articles, topics, a person.",
+    "staff.link.canned": "Canned responses",
+    "staff.link.canned.text": "Ready-made answers you insert in the console with /shortcut.",
+    "menu.title": "Bot menu",
+    "menu.intro": (
+        "The buttons the bot shows when a visitor opens the chat. Each one answers with a text, shows an "
+        "article, sends the chat to the team of a topic, brings a person, or opens a sub-menu."
+    ),
+    "menu.action": "When chosen",
+    "menu.action.answer": "Answer with a text",
+    "menu.action.article": "Show an article",
+    "menu.action.topic": "Send to a team's queue",
+    "menu.action.human": "Bring a person",
+    "menu.action.menu": "Open a sub-menu",
+    "menu.new_item": "New item",
+    "menu.up": "Move up",
+    "menu.down": "Move down",
+    "menu.label": "Label (English)",
+    "menu.label.placeholder": "Billing",
+    "menu.label_fr": "Label in French",
+    "menu.label_fr.placeholder": "Empty: the English label",
+    "menu.answer": "Answer",
+    "menu.answer.placeholder": "The text the bot sends, then it asks whether that solved it.",
+    "menu.article": "Article",
+    "menu.article.choose": "Choose an article…",
+    "menu.article.missing": "Missing article ({id})",
+    "menu.article.draft": "draft",
+    "menu.article.none": "The knowledge base has no article yet.",
+    "menu.topic": "Topic",
+    "menu.topic.hint": "The team that owns this topic receives the chat (Teams page).",
+    "menu.human.hint": "The chat goes to the general queue, for the first available agent.",
+    "menu.menu.hint": "Its buttons are listed below it.",
+    "menu.add_child": "Add a button to this sub-menu",
+    "menu.add_root": "Add a button",
+    "menu.empty": "No quick replies yet: the bot only answers typed questions. Add a first button.",
+    "menu.delete.confirm": "Delete this button and everything under it?",
+    "menu.unsaved": "Not saved yet: press “Save the menu” to keep these changes.",
+    "menu.show_error": "Show the button at fault",
+    "menu.save": "Save the menu",
+    "menu.save.hint": "Visitors see the new menu in the next chat they open.",
+    "menu.preview": "What visitors see",
+    "menu.preview.greeting": "Hello! What can we help you with?",
+    "menu.preview.empty": "No button: the visitor types a question.",
+    "menu.preview.hint": "French visitors see the French labels.",
+    "menu.help": "What each button does",
+    "menu.help.answer": "The bot sends your text, then asks whether it solved the problem.",
+    "menu.help.article": "The bot shows a knowledge-base article, then asks whether it solved the problem.",
+    "menu.help.topic": "The chat waits for the agents of the team that owns the topic.",
+    "menu.help.human": "The chat waits for the first available agent.",
+    "menu.help.menu": "Shows more buttons. Menus go at most {depth} levels deep.",
+    "menu.help.limits": "At most {per_level} buttons per menu and {depth} levels.",
+    "notice.menu_saved": "The menu is saved.",
+    "canned.eyebrow": "Agent tools",
+    "canned.title": "Canned responses",
+    "canned.intro": (
+        "Ready-made answers for the console: type / to search them, or /shortcut then Tab to insert one. "
+        "Placeholders are filled with the conversation's details."
+    ),
+    "canned.new": "New canned response",
+    "canned.shortcut": "Shortcut",
+    "canned.shortcut.hint": "Lower-case letters, digits, '-' and '_'. Yours may reuse a shared shortcut: yours wins.",
+    "canned.name": "Title",
+    "canned.name.placeholder": "Refund policy",
+    "canned.body": "Text",
+    "canned.body.placeholder": "Hello {visitor_name}, refunds are processed within 5 working days.",
+    "canned.body.hint": "Placeholders such as {visitor_name} are filled when the text is inserted.",
+    "canned.scope": "Who can use it",
+    "canned.scope.personal": "Only me",
+    "canned.scope.shared": "Every agent (shared)",
+    "canned.placeholders": "Placeholders",
+    "canned.placeholders.intro": "Written in braces in the text, they are replaced when an agent inserts it:",
+    "canned.placeholders.escape": (
+        "A placeholder with no value (a visitor who gave no name) stays as written, for you to complete. "
+        "Write two braces for a literal one."
+    ),
+    "canned.ph.visitor_name": "the visitor's name",
+    "canned.ph.visitor_email": "the visitor's email address",
+    "canned.ph.agent_name": "your name",
+    "canned.ph.site_name": "the website the visitor writes from",
+    "canned.ph.date": "today's date (2024-05-01)",
+    "canned.search": "Search",
+    "canned.search.placeholder": "Search by shortcut, title or text",
+    "canned.search.clear": "Show all",
+    "canned.search.none": "Nothing matches this search.",
+    "canned.mine": "My canned responses",
+    "canned.mine.empty": "You have no personal canned response yet.",
+    "canned.shared_list": "Shared with everyone",
+    "canned.shared.readonly": "Administrators manage the shared responses.",
+    "canned.shared.empty": "No shared canned response yet.",
+    "canned.shared": "Shared",
+    "canned.personal": "Personal",
+    "canned.uses": "Uses",
+    "canned.edit": "Edit",
+    "canned.delete.confirm": "Delete this canned response?",
+    "notice.canned_created": "The canned response is created.",
+    "notice.canned_updated": "The canned response is updated.",
+    "notice.canned_deleted": "The canned response is deleted.",
     # knowledge base
     "kb.eyebrow": "Bot and agents",
     "kb.title": "Knowledge base",
@@ -537,6 +642,114 @@ FR: dict[str, str] = {
     "notice.team_created": "L'équipe est créée.",
     "notice.team_updated": "L'équipe est modifiée.",
     "notice.team_deleted": "L'équipe est supprimée.",
+    "nav.admin": "Administration",
+    "nav.menu": "Menu du bot",
+    "nav.canned": "Réponses types",
+    "staff.link.menu": "Menu du bot",
+    "staff.link.menu.text": "Les réponses rapides que le bot propose d'abord : réponses, articles, sujets, un conseiller.",
+    "staff.link.canned": "Réponses types",
+    "staff.link.canned.text": "Des réponses toutes prêtes à insérer dans la console avec /raccourci.",
+    "menu.title": "Menu du bot",
+    "menu.intro": (
+        "Les boutons que le bot affiche quand un visiteur ouvre le chat. Chacun répond par un texte, montre un "
+        "article, envoie le chat à l'équipe d'un sujet, fait venir un conseiller ou ouvre un sous-menu."
+    ),
+    "menu.action": "Quand on le choisit",
+    "menu.action.answer": "Répondre par un texte",
+    "menu.action.article": "Montrer un article",
+    "menu.action.topic": "Envoyer à la file d'une équipe",
+    "menu.action.human": "Faire venir un conseiller",
+    "menu.action.menu": "Ouvrir un sous-menu",
+    "menu.new_item": "Nouveau bouton",
+    "menu.up": "Monter",
+    "menu.down": "Descendre",
+    "menu.label": "Libellé du bouton (anglais)",
+    "menu.label.placeholder": "Billing",
+    "menu.label_fr": "Libellé en français",
+    "menu.label_fr.placeholder": "Vide : le libellé anglais",
+    "menu.answer": "Réponse",
+    "menu.answer.placeholder": "Le texte que le bot envoie, avant de demander si cela a résolu le problème.",
+    "menu.article": "Article",
+    "menu.article.choose": "Choisir un article…",
+    "menu.article.missing": "Article introuvable ({id})",
+    "menu.article.draft": "brouillon",
+    "menu.article.none": "La base de connaissances n'a pas encore d'article.",
+    "menu.topic": "Sujet",
+    "menu.topic.hint": "L'équipe chargée de ce sujet reçoit le chat (page Équipes).",
+    "menu.human.hint": "Le chat va dans la file générale, pour le premier agent disponible.",
+    "menu.menu.hint": "Ses boutons sont listés en dessous.",
+    "menu.add_child": "Ajouter un bouton à ce sous-menu",
+    "menu.add_root": "Ajouter un bouton",
+    "menu.empty": (
+        "Pas encore de réponse rapide : le bot ne répond qu'aux questions écrites. Ajoutez un premier bouton."
+    ),
+    "menu.delete.confirm": "Supprimer ce bouton et tout ce qu'il contient ?",
+    "menu.unsaved": "Pas encore enregistré : cliquez sur « Enregistrer le menu » pour garder ces changements.",
+    "menu.show_error": "Voir le bouton en cause",
+    "menu.save": "Enregistrer le menu",
+    "menu.save.hint": "Les visiteurs voient le nouveau menu dans le prochain chat qu'ils ouvrent.",
+    "menu.preview": "Ce que voient les visiteurs",
+    "menu.preview.greeting": "Bonjour ! Comment pouvons-nous vous aider ?",
+    "menu.preview.empty": "Aucun bouton : le visiteur écrit sa question.",
+    "menu.preview.hint": "Les visiteurs francophones voient les libellés en français.",
+    "menu.help": "Ce que fait chaque bouton",
+    "menu.help.answer": "Le bot envoie votre texte, puis demande si cela a résolu le problème.",
+    "menu.help.article": (
+        "Le bot montre un article de la base de connaissances, puis demande si cela a résolu le problème."
+    ),
+    "menu.help.topic": "Le chat attend les agents de l'équipe chargée du sujet.",
+    "menu.help.human": "Le chat attend le premier agent disponible.",
+    "menu.help.menu": "Affiche d'autres boutons. Un menu a au plus {depth} niveaux.",
+    "menu.help.limits": "Au plus {per_level} boutons par menu et {depth} niveaux.",
+    "notice.menu_saved": "Le menu est enregistré.",
+    "canned.eyebrow": "Outils des agents",
+    "canned.title": "Réponses types",
+    "canned.intro": (
+        "Des réponses toutes prêtes pour la console : tapez / pour les chercher, ou /raccourci puis Tab pour "
+        "en insérer une. Les variables sont remplies avec les informations de la conversation."
+    ),
+    "canned.new": "Nouvelle réponse type",
+    "canned.shortcut": "Raccourci",
+    "canned.shortcut.hint": (
+        "Lettres minuscules, chiffres, « - » et « _ ». Le vôtre peut reprendre un raccourci partagé : le vôtre "
+        "l'emporte."
+    ),
+    "canned.name": "Titre",
+    "canned.name.placeholder": "Politique de remboursement",
+    "canned.body": "Texte",
+    "canned.body.placeholder": "Bonjour {visitor_name}, les remboursements sont traités sous 5 jours ouvrés.",
+    "canned.body.hint": "Les variables comme {visitor_name} sont remplies à l'insertion du texte.",
+    "canned.scope": "Qui peut l'utiliser",
+    "canned.scope.personal": "Moi seulement",
+    "canned.scope.shared": "Tous les agents (partagée)",
+    "canned.placeholders": "Variables",
+    "canned.placeholders.intro": "Écrites entre accolades dans le texte, elles sont remplacées quand un agent l'insère :",
+    "canned.placeholders.escape": (
+        "Une variable sans valeur (un visiteur qui n'a pas donné son nom) reste telle quelle, à compléter. "
+        "Doublez une accolade pour l'écrire telle quelle."
+    ),
+    "canned.ph.visitor_name": "le nom du visiteur",
+    "canned.ph.visitor_email": "l'adresse e-mail du visiteur",
+    "canned.ph.agent_name": "votre nom",
+    "canned.ph.site_name": "le site depuis lequel le visiteur écrit",
+    "canned.ph.date": "la date du jour (2024-05-01)",
+    "canned.search": "Chercher",
+    "canned.search.placeholder": "Chercher par raccourci, titre ou texte",
+    "canned.search.clear": "Tout afficher",
+    "canned.search.none": "Rien ne correspond à cette recherche.",
+    "canned.mine": "Mes réponses types",
+    "canned.mine.empty": "Vous n'avez pas encore de réponse type personnelle.",
+    "canned.shared_list": "Partagées avec tous",
+    "canned.shared.readonly": "Les administrateurs gèrent les réponses partagées.",
+    "canned.shared.empty": "Pas encore de réponse type partagée.",
+    "canned.shared": "Partagée",
+    "canned.personal": "Personnelle",
+    "canned.uses": "Utilise",
+    "canned.edit": "Modifier",
+    "canned.delete.confirm": "Supprimer cette réponse type ?",
+    "notice.canned_created": "La réponse type est créée.",
+    "notice.canned_updated": "La réponse type est modifiée.",
+    "notice.canned_deleted": "La réponse type est supprimée.",
     # knowledge base
     "kb.eyebrow": "Bot et agents",
     "kb.title": "Base de connaissances",
@@ -623,6 +836,26 @@ STRINGS: dict[str, dict[str, str]] = {"en": EN, "fr": FR}
 # origin, a topic) are not listed: they show the generic sentence for their code with the detail after it.
 SERVICE_MESSAGES: dict[str, dict[str, str]] = {
     "fr": {
+        "Only administrators can change the bot's menu.": "Seuls les administrateurs peuvent modifier le menu du bot.",
+        "Only administrators can change shared canned responses.": (
+            "Seuls les administrateurs peuvent modifier les réponses types partagées."
+        ),
+        "No such canned response.": "Réponse type introuvable.",
+        "That shortcut is already used.": "Ce raccourci est déjà utilisé.",
+        "A shortcut is 1 to 40 lower-case letters, digits, '-' or '_', starting with a letter or digit.": (
+            "Un raccourci fait de 1 à 40 caractères : lettres minuscules, chiffres, « - » ou « _ », en commençant "
+            "par une lettre ou un chiffre."
+        ),
+        f"The title must be 1 to {CANNED_MAX_TITLE} characters on one line.": (
+            f"Le titre fait de 1 à {CANNED_MAX_TITLE} caractères sur une ligne."
+        ),
+        f"The text must be 1 to {CANNED_MAX_BODY} characters.": (
+            f"Le texte fait de 1 à {CANNED_MAX_BODY} caractères."
+        ),
+        "The text contains control characters.": "Le texte contient des caractères de contrôle.",
+        f"At most {MAX_CANNED_PER_OWNER} canned responses per person, and as many shared.": (
+            f"Au plus {MAX_CANNED_PER_OWNER} réponses types par personne, et autant de partagées."
+        ),
         "The current password is wrong.": "Le mot de passe actuel est incorrect.",
         "The new password must differ from the current one.": (
             "Le nouveau mot de passe doit être différent de l'actuel."
@@ -680,3 +913,35 @@ SERVICE_MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
+# Why a bot menu is refused (``domain.menu.MESSAGES``, same reasons and parameters), in the other languages:
+# the menu editor shows the whole sentence translated, naming the button at fault.
+MENU_ERRORS: dict[str, dict[str, str]] = {
+    "fr": {
+        "label_missing": "Chaque bouton a besoin d'un libellé.",
+        "label_invalid": "Un libellé fait de 1 à {max} caractères sur une ligne : « {value} ».",
+        "label_fr_invalid": "Un libellé en français fait de 1 à {max} caractères sur une ligne : « {value} ».",
+        "id_invalid": "Identifiant de bouton non valide : « {value} ».",
+        "parent_invalid": "Identifiant de bouton parent non valide : « {value} ».",
+        "action_invalid": "Choisissez ce que fait chaque bouton : {actions}.",
+        "answer_missing": "Le bouton « {label} » répond par un texte : écrivez-le.",
+        "answer_long": "La réponse de « {label} » dépasse {max} caractères.",
+        "article_missing": "Le bouton « {label} » montre un article : choisissez lequel.",
+        "article_unknown": "Le bouton « {label} » renvoie à un article qui n'existe pas ({value}).",
+        "topic_invalid": (
+            "Le sujet de « {label} » fait de 1 à 40 caractères : lettres minuscules, chiffres, « - » ou « _ », "
+            "comme facturation."
+        ),
+        "payload_unexpected": "Un bouton « {action} » ne prend ni réponse, ni article, ni sujet (« {label} »).",
+        "too_many_items": "Un menu a au plus {max} boutons.",
+        "duplicate_id": "Deux boutons ont l'identifiant « {value} ».",
+        "parent_missing": "Le bouton « {label} » est rangé sous un bouton qui n'existe pas.",
+        "own_parent": "Le bouton « {label} » est rangé sous lui-même.",
+        "cycle": "Le bouton « {label} » est rangé à l'intérieur de lui-même (un cycle).",
+        "level_full_root": "Au plus {max} boutons au premier niveau.",
+        "level_full": "Au plus {max} boutons dans le sous-menu « {label} ».",
+        "too_deep": "Le bouton « {label} » est au niveau {depth} ; un menu a au plus {max} niveaux.",
+        "empty_submenu": "Le sous-menu « {label} » est vide : ajoutez-y des boutons ou changez son action.",
+        "not_submenu": "Seul un sous-menu peut contenir des boutons, et « {label} » n'en est pas un.",
+        "no_item": "Ce bouton n'existe pas.",
+    },
+}

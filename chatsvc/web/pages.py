@@ -118,10 +118,13 @@ _TOOLS: tuple[tuple[str, frozenset[Role], str, str, str], ...] = (
     ("/console", frozenset({Role.AGENT, Role.MANAGER, Role.ADMIN}), "staff.link.console", "staff.link.console.text",
      "console"),
     ("/manager", frozenset({Role.MANAGER, Role.ADMIN}), "staff.link.manager", "staff.link.manager.text", "chart"),
+    ("/canned", frozenset({Role.AGENT, Role.MANAGER, Role.ADMIN}), "staff.link.canned", "staff.link.canned.text",
+     "canned"),
     ("/kb", frozenset({Role.MANAGER, Role.ADMIN}), "staff.link.kb", "staff.link.kb.text", "book"),
     ("/admin/users", frozenset({Role.ADMIN}), "staff.link.users", "staff.link.users.text", "users"),
     ("/admin/sites", frozenset({Role.ADMIN}), "staff.link.sites", "staff.link.sites.text", "globe"),
     ("/admin/teams", frozenset({Role.ADMIN}), "staff.link.teams", "staff.link.teams.text", "team"),
+    ("/admin/menu", frozenset({Role.ADMIN}), "staff.link.menu", "staff.link.menu.text", "menu"),
     ("/account/password", frozenset({Role.AGENT, Role.MANAGER, Role.ADMIN}), "staff.link.password",
      "staff.link.password.text", "key"),
 )
