@@ -62,6 +62,10 @@ class KbIndex:
         self._field_units: Counter[str] = Counter()  # number of non-empty units per field
         self._next_unit = 0
         self.vocabulary = Vocabulary()
+        # Caches of values derived from the counts, filled by queries and emptied by any change (every IDF moves
+        # when the number of articles does): a change costs their refill, never a pass over the KB.
+        self._idf: dict[str, float] = {}
+        self._weight: dict[int, float] = {}
         for article in articles:
             self.add(article)
 
@@ -98,9 +102,20 @@ class KbIndex:
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency over articles: rare terms weigh more, never below zero."""
-        n = len(self._articles)
-        df = self.vocabulary.df(term)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        value = self._idf.get(term)
+        if value is None:
+            n = len(self._articles)
+            df = self.vocabulary.df(term)
+            value = self._idf[term] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return value
+
+    def weight(self, unit_id: int) -> float:
+        """Sum of the IDF of a unit's terms (with repeats): the denominator of how much of it a query covers."""
+        value = self._weight.get(unit_id)
+        if value is None:
+            idf = self.idf
+            value = self._weight[unit_id] = sum(idf(t) * n for t, n in self._units[unit_id].tf.items())
+        return value
 
     def average_length(self, field: str) -> float:
         units = self._field_units[field]
@@ -127,6 +142,7 @@ class KbIndex:
         """Index a new article; an article with the same id is replaced (see :meth:`update`)."""
         if article.id in self._articles:
             self.remove(article.id)
+        self._changed()
         texts = [(PHRASE, article.title), *((PHRASE, alt) for alt in article.alt), (BODY, article.body)]
         unit_ids: list[int] = []
         all_terms: set[str] = set()
@@ -159,6 +175,12 @@ class KbIndex:
         self._article_terms[article.id] = frozenset(all_terms)
         self.vocabulary.add(all_terms)
 
+    def _changed(self) -> None:
+        if self._idf:
+            self._idf = {}
+        if self._weight:
+            self._weight = {}
+
     def update(self, article: Article) -> None:
         """Replace the article with the same id (or add it): only its own units are re-indexed."""
         self.add(article)
@@ -167,6 +189,7 @@ class KbIndex:
         """Drop an article; False when there was none with that id."""
         if article_id not in self._articles:
             return False
+        self._changed()
         for unit_id in self._article_units.pop(article_id):
             unit = self._units.pop(unit_id)
             for term in unit.tf:

@@ -28,7 +28,12 @@ from typing import Any
 from chatsvc.domain.matching.index import BODY, PHRASE, KbIndex
 from chatsvc.domain.matching.text import terms
 
-ACRONYM_CLOSENESS = 0.9  # "mdp" is very probably "mot de passe", not certainly
+ACRONYM_CLOSENESS = 0.9
+# Terms in more than a quarter of the articles, and in more than a hundred, are not looked up in bodies: there they
+# say little (BM25's IDF is at most ln 4) and theirs are the longest posting lists, most of the cost of a query on
+# a large KB. Small KBs (up to 400 articles) are always scored in full.
+COMMON_IN_BODIES = 0.25
+COMMON_MIN_ARTICLES = 100
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,9 +111,12 @@ def rank(query: str, index: KbIndex, limit: int = 5, scoring: Scoring = DEFAULT_
     article_scores = _retrieve(qterms, index, scoring)
     if not article_scores:
         return []
-    top = heapq.nlargest(
-        max(limit, scoring.rerank), article_scores.items(), key=lambda item: (item[1], item[0])
-    )
+    # The best few, ties broken by id so that the ranking does not depend on the order articles were added in.
+    count = max(limit, scoring.rerank)
+    floor = heapq.nlargest(count, article_scores.values())[-1]
+    top = sorted(((a, s) for a, s in article_scores.items() if s >= floor), key=lambda i: (-i[1], i[0]))[
+        :count
+    ]
     self_score = _self_score(qterms, index, scoring)
     coverages = [
         math.sqrt(min(1.0, score / self_score) * _similarity(qterms, article_id, index, scoring))
@@ -126,10 +134,12 @@ def rank(query: str, index: KbIndex, limit: int = 5, scoring: Scoring = DEFAULT_
     by_score = softmax([score / self_score for _, score in top])
     by_coverage = softmax(coverages)
     shares = [min(a, b) for a, b in zip(by_score, by_coverage, strict=True)]
-    candidates = []
-    for (article_id, score), coverage, share in zip(top[:limit], coverages, shares, strict=False):
-        candidates.append(Candidate(article_id, min(1.0, coverage * share), coverage, share, score))
-    return candidates
+    candidates = [
+        Candidate(article_id, min(1.0, coverage * share), coverage, share, score)
+        for (article_id, score), coverage, share in zip(top, coverages, shares, strict=True)
+    ]
+    candidates.sort(key=lambda c: (-c.confidence, -c.score, c.article_id))
+    return candidates[:limit]
 
 
 def _retrieve(qterms: list[QueryTerm], index: KbIndex, scoring: Scoring) -> dict[str, float]:
@@ -141,9 +151,12 @@ def _retrieve(qterms: list[QueryTerm], index: KbIndex, scoring: Scoring) -> dict
         (index.phrase_postings, phrase_scores, PHRASE),
         (index.body_postings, body_scores, BODY),
     )
+    common = max(len(index) * COMMON_IN_BODIES, COMMON_MIN_ARTICLES)
     for postings_of, scores, field in fields:
         base, per_length = k1 * (1.0 - b), k1 * b / index.average_length(field)
         for qterm in qterms:
+            if field == BODY and all(index.vocabulary.df(t) > common for t, _ in qterm.expansion):
+                continue
             if len(qterm.expansion) == 1:  # the common case: add straight into the totals
                 kb_term, closeness = qterm.expansion[0]
                 factor = index.idf(kb_term) * closeness * (k1 + 1.0)
@@ -183,25 +196,28 @@ def _self_score(qterms: list[QueryTerm], index: KbIndex, scoring: Scoring) -> fl
 def _similarity(qterms: list[QueryTerm], article_id: str, index: KbIndex, scoring: Scoring) -> float:
     """Best IDF-weighted F-measure between the query and one unit of the article (a body: query coverage only)."""
     query_total = sum(q.weight for q in qterms)
+    if not query_total:
+        return 0.0
     best = 0.0
     for unit_id in index.units_of(article_id):
         unit = index.unit(unit_id)
+        tf = unit.tf
         covered = 0.0
-        matched: set[str] = set()
+        hit = 0.0
         for qterm in qterms:
             closeness = 0.0
             for kb_term, c in qterm.expansion:
-                if kb_term in unit.tf:
-                    matched.add(kb_term)
+                if kb_term in tf:
                     closeness = max(closeness, c)
             covered += qterm.weight * closeness
-        recall = covered / query_total if query_total else 0.0
+        recall = covered / query_total
         if unit.field == BODY:
             value = scoring.body_similarity * recall
         else:
-            unit_total = sum(index.idf(t) * n for t, n in unit.tf.items())
-            hit = sum(index.idf(t) * n for t, n in unit.tf.items() if t in matched)
-            precision = hit / unit_total if unit_total else 0.0
+            matched = {kb_term for q in qterms for kb_term, _ in q.expansion if kb_term in tf}
+            hit = sum(index.idf(t) * tf[t] for t in matched)
+            total = index.weight(unit_id)
+            precision = hit / total if total else 0.0
             value = 2.0 * recall * precision / (recall + precision) if recall + precision else 0.0
         best = max(best, value)
     return best
