@@ -13,7 +13,8 @@ Two stages, so that a query costs the postings of its own terms and not the size
      the query and one of the article's units (which also asks how much of that unit the query covers);
    - share: the article's share of a softmax over the candidates' normalised scores, or over their coverages,
      whichever is smaller. A query that half-matches several articles equally is not a confident match for any.
-   Both factors are ratios, so the confidence means the same on a KB of 30 articles and of 10,000.
+   Both factors are ratios, so the confidence means the same on a KB of 30 articles and of 10,000. The candidates
+   come back ordered by confidence, the order the bot offers them in.
 """
 
 from __future__ import annotations
@@ -45,9 +46,8 @@ class Scoring:
     body_weight: float = 0.3  # a body match counts this much of a phrasing match when ranking
     body_similarity: float = 0.7  # and a body covering the query is worth this much of a phrasing covering it
     rerank: int = 8  # articles whose confidence is worked out; the softmax runs over these
-    temperature: float = (
-        0.1  # of the softmaxes behind the share (over scores / the query's own, and coverages)
-    )
+    # Temperature of the softmaxes behind the share (over scores / the query's own score, and over coverages).
+    temperature: float = 0.1
 
 
 DEFAULT_SCORING = Scoring()
@@ -59,16 +59,15 @@ class Candidate:
     confidence: float  # in [0, 1]: coverage x share, what the decision thresholds compare
     coverage: float  # in [0, 1]: how well the article and the query cover each other, ignoring other articles
     share: float  # in [0, 1]: how clearly it beats the other candidates
-    score: float  # retrieval score (BM25), what candidates are ranked by
+    score: float  # retrieval score (BM25): the first stage keeps the best few by it
 
 
 @dataclasses.dataclass(frozen=True)
 class QueryTerm:
     term: str
     count: int
-    weight: (
-        float  # IDF of the best KB term it stands for; a word the KB lacks weighs as a word no article has
-    )
+    # IDF of the best KB term it stands for; a word the KB lacks weighs as a word no article has.
+    weight: float
     expansion: tuple[tuple[str, float], ...]  # (KB term, closeness in (0, 1])
 
 
@@ -114,9 +113,8 @@ def rank(query: str, index: KbIndex, limit: int = 5, scoring: Scoring = DEFAULT_
     # The best few, ties broken by id so that the ranking does not depend on the order articles were added in.
     count = max(limit, scoring.rerank)
     floor = heapq.nlargest(count, article_scores.values())[-1]
-    top = sorted(((a, s) for a, s in article_scores.items() if s >= floor), key=lambda i: (-i[1], i[0]))[
-        :count
-    ]
+    leaders = sorted(((a, s) for a, s in article_scores.items() if s >= floor), key=lambda i: (-i[1], i[0]))
+    top = leaders[:count]
     self_score = _self_score(qterms, index, scoring)
     coverages = [
         math.sqrt(min(1.0, score / self_score) * _similarity(qterms, article_id, index, scoring))
