@@ -57,6 +57,7 @@ class BaseClient:
         reconnect: bool = True,
         backoff: tuple[float, float] = (0.1, 5.0),
         open_timeout: float = 10.0,
+        max_frames: int = 10_000,
     ) -> None:
         self.base_urls = [base_url] if isinstance(base_url, str) else list(base_url)
         self._url_index = 0
@@ -65,7 +66,9 @@ class BaseClient:
         self.backoff = backoff
         self.open_timeout = open_timeout
         self.ws: ClientConnection | None = None
-        self.frames: asyncio.Queue[protocol.ServerFrame] = asyncio.Queue()
+        # Received frames, for ``next_frame``; bounded (oldest dropped) so a client that only sends and uses
+        # listeners does not accumulate every frame it ever received.
+        self.frames: asyncio.Queue[protocol.ServerFrame] = asyncio.Queue(maxsize=max_frames)
         self.last_seq: dict[str, int] = {}
         self.transcripts: dict[str, list[protocol.Event]] = {}
         self.duplicates_dropped = 0  # events seen twice and shown once
@@ -218,7 +221,13 @@ class BaseClient:
                 future.set_exception(ServerError(frame))
         for listener in self._listeners:
             listener(frame)
+        if self.frames.full():
+            self.frames.get_nowait()
         self.frames.put_nowait(frame)
+
+    def add_listener(self, listener: Callable[[protocol.ServerFrame], None]) -> None:
+        """Call ``listener(frame)`` for every frame received, as it arrives (after de-duplication)."""
+        self._listeners.append(listener)
 
     async def next_frame(
         self, predicate: Callable[[protocol.ServerFrame], bool] | None = None, timeout: float = 10.0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import httpx
@@ -16,10 +16,17 @@ class VisitorClient(BaseClient):
     path = "/ws/visitor"
 
     def __init__(
-        self, base_url: str | Sequence[str], site: str = "default", *, token: str | None = None, **kwargs: Any
+        self,
+        base_url: str | Sequence[str],
+        site: str = "default",
+        *,
+        token: str | None = None,
+        lang: Literal["en", "fr"] = "en",
+        **kwargs: Any,
     ) -> None:
         super().__init__(base_url, **kwargs)
         self.site = site
+        self.lang: Literal["en", "fr"] = lang
         self.token = token
         self.conversation: str | None = None
         self.queue: protocol.QueueUpdate | None = None
@@ -41,7 +48,9 @@ class VisitorClient(BaseClient):
     def _hello(self) -> bytes:
         assert self.token is not None
         last = self.last_seq.get(self.conversation, 0) if self.conversation else 0
-        return protocol.encode(protocol.VisitorHello(token=self.token, conversation=self.conversation, last_seq=last))
+        return protocol.encode(
+            protocol.VisitorHello(token=self.token, conversation=self.conversation, last_seq=last, lang=self.lang)
+        )
 
     async def _after_welcome(self, welcome: protocol.Welcome) -> None:
         if welcome.conversations:
@@ -69,6 +78,18 @@ class VisitorClient(BaseClient):
 
     async def typing(self, active: bool = True) -> None:
         await self.send_frame(protocol.VisitorTyping(active=active))
+
+    async def feedback(self, helpful: bool) -> None:
+        """Answer the bot's "Did this solve it?"."""
+        await self.send_frame(protocol.VisitorFeedback(helpful=helpful))
+
+    async def choose(self, article: str) -> None:
+        """Open one of the articles the bot suggested."""
+        await self.send_frame(protocol.VisitorChoose(article=article))
+
+    async def menu(self, item: str) -> None:
+        """Press one of the bot's quick-reply buttons."""
+        await self.send_frame(protocol.VisitorMenu(item=item))
 
     async def end(self) -> None:
         """Close the conversation (the chat, not the socket)."""

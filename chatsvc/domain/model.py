@@ -65,6 +65,9 @@ class EventKind(str, enum.Enum):
     REQUEUED = "requeued"  # the agent left (offline, disconnected past grace, released it)
     TRANSFERRED = "transferred"
     CLOSED = "closed"
+    BOT = "bot"  # the bot's turn: an answer card, suggestions, a menu, or "no answer"
+    CHOICE = "choice"  # the visitor pressed a quick-reply button or opened a suggested article
+    FEEDBACK = "feedback"  # the visitor's Yes / No to "Did this solve it?"
 
 
 # Priorities order the queue (higher first); FIFO within one priority.

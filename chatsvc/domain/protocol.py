@@ -37,6 +37,7 @@ class VisitorHello(_Frame, tag="hello"):
     v: Version = PROTOCOL_VERSION
     conversation: ConversationId | None = None  # the conversation the client already shows, if any...
     last_seq: Seq = 0  # ...and the last seq it saw there
+    lang: Literal["en", "fr"] = "en"  # the bot's language
 
 
 class VisitorMessage(_Frame, tag="message"):
@@ -61,6 +62,24 @@ class VisitorClose(_Frame, tag="close"):
     pass
 
 
+class VisitorFeedback(_Frame, tag="feedback"):
+    """The answer to the bot's "Did this solve it?": Yes resolves the chat, No goes on (or to a person)."""
+
+    helpful: bool
+
+
+class VisitorChoose(_Frame, tag="choose"):
+    """Open one of the articles the bot suggested."""
+
+    article: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.:-]{1,64}\Z")]
+
+
+class VisitorMenu(_Frame, tag="menu"):
+    """Press a quick-reply button of the bot's menu."""
+
+    item: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
+
+
 class Sync(_Frame, tag="sync"):
     """Replay a conversation's events after ``after_seq``, then a ``synced`` frame."""
 
@@ -68,7 +87,10 @@ class Sync(_Frame, tag="sync"):
     after_seq: Seq = 0
 
 
-VisitorFrame = Union[VisitorHello, VisitorMessage, VisitorTyping, VisitorHandoff, VisitorClose, Sync]
+VisitorFrame = Union[
+    VisitorHello, VisitorMessage, VisitorTyping, VisitorHandoff, VisitorClose, VisitorFeedback, VisitorChoose,
+    VisitorMenu, Sync,
+]
 
 
 # --- agent -> server ----------------------------------------------------------------------------------
@@ -118,7 +140,9 @@ AgentFrame = Union[
     AgentHello, AgentStatusFrame, AgentMessage, AgentTyping, AgentClose, AgentPick, AgentTransfer, Sync
 ]
 
-VISITOR_FRAME_TYPES = frozenset({"hello", "message", "typing", "handoff", "close", "sync"})
+VISITOR_FRAME_TYPES = frozenset(
+    {"hello", "message", "typing", "handoff", "close", "feedback", "choose", "menu", "sync"}
+)
 AGENT_FRAME_TYPES = frozenset({"hello", "status", "message", "typing", "close", "pick", "transfer", "sync"})
 
 
@@ -145,12 +169,21 @@ class ConversationInfo(msgspec.Struct, omit_defaults=True):
     closed_at: str | None = None
 
 
+class MenuItem(msgspec.Struct, omit_defaults=True):
+    """A quick-reply button: ``menu`` opens a sub-menu, the others answer, show an article or bring a person."""
+
+    id: str
+    label: str
+    action: str
+
+
 class Welcome(_Frame, tag="welcome"):
     v: int
     role: str
     you: Person
     conversations: list[ConversationInfo]
     server_time: str
+    menu: list[MenuItem] | None = None  # visitors: the bot's quick replies, when it has any
     status: str | None = None  # agents: their presence status
     capacity: int | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime
 import logging
@@ -41,6 +42,15 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+# argon2 is slow by design (~0.2 s): run it in a thread so one sign-in does not stall every chat.
+async def hash_password_off_loop(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password_off_loop(password_hash: str, password: str) -> None:
+    await asyncio.to_thread(_hasher.verify, password_hash, password)
+
+
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise BadRequest(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
@@ -78,7 +88,7 @@ class AccountService:
             email=normalize_email(email),
             name=name,
             role=role,
-            password_hash=hash_password(password),
+            password_hash=await hash_password_off_loop(password),
             must_change_password=must_change_password,
             max_chats=max_chats,
             now=self.clock(),
@@ -90,13 +100,13 @@ class AccountService:
         except BadRequest:
             user = None
         try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            await verify_password_off_loop(user.password_hash if user else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             raise Unauthorized("Wrong email or password.") from None
         if user is None or user.disabled:
             raise Unauthorized("Wrong email or password.")
         if _hasher.check_needs_rehash(user.password_hash):
-            user = await self.store.update_user(user.id, password_hash=hash_password(password))
+            user = await self.store.update_user(user.id, password_hash=await hash_password_off_loop(password))
         return user
 
     async def open_session(self, user: records.User) -> tuple[str, records.StaffSession]:
@@ -153,7 +163,7 @@ class AccountService:
         """The user's own change: proves the current password, ends every session (their other browsers and
         sockets included) and returns a fresh session for the browser that made the change."""
         try:
-            _hasher.verify(who.user.password_hash, current)
+            await verify_password_off_loop(who.user.password_hash, current)
         except (VerificationError, InvalidHashError):
             # Forbidden, not Unauthorized: the session is fine, a client must not take this for a sign-out.
             raise Forbidden("The current password is wrong.") from None
@@ -161,7 +171,7 @@ class AccountService:
         if new == current:
             raise BadRequest("The new password must differ from the current one.")
         user = await self.store.update_user(
-            who.user.id, password_hash=hash_password(new), must_change_password=False
+            who.user.id, password_hash=await hash_password_off_loop(new), must_change_password=False
         )
         await self.revoke_all(user.id, "password_changed")
         log.info("user %s changed their password; their other sessions were ended", user.id)
@@ -173,7 +183,7 @@ class AccountService:
         default the user must choose their own at the next sign-in, since the setter knows this one."""
         check_password_strength(password)
         user = await self.store.update_user(
-            user_id, password_hash=hash_password(password), must_change_password=must_change
+            user_id, password_hash=await hash_password_off_loop(password), must_change_password=must_change
         )
         await self.revoke_all(user.id, "password_reset")
         return user

@@ -6,11 +6,13 @@ import dataclasses
 import logging
 
 from chatsvc.domain import protocol
+from chatsvc.domain.bot import Move, Offer
 from chatsvc.domain.model import PRIORITY_NORMAL, ConversationStatus, EventKind, Role, check_transition
 from chatsvc.domain.origins import origin_allowed
 from chatsvc.domain.tokens import VisitorClaims, VisitorTokens
 from chatsvc.errors import InvalidState, NotFound, OriginNotAllowed, Unauthorized
 from chatsvc.services.accounts import StaffIdentity
+from chatsvc.services.bot import Bot, Turn
 from chatsvc.services.clock import Clock
 from chatsvc.services.frames import event_frame, iso
 from chatsvc.services.hub import Hub
@@ -26,6 +28,7 @@ log = logging.getLogger("chatsvc.chat")
 class VisitorIdentity:
     visitor: records.Visitor
     site: records.Site
+    lang: str = "en"
 
     @property
     def person(self) -> protocol.Person:
@@ -43,6 +46,16 @@ def ack_for(applied: Applied, client_id: str) -> protocol.Ack:
     )
 
 
+class _Moved(Exception):
+    """The conversation changed state between reading it and writing to it."""
+
+
+def _handoff_data(turn: Turn | None) -> dict[str, object] | None:
+    if turn is None:
+        return None
+    return {"reason": turn.reply.reason, "topic": turn.reply.topic}
+
+
 class ChatService:
     def __init__(
         self,
@@ -52,7 +65,9 @@ class ChatService:
         hub: Hub,
         tokens: VisitorTokens,
         clock: Clock,
+        bot: Bot | None = None,
     ) -> None:
+        self.bot = bot
         self.conversations = conversations
         self.accounts = accounts
         self.routing = routing
@@ -79,13 +94,13 @@ class ChatService:
         visitor = await self.conversations.create_visitor(site.id, self.clock())
         return self.tokens.issue(VisitorClaims(visitor_id=visitor.id, site_id=site.id))
 
-    async def identify_visitor(self, token: str, site: records.Site) -> VisitorIdentity:
+    async def identify_visitor(self, token: str, site: records.Site, lang: str = "en") -> VisitorIdentity:
         claims = self.tokens.verify(token, site_id=site.id)
         visitor = await self.conversations.get_visitor(claims.visitor_id)
         if visitor is None or visitor.site_id != site.id:
             raise Unauthorized()
         await self.conversations.touch_visitor(visitor.id, self.clock())
-        return VisitorIdentity(visitor=visitor, site=site)
+        return VisitorIdentity(visitor=visitor, site=site, lang=lang)
 
     async def visitor_conversation(self, who: VisitorIdentity, conversation_id: str) -> records.Conversation:
         """The visitor's own conversation, or NotFound, the same answer as for one that does not exist."""
@@ -96,8 +111,11 @@ class ChatService:
 
     # --- visitors: actions ---------------------------------------------------------------------------
 
-    async def _open_or_start(self, who: VisitorIdentity, topic: str | None) -> tuple[records.Conversation, bool]:
-        current = await self.conversations.open_of_visitor(who.visitor.id)
+    async def _open_or_start(
+        self, who: VisitorIdentity, topic: str | None, current: records.Conversation | None = None
+    ) -> tuple[records.Conversation, bool]:
+        """The visitor's open conversation (``current`` when the caller just read it), or a new one."""
+        current = current or await self.conversations.open_of_visitor(who.visitor.id)
         if current is not None:
             return current, False
         team_id = await self.accounts.team_for_topic(topic) if topic else None
@@ -112,31 +130,42 @@ class ChatService:
         )
 
     async def visitor_message(self, who: VisitorIdentity, frame: protocol.VisitorMessage) -> protocol.Ack:
-        earlier = await self._resend_into_closed(who, frame.client_id)
-        if earlier is not None:
-            return earlier
-        conversation, created = await self._open_or_start(who, frame.topic)
+        current = await self.conversations.open_of_visitor(who.visitor.id)
+        if current is None:
+            earlier = await self._resend_into_closed(who, frame.client_id)
+            if earlier is not None:
+                return earlier
+        conversation, created = await self._open_or_start(who, frame.topic, current)
         new_events = []
         if created:
             new_events.append(self._visitor_event(who, EventKind.OPENED, data={"topic": frame.topic}))
         new_events.append(self._visitor_event(who, EventKind.MESSAGE, body=frame.text, client_id=frame.client_id))
-        # Until the bot answers first (Bot deflection), a visitor's message asks for a person.
-        queue = conversation.status == ConversationStatus.BOT.value
+        status = conversation.status
+        turn = None
+        queue = False
+        if status == ConversationStatus.BOT.value:
+            if self.bot is not None and self.bot.enabled():
+                turn = self.bot.answer_question(frame.text, who.lang)
+                new_events.append(turn.event)
+                queue = turn.reply.move is Move.HANDOFF
+            else:
+                queue = True  # nothing to offer: straight to a person
         if queue:
-            new_events.append(self._visitor_event(who, EventKind.QUEUED))
+            new_events.append(self._visitor_event(who, EventKind.QUEUED, data=_handoff_data(turn)))
 
         def check(current: records.Conversation) -> None:
             if current.status == ConversationStatus.CLOSED.value:
                 raise InvalidState("The conversation is closed.")
+            if current.status != status:
+                raise _Moved()  # someone else moved it meanwhile: decide again on what it is now
 
-        def changes(current: records.Conversation) -> dict[str, object]:
-            if current.status == ConversationStatus.BOT.value:
-                return {"status": ConversationStatus.QUEUED.value, "queued_at": self.clock()}
-            return {}
-
-        applied = await self.conversations.apply(
-            conversation.id, new_events, now=self.clock(), check=check, changes=changes
-        )
+        try:
+            applied = await self.conversations.apply(
+                conversation.id, new_events, now=self.clock(), check=check,
+                changes=await self._queue_changes(turn) if queue else None,
+            )
+        except _Moved:
+            return await self.visitor_message(who, frame)
         if created:
             await self.hub.tell_follow(f"visitor:{who.visitor.id}", conversation.id)
         await self._publish(applied)
@@ -144,11 +173,90 @@ class ChatService:
             await self.routing.dispatch()
         return ack_for(applied, frame.client_id)
 
+    async def _queue_changes(self, turn: Turn | None) -> dict[str, object]:
+        changes: dict[str, object] = {"status": ConversationStatus.QUEUED.value, "queued_at": self.clock()}
+        topic = turn.reply.topic if turn is not None else None
+        if topic:
+            changes["topic"] = topic
+            changes["team_id"] = await self.accounts.team_for_topic(topic)
+        return changes
+
+    async def _bot_step(
+        self, who: VisitorIdentity, conversation: records.Conversation, visitor_event: NewEvent, turn: Turn
+    ) -> records.Conversation:
+        """Store the visitor's action and the bot's reply together, then queue or resolve as the reply says."""
+        move = turn.reply.move
+        new_events = [visitor_event, turn.event]
+        changes: dict[str, object] = {}
+        if move is Move.HANDOFF:
+            new_events.append(self._visitor_event(who, EventKind.QUEUED, data=_handoff_data(turn)))
+            changes = await self._queue_changes(turn)
+        elif move is Move.RESOLVED:
+            now = self.clock()
+            new_events.append(NewEvent(kind=EventKind.CLOSED.value, author_role="bot", author_id=None,
+                                       author_name=turn.event.author_name, data={"resolution": "bot"}))
+            changes = {"status": ConversationStatus.CLOSED.value, "closed_at": now, "closed_by_role": "bot",
+                       "resolution": "bot"}
+
+        def check(current: records.Conversation) -> None:
+            if current.status != ConversationStatus.BOT.value:
+                raise InvalidState("A person is already on this conversation.")
+
+        applied = await self.conversations.apply(
+            conversation.id, new_events, now=self.clock(), check=check, changes=changes
+        )
+        await self._publish(applied)
+        if move is Move.HANDOFF:
+            await self.routing.dispatch()
+        return applied.conversation
+
+    async def _in_bot_turn(self, who: VisitorIdentity) -> records.Conversation:
+        conversation = await self.conversations.open_of_visitor(who.visitor.id)
+        if conversation is None or conversation.status != ConversationStatus.BOT.value or self.bot is None:
+            raise InvalidState("The bot is not in this conversation.")
+        return conversation
+
+    async def visitor_feedback(self, who: VisitorIdentity, helpful: bool) -> records.Conversation:
+        conversation = await self._in_bot_turn(who)
+        assert self.bot is not None
+        last = await self.conversations.last_event(conversation.id, EventKind.BOT.value)
+        offer = Offer.from_data(last.data if last else None)
+        if offer is None or offer.move not in (Move.ANSWER, Move.SUGGEST, Move.CANNED):
+            raise InvalidState("There is no answer to give feedback on.")
+        turn = self.bot.answer_feedback(helpful, offer, who.lang)
+        event = self._visitor_event(who, EventKind.FEEDBACK, data={"helpful": helpful})
+        return await self._bot_step(who, conversation, event, turn)
+
+    async def visitor_choose(self, who: VisitorIdentity, article_id: str) -> records.Conversation:
+        conversation = await self._in_bot_turn(who)
+        assert self.bot is not None
+        turn = self.bot.answer_choice(article_id, who.lang)
+        if turn is None:
+            raise NotFound("No such article.")
+        event = self._visitor_event(who, EventKind.CHOICE, data={"article": article_id})
+        return await self._bot_step(who, conversation, event, turn)
+
+    async def visitor_menu(self, who: VisitorIdentity, item_id: str) -> records.Conversation:
+        if self.bot is None:
+            raise NotFound("No such menu item.")
+        turn = self.bot.answer_menu(item_id, who.lang)
+        if turn is None:
+            raise NotFound("No such menu item.")
+        conversation, created = await self._open_or_start(who, None)
+        if conversation.status != ConversationStatus.BOT.value:
+            raise InvalidState("A person is already on this conversation.")
+        if created:
+            opened = await self.conversations.apply(
+                conversation.id, [self._visitor_event(who, EventKind.OPENED)], now=self.clock()
+            )
+            await self.hub.tell_follow(f"visitor:{who.visitor.id}", conversation.id)
+            await self._publish(opened)
+        event = self._visitor_event(who, EventKind.CHOICE, body=turn.choice_label, data={"menu_item": item_id})
+        return await self._bot_step(who, conversation, event, turn)
+
     async def _resend_into_closed(self, who: VisitorIdentity, client_id: str) -> protocol.Ack | None:
         """A resend of a message stored in the visitor's latest conversation, closed since: the same ack again,
-        instead of opening a new conversation with the message stored twice."""
-        if await self.conversations.open_of_visitor(who.visitor.id) is not None:
-            return None  # the open conversation's own de-duplication answers
+        instead of opening a new conversation with the message stored twice. Called when none is open."""
         latest = await self.conversations.of_visitor(who.visitor.id, limit=1)
         if not latest:
             return None

@@ -232,6 +232,18 @@ class ConversationStore:
             ).first()
         return rows.event(row) if row else None
 
+    async def last_event(self, conversation_id: str, kind: str) -> records.StoredEvent | None:
+        async with self.db.connect() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(events)
+                    .where(events.c.conversation_id == conversation_id, events.c.kind == kind)
+                    .order_by(events.c.seq.desc())
+                    .limit(1)
+                )
+            ).first()
+        return rows.event(row) if row else None
+
     async def events_after(self, conversation_id: str, after_seq: int, limit: int) -> list[records.StoredEvent]:
         async with self.db.connect() as conn:
             result = await conn.execute(

@@ -18,6 +18,7 @@ log = logging.getLogger("chatsvc.store")
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any fixed number works; it only has to be the same in every chatsvc process on one database.
 MIGRATION_LOCK_KEY = 0x63686174
+SQLITE_READERS = 4  # read connections beside SQLite's single writer
 
 
 def async_url(url: str) -> sa.URL:
@@ -51,8 +52,15 @@ class Database:
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        # Reads outside a write transaction. On SQLite (WAL) they get connections of their own so they never
+        # wait behind the one writer; on PostgreSQL the one pool serves both.
+        self.read_engine: AsyncEngine = self.engine
         if self.is_sqlite:
             sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            self.read_engine = create_async_engine(
+                self.url, pool_size=SQLITE_READERS, max_overflow=0, connect_args={"timeout": 30}
+            )
+            sa.event.listen(self.read_engine.sync_engine, "connect", _sqlite_reader_pragmas)
 
     async def migrate(self) -> None:
         """Bring the schema to the newest migration. Processes starting together take turns: a PostgreSQL
@@ -75,7 +83,7 @@ class Database:
 
     async def ping(self) -> bool:
         try:
-            async with self.engine.connect() as conn:
+            async with self.read_engine.connect() as conn:
                 await conn.execute(sa.text("SELECT 1"))
             return True
         except Exception:  # noqa: BLE001 - health check: any failure means unhealthy
@@ -87,10 +95,13 @@ class Database:
         return self.engine.begin()
 
     def connect(self) -> Any:
-        return self.engine.connect()
+        """A connection for reads (``async with db.connect() as conn``); writes go through ``begin``."""
+        return self.read_engine.connect()
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
 @contextlib.asynccontextmanager
@@ -117,6 +128,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_reader_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA query_only=ON")  # a reader that tried to write would be a bug: make it loud
     cursor.close()
 
 

@@ -32,11 +32,14 @@ class VisitorSocket(SocketSession):
             raise errors.UnsupportedVersion()
         chat = self.services.chat
         site = await chat.site_for_handshake(self.site_key, None)
-        self.who = who = await chat.identify_visitor(frame.token, site)
+        self.who = who = await chat.identify_visitor(frame.token, site, frame.lang)
         self.identity = f"visitor:{who.visitor.id}"
         await self.listen(self.identity)
         conversation = await self.services.conversation_store.open_of_visitor(who.visitor.id)
         infos = [await self.services.directory.info(conversation, for_staff=False)] if conversation else []
+        bot = chat.bot
+        in_bot_turn = conversation is None or conversation.status == "bot"
+        menu = bot.root_menu(frame.lang) if bot is not None and in_bot_turn and bot.enabled() else None
         self.send(
             protocol.Welcome(
                 v=protocol.PROTOCOL_VERSION,
@@ -44,6 +47,7 @@ class VisitorSocket(SocketSession):
                 you=who.person,
                 conversations=infos,
                 server_time=iso(self.services.clock()) or "",
+                menu=menu or None,
             )
         )
         self.welcomed()
@@ -81,6 +85,14 @@ class VisitorSocket(SocketSession):
                 await self.follow(conversation.id, 0)
         elif isinstance(frame, protocol.VisitorClose):
             await chat.visitor_close(self.who)
+        elif isinstance(frame, protocol.VisitorFeedback):
+            await chat.visitor_feedback(self.who, frame.helpful)
+        elif isinstance(frame, protocol.VisitorChoose):
+            await chat.visitor_choose(self.who, frame.article)
+        elif isinstance(frame, protocol.VisitorMenu):
+            conversation = await chat.visitor_menu(self.who, frame.item)
+            if conversation.id not in self.following:
+                await self.follow(conversation.id, 0)
         elif isinstance(frame, protocol.Sync):
             await chat.visitor_conversation(self.who, frame.conversation)
             await self.follow(frame.conversation, None)

@@ -110,15 +110,19 @@ async def test_sqlite_pragmas(backend: Backend) -> None:
     if not backend.name.startswith("sqlite"):
         pytest.skip("SQLite only")
     database = Database(backend.database_url)
+    names = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout", "query_only")
     try:
-        async with database.connect() as conn:
-            pragmas = {
-                name: (await conn.execute(sa.text(f"PRAGMA {name}"))).scalar()
-                for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
-            }
+        async with database.begin() as conn:  # the one writer
+            writer = {name: (await conn.execute(sa.text(f"PRAGMA {name}"))).scalar() for name in names}
+        async with database.connect() as conn:  # a reader beside it
+            reader = {name: (await conn.execute(sa.text(f"PRAGMA {name}"))).scalar() for name in names}
+            with pytest.raises(sa.exc.OperationalError):
+                await conn.execute(schema.server_secrets.insert().values(name="x", value="y"))
     finally:
         await database.close()
-    assert pragmas == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 10000}
+    assert writer == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 10000,
+                      "query_only": 0}
+    assert reader["journal_mode"] == "wal" and reader["foreign_keys"] == 1 and reader["query_only"] == 1
 
 
 @pytest.mark.parametrize(
