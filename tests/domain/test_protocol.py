@@ -14,11 +14,14 @@ DECODERS = {"visitor": p.decode_visitor, "agent": p.decode_agent}
 
 # A valid frame of every client type, per side; each test below breaks one thing about one of them.
 VISITOR_FRAMES: list[dict[str, Any]] = [
-    {"type": "hello", "token": "t0k3n", "v": 1, "conversation": "conv_1", "last_seq": 3},
+    {"type": "hello", "token": "t0k3n", "v": 1, "conversation": "conv_1", "last_seq": 3, "lang": "fr"},
     {"type": "message", "client_id": "c-1", "text": "hello", "topic": "billing"},
     {"type": "typing", "active": True},
     {"type": "handoff", "topic": "sales"},
     {"type": "close"},
+    {"type": "feedback", "helpful": False},
+    {"type": "choose", "article": "frA-001"},
+    {"type": "menu", "item": "billing"},
     {"type": "sync", "conversation": "conv_1", "after_seq": 0},
 ]
 AGENT_FRAMES: list[dict[str, Any]] = [
