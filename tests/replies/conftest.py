@@ -63,3 +63,14 @@ async def staff(server: InProcessServer) -> Staff:
         other=await server.add_staff("Olga Other", role="agent"),
         manager=await server.add_staff("Max Manager", role="manager"),
     )
+
+
+@pytest.fixture
+async def site_staff(sqlite_server: InProcessServer) -> Staff:
+    """The same people on the embedded backend only: pages render alike on every backend."""
+    return Staff(
+        admin=await sqlite_server.add_staff("Ada Admin", role="admin"),
+        agent=await sqlite_server.add_staff("Alex Agent", role="agent"),
+        other=await sqlite_server.add_staff("Olga Other", role="agent"),
+        manager=await sqlite_server.add_staff("Max Manager", role="manager"),
+    )
