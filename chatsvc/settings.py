@@ -39,6 +39,12 @@ class Settings:
     ping_timeout: float = 20.0  # a socket that does not answer a ping in this time is closed
     hello_timeout: float = 10.0  # a socket must authenticate within this time
 
+    # The bot: the matcher's confidence (0-1) at or above which it offers the top article as the answer, and
+    # at or above which it suggests up to three (below: "no answer", and a person is offered). Defaults chosen
+    # on the labelled evaluation sets (README, "Bot deflection").
+    bot_answer_threshold: float = 0.67
+    bot_suggest_threshold: float = 0.52
+
     # People and time.
     agent_grace_seconds: float = 30.0  # a disconnected agent keeps their chats this long
     default_capacity: int = 3  # concurrent chats per agent unless set per agent

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from chatsvc.domain import bot as policy
 from chatsvc.domain import protocol
-from chatsvc.domain.matching import Thresholds
+from chatsvc.domain.matching import KbIndex, Thresholds
 from chatsvc.store.conversations import NewEvent
 
 BOT_NAME = {"en": "Assistant", "fr": "Assistant"}
@@ -20,8 +20,7 @@ BOT_NAME = {"en": "Assistant", "fr": "Assistant"}
 
 class KnowledgeSource(Protocol):
     thresholds: Thresholds
-
-    def has_articles(self) -> bool: ...
+    index: KbIndex  # the published articles the matcher searches
 
     def decide(self, text: str) -> Any: ...
 
@@ -54,7 +53,7 @@ class Bot:
 
     def enabled(self) -> bool:
         """With no published article and no menu, the bot has nothing to offer: chats go straight to a person."""
-        return self.knowledge.has_articles() or self.menu.has_menu()
+        return len(self.knowledge.index) > 0 or self.menu.has_menu()
 
     def root_menu(self, lang: str) -> list[protocol.MenuItem]:
         return [protocol.MenuItem(id=i.id, label=i.label, action=i.action) for i in self.menu.menu_for(None, lang)]

@@ -9,6 +9,8 @@ from chatsvc.domain.ids import new_secret
 from chatsvc.domain.tokens import VisitorTokens
 from chatsvc.services.accounts import AccountService
 from chatsvc.services.bootstrap import ensure_defaults
+from chatsvc.domain.matching import Thresholds
+from chatsvc.services.bot import Bot
 from chatsvc.services.chat import ChatService
 from chatsvc.services.clock import Clock, utcnow
 from chatsvc.services.directory import Directory
@@ -39,7 +41,12 @@ class Services:
         self.accounts = AccountService(settings, self.account_store, self.hub, clock)
         self.routing = Routing(settings, self.conversation_store, self.account_store, self.directory, self.hub, clock)
         self.kb_store = KbStore(self.db)
-        self.kb = KnowledgeBaseService(self.kb_store, self.hub, clock)
+        self.kb = KnowledgeBaseService(
+            self.kb_store,
+            self.hub,
+            clock,
+            thresholds=Thresholds(answer=settings.bot_answer_threshold, suggest=settings.bot_suggest_threshold),
+        )
         self.replies = RepliesService(
             MenuStore(self.db), CannedStore(self.db), self.conversation_store, self.directory, self.hub, clock
         )
@@ -59,7 +66,8 @@ class Services:
         )
         tokens = VisitorTokens(secret, self.settings.visitor_token_ttl)
         self._chat = ChatService(
-            self.conversation_store, self.account_store, self.routing, self.hub, tokens, self.clock
+            self.conversation_store, self.account_store, self.routing, self.hub, tokens, self.clock,
+            bot=Bot(self.kb, self.replies),
         )
         await ensure_defaults(self.settings, self.account_store, self.accounts, self.clock)
         await self.hub.start()
