@@ -6,10 +6,10 @@ import logging
 
 from chatsvc.broker import create_broker
 from chatsvc.domain.ids import new_secret
+from chatsvc.domain.matching import Thresholds
 from chatsvc.domain.tokens import VisitorTokens
 from chatsvc.services.accounts import AccountService
 from chatsvc.services.bootstrap import ensure_defaults
-from chatsvc.domain.matching import Thresholds
 from chatsvc.services.bot import Bot
 from chatsvc.services.chat import ChatService
 from chatsvc.services.clock import Clock, utcnow
