@@ -6,7 +6,7 @@ What is read, between a first line ``---`` and the next ``---``::
     title: "Changer mon mot de passe" # double-quoted: JSON string rules
     lang: 'fr'                        # single-quoted: '' stands for '
     tags: [compte, "sécurité"]        # flow list of scalars
-    alt:                              # block list: one "- item" per indented line
+    alt:                              # block list: one "- item" per line
       - Modifier mon mot de passe
 
 Anything else (nested maps, anchors, multi-line scalars, tabs for indentation, a key twice) is refused with the
@@ -24,7 +24,7 @@ Value = str | list[str]
 
 FENCE = "---"
 _KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*):(?:[ \t]+(.*)|)$")
-_ITEM = re.compile(r"^[ ]+-(?:[ ]+(.*)|)$")
+_ITEM = re.compile(r"^[ ]*-(?:[ ]+(.*)|)$")  # "- item", indented or not, as YAML allows
 _UNSUPPORTED_START = tuple("{&*!|>%@`")
 
 
@@ -138,7 +138,7 @@ def _closing_single_quote(value: str, number: int) -> int:
 def _only_comment_after(rest: str, number: int) -> None:
     rest = rest.strip()
     if rest and not rest.startswith("#"):
-        raise FrontMatterError(number, "unexpected text after a quoted value")
+        raise FrontMatterError(number, "unexpected text after the value")
 
 
 def _flow_list(value: str, number: int) -> list[str]:
@@ -192,6 +192,8 @@ def _flow_end(value: str, number: int) -> int:
             quote = ch
         elif not quote and ch == "]":
             return index
+        elif not quote and ch in "[{":
+            raise FrontMatterError(number, "nested lists and maps are not supported")
         index += 1
     raise FrontMatterError(number, "unterminated list (missing ']')")
 
