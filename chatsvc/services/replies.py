@@ -99,7 +99,11 @@ class RepliesService:
     def _schedule_reload(self) -> None:
         self._generation += 1
         if self._reload is None or self._reload.done():
-            self._reload = asyncio.get_running_loop().create_task(self._reload_menu())
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return  # read from outside the server's loop (a script): the next read inside it reloads
+            self._reload = loop.create_task(self._reload_menu())
 
     async def _reload_menu(self) -> None:
         """Read the menu until a read finishes with no change announced meanwhile (a few tries at most)."""
