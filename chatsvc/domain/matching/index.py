@@ -12,9 +12,11 @@ import dataclasses
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from typing import Any
+
+import numpy as np
 
 from chatsvc.domain.matching.article import Article
+from chatsvc.domain.matching.postings import FieldPostings, Ints, Slots
 from chatsvc.domain.matching.text import acronyms, terms
 from chatsvc.domain.matching.vocabulary import Expansion, Vocabulary
 
@@ -32,17 +34,6 @@ class Unit:
     length: int  # number of terms
 
 
-_NONE: dict[int, tuple[int, int]] = {}
-_NO_BODY: dict[str, tuple[int, int]] = {}
-
-
-def _discard(postings: dict[str, dict[Any, tuple[int, int]]], term: str, key: object) -> None:
-    entries = postings[term]
-    del entries[key]
-    if not entries:
-        del postings[term]
-
-
 class KbIndex:
     """Mutable, in-memory index of a KB. Not thread-safe: one writer, or a copy per reader."""
 
@@ -53,14 +44,16 @@ class KbIndex:
         self._article_terms: dict[str, frozenset[str]] = {}
         self._article_acronyms: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
         self._acronyms: dict[str, Counter[tuple[str, ...]]] = {}  # acronym -> spelled-out terms -> articles
-        # Postings per field, each entry carrying (count, unit length) so that scoring needs no other lookup:
-        # phrasings by unit id, bodies (one per article) by article id.
-        self._phrase_postings: dict[str, dict[int, tuple[int, int]]] = {}
-        self._body_postings: dict[str, dict[str, tuple[int, int]]] = {}
-        self._owner: dict[int, str] = {}  # phrasing unit id -> article id
+        # Postings per field: phrasings by unit id, bodies (one per article) by article slot. Ids and slots are
+        # small integers, reused once freed, so that a query's scores fit in arrays of the KB's size.
+        self.phrases = FieldPostings()
+        self.bodies = FieldPostings()
+        self.slots = Slots()  # article id <-> slot
+        self._free_units: list[int] = []
+        self._unit_slot: Ints = np.zeros(64, dtype=np.int64)  # phrasing unit id -> its article's slot
         self._field_length: Counter[str] = Counter()  # sum of unit lengths per field
         self._field_units: Counter[str] = Counter()  # number of non-empty units per field
-        self._next_unit = 0
+        self._next_unit = 0  # one more than the highest unit id ever handed out
         self.vocabulary = Vocabulary()
         # Caches of values derived from the counts, filled by queries and emptied by any change (every IDF moves
         # when the number of articles does): a change costs their refill, never a pass over the KB.
@@ -89,16 +82,15 @@ class KbIndex:
     def units_of(self, article_id: str) -> tuple[int, ...]:
         return self._article_units.get(article_id, ())
 
-    def phrase_postings(self, term: str) -> dict[int, tuple[int, int]]:
-        """Phrasing unit id -> (count of ``term``, unit length)."""
-        return self._phrase_postings.get(term, _NONE)
+    @property
+    def unit_capacity(self) -> int:
+        """Size of an array indexed by phrasing unit id."""
+        return self._next_unit
 
-    def body_postings(self, term: str) -> dict[str, tuple[int, int]]:
-        """Article id -> (count of ``term`` in its body, body length)."""
-        return self._body_postings.get(term, _NO_BODY)
-
-    def owner(self, unit_id: int) -> str:
-        return self._owner[unit_id]
+    @property
+    def unit_slots(self) -> Ints:
+        """Phrasing unit id -> its article's slot (entries of freed ids are stale: index only live ones)."""
+        return self._unit_slot
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency over articles: rare terms weigh more, never below zero."""
@@ -143,6 +135,7 @@ class KbIndex:
         if article.id in self._articles:
             self.remove(article.id)
         self._changed()
+        slot = self.slots.take(article.id)
         texts = [(PHRASE, article.title), *((PHRASE, alt) for alt in article.alt), (BODY, article.body)]
         unit_ids: list[int] = []
         all_terms: set[str] = set()
@@ -150,18 +143,14 @@ class KbIndex:
             unit_terms = terms(text, article.lang)
             if not unit_terms:
                 continue
-            unit_id = self._next_unit
-            self._next_unit += 1
+            unit_id = self._new_unit()
             tf = Counter(unit_terms)
             self._units[unit_id] = Unit(article.id, field, dict(tf), len(unit_terms))
-            length = len(unit_terms)
-            for term, count in tf.items():
-                if field == BODY:
-                    self._body_postings.setdefault(term, {})[article.id] = (count, length)
-                else:
-                    self._phrase_postings.setdefault(term, {})[unit_id] = (count, length)
-            if field == PHRASE:
-                self._owner[unit_id] = article.id
+            if field == BODY:
+                self.bodies.add(slot, tf, len(unit_terms))
+            else:
+                self.phrases.add(unit_id, tf, len(unit_terms))
+                self._unit_slot[unit_id] = slot
             self._field_length[field] += len(unit_terms)
             self._field_units[field] += 1
             unit_ids.append(unit_id)
@@ -174,6 +163,17 @@ class KbIndex:
         self._article_units[article.id] = tuple(unit_ids)
         self._article_terms[article.id] = frozenset(all_terms)
         self.vocabulary.add(all_terms)
+
+    def _new_unit(self) -> int:
+        if self._free_units:
+            return self._free_units.pop()
+        unit_id = self._next_unit
+        self._next_unit += 1
+        if unit_id >= len(self._unit_slot):  # grow by doubling: amortised O(1) per unit
+            self._unit_slot = np.concatenate(
+                [self._unit_slot, np.zeros(len(self._unit_slot), dtype=np.int64)]
+            )
+        return unit_id
 
     def _changed(self) -> None:
         if self._idf:
@@ -190,14 +190,14 @@ class KbIndex:
         if article_id not in self._articles:
             return False
         self._changed()
+        slot = self.slots.slot(article_id)
         for unit_id in self._article_units.pop(article_id):
             unit = self._units.pop(unit_id)
-            for term in unit.tf:
-                if unit.field == BODY:
-                    _discard(self._body_postings, term, article_id)
-                else:
-                    _discard(self._phrase_postings, term, unit_id)
-            self._owner.pop(unit_id, None)
+            if unit.field == BODY:
+                self.bodies.remove(slot, unit.tf)
+            else:
+                self.phrases.remove(unit_id, unit.tf)
+            self._free_units.append(unit_id)
             self._field_length[unit.field] -= unit.length
             self._field_units[unit.field] -= 1
         self.vocabulary.remove(self._article_terms.pop(article_id))
@@ -209,4 +209,5 @@ class KbIndex:
             if not spellings:
                 del self._acronyms[acronym]
         del self._articles[article_id]
+        self.slots.release(article_id)
         return True

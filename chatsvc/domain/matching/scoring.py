@@ -20,11 +20,11 @@ Two stages, so that a query costs the postings of its own terms and not the size
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping
-from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from chatsvc.domain.matching.index import BODY, PHRASE, KbIndex
 from chatsvc.domain.matching.text import terms
@@ -107,14 +107,10 @@ def rank(query: str, index: KbIndex, limit: int = 5, scoring: Scoring = DEFAULT_
     qterms = query_terms(query, index)
     if not qterms or len(index) == 0:
         return []
-    article_scores = _retrieve(qterms, index, scoring)
-    if not article_scores:
-        return []
     # The best few, ties broken by id so that the ranking does not depend on the order articles were added in.
-    count = max(limit, scoring.rerank)
-    floor = heapq.nlargest(count, article_scores.values())[-1]
-    leaders = sorted(((a, s) for a, s in article_scores.items() if s >= floor), key=lambda i: (-i[1], i[0]))
-    top = leaders[:count]
+    top = _retrieve(qterms, index, scoring, max(limit, scoring.rerank))
+    if not top:
+        return []
     self_score = _self_score(qterms, index, scoring)
     coverages = [
         math.sqrt(min(1.0, score / self_score) * _similarity(qterms, article_id, index, scoring))
@@ -140,46 +136,52 @@ def rank(query: str, index: KbIndex, limit: int = 5, scoring: Scoring = DEFAULT_
     return candidates[:limit]
 
 
-def _retrieve(qterms: list[QueryTerm], index: KbIndex, scoring: Scoring) -> dict[str, float]:
-    """Article id -> best phrasing's BM25 + body_weight x body's BM25. The hot loop: kept to local names."""
+def _retrieve(
+    qterms: list[QueryTerm], index: KbIndex, scoring: Scoring, count: int
+) -> list[tuple[str, float]]:
+    """The ``count`` best (article id, score): best phrasing's BM25 + body_weight x body's BM25; ties by id."""
     k1, b = scoring.k1, scoring.b
-    phrase_scores: dict[Any, float] = {}  # unit id -> score
-    body_scores: dict[Any, float] = {}  # article id -> score
-    fields: tuple[tuple[Callable[[str], Mapping[Any, tuple[int, int]]], dict[Any, float], str], ...] = (
-        (index.phrase_postings, phrase_scores, PHRASE),
-        (index.body_postings, body_scores, BODY),
-    )
+    phrase = np.zeros(index.unit_capacity)  # by phrasing unit id
+    body = np.zeros(len(index.slots))  # by article slot
     common = max(len(index) * COMMON_IN_BODIES, COMMON_MIN_ARTICLES)
-    for postings_of, scores, field in fields:
+    for postings, scores, field in ((index.phrases, phrase, PHRASE), (index.bodies, body, BODY)):
         base, per_length = k1 * (1.0 - b), k1 * b / index.average_length(field)
         for qterm in qterms:
             if field == BODY and all(index.vocabulary.df(t) > common for t, _ in qterm.expansion):
                 continue
-            if len(qterm.expansion) == 1:  # the common case: add straight into the totals
-                kb_term, closeness = qterm.expansion[0]
-                factor = index.idf(kb_term) * closeness * (k1 + 1.0)
-                for key, (tf, length) in postings_of(kb_term).items():
-                    scores[key] = scores.get(key, 0.0) + factor * tf / (tf + base + per_length * length)
-                continue
-            best: dict[Any, float] = {}  # per unit, through the best KB term this query term stands for
+            # Per unit, the query term counts once, through the best KB term it stands for.
+            best: npt.NDArray[np.float64] | None = None
             for kb_term, closeness in qterm.expansion:
+                found = postings.arrays(kb_term)
+                if found is None:
+                    continue
                 factor = index.idf(kb_term) * closeness * (k1 + 1.0)
-                for key, (tf, length) in postings_of(kb_term).items():
-                    value = factor * tf / (tf + base + per_length * length)
-                    if value > best.get(key, 0.0):
-                        best[key] = value
-            for key, value in best.items():
-                scores[key] = scores.get(key, 0.0) + value
-    articles: dict[str, float] = {}
-    owner = index.owner
-    for unit_id, value in phrase_scores.items():
-        article_id = owner(unit_id)
-        if value > articles.get(article_id, 0.0):
-            articles[article_id] = value
-    weight = scoring.body_weight
-    for article_id, value in body_scores.items():
-        articles[article_id] = articles.get(article_id, 0.0) + weight * value
-    return articles
+                values = factor * found.counts / (found.counts + base + per_length * found.lengths)
+                if len(qterm.expansion) == 1:
+                    scores[found.positions] += values  # positions are distinct within one term's list
+                    break
+                if best is None:
+                    best = np.zeros(len(scores))
+                best[found.positions] = np.maximum(best[found.positions], values)
+            if best is not None:
+                scores += best
+    articles = np.zeros(len(index.slots))
+    hit = np.flatnonzero(phrase)
+    np.maximum.at(articles, index.unit_slots[hit], phrase[hit])
+    articles += scoring.body_weight * body
+    candidates = np.flatnonzero(articles)
+    if not len(candidates):
+        return []
+    values = articles[candidates]
+    if len(candidates) > count:
+        floor = np.partition(values, len(values) - count)[len(values) - count]
+        keep = values >= floor  # all those tied with the last one kept, so that ids decide between them
+        candidates, values = candidates[keep], values[keep]
+    slot_key = index.slots.key
+    found_scores = [
+        (slot_key(int(slot)), float(value)) for slot, value in zip(candidates, values, strict=True)
+    ]
+    return sorted(found_scores, key=lambda item: (-item[1], item[0]))[:count]
 
 
 def _self_score(qterms: list[QueryTerm], index: KbIndex, scoring: Scoring) -> float:
