@@ -42,3 +42,11 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def test_procfile_serves_on_port() -> None:
     assert (ROOT / "Procfile").read_text().strip() == "web: chatsvc serve --host 0.0.0.0 --port $PORT"
+
+
+def test_bot_threshold_settings_default_to_the_evaluated_thresholds() -> None:
+    from chatsvc.domain.matching import DEFAULT_THRESHOLDS
+
+    settings = Settings()
+    assert settings.bot_answer_threshold == DEFAULT_THRESHOLDS.answer
+    assert settings.bot_suggest_threshold == DEFAULT_THRESHOLDS.suggest
