@@ -87,8 +87,12 @@ async def article_list(request: Request) -> Response:
     raw_page = request.query_params.get("page", "1")
     number = int(raw_page) if raw_page.isdigit() and 0 < len(raw_page) < 7 else 1
     number = max(1, number)
-    result = await _kb(request).search(query, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    kb = _kb(request)
+    result = await kb.search(query, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     pages = max(1, math.ceil(result.total / PAGE_SIZE))
+    if number > pages:  # a page past the end (articles were deleted since): show the last one
+        number = pages
+        result = await kb.search(query, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
 
     def link(to: int) -> str:
         return "/kb?" + urlencode([*([("q", query)] if query else []), ("page", str(to))])

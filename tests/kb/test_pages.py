@@ -138,6 +138,8 @@ async def test_list_pages_and_search(sqlite_server: InProcessServer, sqlite_peop
         second = await client.get("/kb?page=2")
         assert "51–61 of 61" in second.text and 'href="/kb?page=1"' in second.text and 'rel="next"' not in second.text
         assert (await client.get("/kb?page=abc")).status_code == 200
+        past_the_end = await client.get("/kb?page=9")
+        assert "51–61 of 61" in past_the_end.text
         found = await client.get("/kb?q=shipping")
         assert "Shipping costs" in found.text and "Draft" in found.text and "Question 1" not in found.text
         none = await client.get("/kb?q=nothing-like-this")
