@@ -194,7 +194,9 @@ class ChatService:
         elif move is Move.RESOLVED:
             now = self.clock()
             new_events.append(NewEvent(kind=EventKind.CLOSED.value, author_role="bot", author_id=None,
-                                       author_name=turn.event.author_name, data={"resolution": "bot"}))
+                                       author_name=turn.event.author_name,
+                                       # The widget shows the end-of-chat survey when a close says so.
+                                       data={"resolution": "bot", "survey": True}))
             changes = {"status": ConversationStatus.CLOSED.value, "closed_at": now, "closed_by_role": "bot",
                        "resolution": "bot"}
 

@@ -47,7 +47,7 @@ async def test_a_clear_question_gets_the_answer_card_and_yes_deflects(server) ->
         assert decision["query"].startswith("I forgot") and decision["candidates"][0]["id"] == "reset-password"
         await visitor.send_frame({"type": "feedback", "helpful": True})
         closed = await visitor.wait_event(kind="closed")
-        assert closed.author.role == "bot" and closed.data == {"resolution": "bot"}
+        assert closed.author.role == "bot" and closed.data == {"resolution": "bot", "survey": True}
         stored = await server.services.conversation_store.get(ack.conversation)
         assert stored.status == "closed" and stored.resolution == "bot" and stored.closed_by_role == "bot"
         assert stored.agent_id is None  # nobody was needed
