@@ -232,13 +232,19 @@ class SocketSession:
 
     async def follow(self, conversation_id: str, after_seq: int | None) -> None:
         """Receive this conversation's events: from ``after_seq`` (replayed from storage), or, when None,
-        from whatever the client asks for in its next ``sync``."""
+        from whatever the client asks for in its next ``sync``. Following twice replays nothing twice."""
         state = self.following.get(conversation_id)
         if state is None:
             state = self.following[conversation_id] = Following(last_sent=None)
             await self.listen(f"conv:{conversation_id}")
-        if after_seq is not None:
-            await self.sync(conversation_id, after_seq)
+        if after_seq is None:
+            return
+        async with state.lock:
+            if state.last_sent is not None:
+                return  # already delivering (a follow notice and the sender's own follow can cross)
+            state.last_sent = after_seq
+            await self._fill(conversation_id, state)
+            self.send(protocol.Synced(conversation=conversation_id, last_seq=state.last_sent))
 
     async def unfollow(self, conversation_id: str) -> None:
         if self.following.pop(conversation_id, None) is not None:

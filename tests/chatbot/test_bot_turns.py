@@ -232,3 +232,38 @@ async def test_bot_frames_out_of_turn_are_refused(server) -> None:  # type: igno
             raise
     finally:
         await visitor.close()
+
+
+async def test_a_new_conversation_is_replayed_once(server) -> None:  # type: ignore[no-untyped-def]
+    """The sender's own follow and the follow notice for its other tabs must not both replay the history."""
+    import json
+
+    from tests.support.raw import visitor_socket
+
+    await _seed(server)
+    visitor = await _visitor(server)
+    await visitor.close()
+    async with visitor_socket(server.ws_url, visitor.token) as ws:
+        await ws.send(json.dumps({"type": "message", "client_id": "first-1", "text": "I forgot my password"}))
+        seen: list[int] = []
+        synced = 0
+        async with asyncio.timeout(5):
+            while True:
+                frame = json.loads(await ws.recv())
+                if frame["type"] == "event":
+                    seen.append(frame["seq"])
+                elif frame["type"] == "synced":
+                    synced += 1
+                if frame["type"] == "event" and frame["kind"] == "bot":
+                    break
+        await asyncio.sleep(0.3)
+        while True:
+            try:
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 0.2))
+            except TimeoutError:
+                break
+            if frame["type"] == "event":
+                seen.append(frame["seq"])
+            elif frame["type"] == "synced":
+                synced += 1
+    assert seen == sorted(set(seen)) and synced <= 1
