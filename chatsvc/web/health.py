@@ -19,7 +19,7 @@ async def healthz(request: Request) -> Response:
         "version": __version__,
         "database": "ok" if checks["database"] else "down",
         "broker": services.broker.name + (" ok" if checks["broker"] else " down"),
-        "connections": services.hub.local_count(),
+        "connections": sum(request.app.state.address_counter.counts.values()),  # open sockets here
     }
     return JSONResponse(body, status_code=200 if ok else 503)
 

@@ -108,8 +108,12 @@ async def test_home_and_health(server) -> None:  # type: ignore[no-untyped-def]
     async with httpx.AsyncClient(base_url=server.url) as http:
         health = await http.get("/healthz")
         assert health.status_code == 200
-        assert health.json()["database"] == "ok"
+        assert health.json()["database"] == "ok" and health.json()["connections"] == 0
         assert health.headers["content-security-policy"].startswith("default-src 'self'")
+        visitor = VisitorClient(server.url)
+        await visitor.connect()
+        assert (await http.get("/healthz")).json()["connections"] == 1
+        await visitor.close()
 
 
 async def test_agents_hold_several_chats_within_capacity(server) -> None:  # type: ignore[no-untyped-def]
