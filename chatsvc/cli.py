@@ -287,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     set_password.set_defaults(func=_user_set_password)
 
-    site = commands.add_parser("site", help="manage sites (where the widget runs)").add_subparsers(
+    site = commands.add_parser("site", help="manage sites (a key per website visitors chat from)").add_subparsers(
         dest="action", required=True
     )
     site_add = site.add_parser("add", help="create a site")

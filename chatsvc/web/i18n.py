@@ -91,31 +91,71 @@ EN: dict[str, str] = {
     # home
     "home.title": "Live chat for your support team, on your own server",
     "home.lead": (
-        "chatsvc lets the visitors of your website talk with your support team in real time. Visitors chat "
-        "from a small widget, agents answer several conversations at once, and managers watch the queue."
+        "chatsvc is the server of a live chat, in one process: the chat core over WebSockets with queues, "
+        "capacity and team routing, a bot that answers first from your knowledge base and a quick-reply menu, "
+        "canned responses, and the staff pages that manage all of it."
+    ),
+    "home.lead.next": (
+        "Not there yet: the widget visitors chat from, the agent console and the manager page. Today visitors "
+        "and agents connect with a program of yours or the Python client."
     ),
     "home.cta.signin": "Staff sign-in",
     "home.cta.docs": "Documentation",
-    "home.f1.title": "A widget for visitors",
-    "home.f1.text": (
-        "One script tag on your website. Visitors ask their question without creating an account and "
-        "see how long the wait is."
+    "home.now.title": "Available now",
+    "home.now.core.title": "The chat core, over WebSockets",
+    "home.now.core.text": (
+        "Visitors and agents connect to /ws/visitor and /ws/agent (docs/protocol.md). Waiting visitors learn "
+        "their place in the queue and an estimated wait; each agent gets chats within their capacity, from "
+        "the teams that own the topics. A Python client is included."
     ),
-    "home.f2.title": "A console for agents",
-    "home.f2.text": (
-        "Agents answer several chats at once, within the capacity you set. Each topic goes to the team that "
-        "handles it, first come, first served."
+    "home.now.bot.title": "A bot that answers first",
+    "home.now.bot.text": (
+        "It answers typed questions from the published knowledge-base articles and offers the quick-reply "
+        "menu you design; a visitor can ask for a person at any time."
     ),
-    "home.f3.title": "No message lost",
-    "home.f3.text": (
+    "home.now.kb.title": "Knowledge base",
+    "home.now.kb.text": (
+        "Write, preview and publish articles on the Knowledge base page, or import and export them from the "
+        "command line; measure how well the bot matches questions with chatsvc kb eval."
+    ),
+    "home.now.canned.title": "Canned responses",
+    "home.now.canned.text": (
+        "Personal and shared ready-made answers with placeholders such as the visitor's name, managed on "
+        "their page and through /api/canned."
+    ),
+    "home.now.admin.title": "Accounts, sites and teams",
+    "home.now.admin.text": (
+        "Agents, managers and administrators with their capacity; the sites visitors come from and their "
+        "allowed origins; teams and the topics they answer. On the admin pages, the API or the command line."
+    ),
+    "home.now.safe.title": "No message lost",
+    "home.now.safe.text": (
         "A message is confirmed only once it is saved. A dropped connection picks up exactly where it "
         "left off, even after a server restart."
     ),
+    "home.next.title": "Coming next",
+    "home.next.badge": "Coming",
+    "home.next.intro": "These are planned and not available yet; the server side they need is already here.",
+    "home.next.widget.title": "The visitor widget",
+    "home.next.widget.text": "One script tag on your website, so visitors chat without creating an account.",
+    "home.next.console.title": "The agent console",
+    "home.next.console.text": "A page where agents answer several chats at once and insert canned responses.",
+    "home.next.manager.title": "The manager page",
+    "home.next.manager.text": "The live queue, who is online, and how the team is doing.",
     "home.how.title": "How a conversation goes",
-    "home.how.1": "A visitor opens the widget on your website and writes.",
-    "home.how.2": "The conversation waits in the queue of the team that owns its topic.",
-    "home.how.3": "An available agent of that team receives it and answers.",
-    "home.how.4": "Every message of both sides is kept in order in the transcript.",
+    "home.how.1": (
+        "A visitor connects to /ws/visitor with the site's key and writes (from the widget once it exists; "
+        "today from a program or the Python client)."
+    ),
+    "home.how.2": "The bot answers first, from the knowledge base or with the quick-reply menu.",
+    "home.how.3": (
+        "Asking for a person, the conversation waits in the queue of the team that owns its topic; the "
+        "visitor sees their position and an estimated wait."
+    ),
+    "home.how.4": (
+        "An agent of that team with room for one more chat receives it on /ws/agent and answers; every "
+        "message is kept in order."
+    ),
     "home.run.title": "Run it yourself",
     "home.run.text": (
         "One process and an SQLite file are enough for a small team. For more, run several processes with "
@@ -124,17 +164,27 @@ EN: dict[str, str] = {
     "home.docs.title": "Documentation",
     "home.docs.intro": "The documentation ships with the source code:",
     "home.docs.readme": "installing, running, and every configuration setting.",
-    "home.docs.protocol": "the WebSocket protocol spoken by the widget, the agent console and the Python client.",
+    "home.docs.protocol": (
+        "the WebSocket protocol (/ws/visitor, /ws/agent) with the bot's frames, spoken by the Python client "
+        "today and by the widget and the agent console when they come."
+    ),
+    "home.docs.architecture": "how the server is built: processes, storage, broker, the bot.",
+    "home.docs.bench": "the benchmarks for messaging and the knowledge-base matcher, and how to run them.",
     "home.docs.http": "HTTP endpoints:",
     "home.docs.http.health": "health of the database and broker",
     "home.docs.http.auth": "staff sign-in for programs",
     "home.docs.http.admin": "users, sites and teams, for administrators",
+    "home.docs.http.kb": "knowledge-base articles, and the Markdown preview",
+    "home.docs.http.menu": "the bot's quick-reply menu",
+    "home.docs.http.canned": "canned responses, and filling their placeholders",
+    "home.docs.http.visitor": "a visitor session for a site, before its socket",
+    "home.docs.http.conversation": "a conversation and its transcript, for staff",
+    "home.docs.http.ws": "the visitors' and the staff's sockets",
     "home.docs.cli": "Command line:",
     # sign-in
     "login.title": "Staff sign-in",
     "login.intro": (
-        "For agents, managers and administrators. Visitors need no account: they chat from the widget on "
-        "your website."
+        "For agents, managers and administrators. Visitors need no account: they chat from your website."
     ),
     "login.email": "Email",
     "login.password": "Password",
@@ -159,7 +209,7 @@ EN: dict[str, str] = {
     "staff.link.users": "Users",
     "staff.link.users.text": "Create staff accounts, set roles and capacity, disable access.",
     "staff.link.sites": "Sites",
-    "staff.link.sites.text": "The websites the widget runs on, and the origins allowed for each.",
+    "staff.link.sites.text": "The websites visitors chat from, their keys, and the origins allowed for each.",
     "staff.link.teams": "Teams",
     "staff.link.teams.text": "Group agents and choose which topics each team answers.",
     "staff.link.kb": "Knowledge base",
@@ -201,8 +251,8 @@ EN: dict[str, str] = {
     # users
     "users.title": "Users",
     "users.intro": (
-        "Agents answer chats, managers also watch the queue and the figures, administrators manage "
-        "everything on these pages."
+        "Agents answer chats; managers also edit the knowledge base (and will watch the queue on the manager "
+        "page, coming next); administrators manage everything on these pages."
     ),
     "users.new": "New user",
     "users.email": "Email",
@@ -233,8 +283,10 @@ EN: dict[str, str] = {
     # sites
     "sites.title": "Sites",
     "sites.intro": (
-        "A site is a website where the widget runs. Its key goes in the embed tag. Browsers may open chats "
-        "only from the origins listed, compared exactly: scheme, host and port, no wildcards."
+        "A site is a website your visitors chat from. Its key identifies the site for visitor sessions and "
+        "sockets (POST /api/visitor/session, /ws/visitor?site=KEY); the embeddable widget that will use it is "
+        "coming. Browsers may open chats only from the origins listed, compared exactly: scheme, host and "
+        "port, no wildcards."
     ),
     "sites.new": "New site",
     "sites.key": "Key",
@@ -274,7 +326,7 @@ EN: dict[str, str] = {
     "staff.link.menu": "Bot menu",
     "staff.link.menu.text": "The quick replies the bot offers first: answers, articles, topics, a person.",
     "staff.link.canned": "Canned responses",
-    "staff.link.canned.text": "Ready-made answers you insert in the console with /shortcut.",
+    "staff.link.canned.text": "Ready-made answers with placeholders, for agents and programs (/api/canned).",
     "menu.title": "Bot menu",
     "menu.intro": (
         "The buttons the bot shows when a visitor opens the chat. Each one answers with a text, shows an "
@@ -327,8 +379,8 @@ EN: dict[str, str] = {
     "canned.eyebrow": "Agent tools",
     "canned.title": "Canned responses",
     "canned.intro": (
-        "Ready-made answers for the console: type / to search them, or /shortcut then Tab to insert one. "
-        "Placeholders are filled with the conversation's details."
+        "Ready-made answers for agents. Programs list them and fill their placeholders with a conversation's "
+        "details through /api/canned; the agent console, coming next, will insert them with /shortcut."
     ),
     "canned.new": "New canned response",
     "canned.shortcut": "Shortcut",
@@ -462,32 +514,79 @@ FR: dict[str, str] = {
     "footer.text": "chatsvc {version} · chat en direct auto-hébergé · vos conversations restent sur votre serveur",
     "home.title": "Le chat en direct de votre équipe support, sur votre propre serveur",
     "home.lead": (
-        "chatsvc permet aux visiteurs de votre site de parler en temps réel avec votre équipe support. Les "
-        "visiteurs écrivent depuis un petit widget, les agents répondent à plusieurs conversations à la fois "
-        "et les responsables suivent la file d'attente."
+        "chatsvc est le serveur d'un chat en direct, en un seul processus : le cœur du chat sur WebSocket "
+        "avec files d'attente, capacité et routage par équipe, un bot qui répond d'abord avec votre base de "
+        "connaissances et un menu de réponses rapides, des réponses types, et les pages de l'équipe pour gérer "
+        "tout cela."
+    ),
+    "home.lead.next": (
+        "Pas encore là : le widget des visiteurs, la console des agents et la page des responsables. "
+        "Aujourd'hui, visiteurs et agents se connectent avec un programme à vous ou le client Python."
     ),
     "home.cta.signin": "Connexion de l'équipe",
     "home.cta.docs": "Documentation",
-    "home.f1.title": "Un widget pour les visiteurs",
-    "home.f1.text": (
-        "Une seule balise script sur votre site. Les visiteurs posent leur question sans créer de compte et "
-        "voient le temps d'attente."
+    "home.now.title": "Disponible aujourd'hui",
+    "home.now.core.title": "Le cœur du chat, sur WebSocket",
+    "home.now.core.text": (
+        "Visiteurs et agents se connectent à /ws/visitor et /ws/agent (docs/protocol.md). Un visiteur qui "
+        "attend connaît sa place dans la file et une estimation de l'attente ; chaque agent reçoit des chats "
+        "dans la limite de sa capacité, des équipes chargées des sujets. Un client Python est fourni."
     ),
-    "home.f2.title": "Une console pour les agents",
-    "home.f2.text": (
-        "Les agents répondent à plusieurs chats à la fois, dans la limite que vous fixez. Chaque sujet va à "
-        "l'équipe qui le traite, dans l'ordre d'arrivée."
+    "home.now.bot.title": "Un bot qui répond d'abord",
+    "home.now.bot.text": (
+        "Il répond aux questions écrites avec les articles publiés de la base de connaissances et propose le "
+        "menu de réponses rapides que vous concevez ; le visiteur peut demander une personne à tout moment."
     ),
-    "home.f3.title": "Aucun message perdu",
-    "home.f3.text": (
+    "home.now.kb.title": "Base de connaissances",
+    "home.now.kb.text": (
+        "Écrivez, prévisualisez et publiez des articles sur la page Base de connaissances, ou importez-les et "
+        "exportez-les en ligne de commande ; mesurez la justesse du bot avec chatsvc kb eval."
+    ),
+    "home.now.canned.title": "Réponses types",
+    "home.now.canned.text": (
+        "Des réponses toutes prêtes, personnelles ou partagées, avec des variables comme le nom du visiteur, "
+        "gérées sur leur page et par /api/canned."
+    ),
+    "home.now.admin.title": "Comptes, sites et équipes",
+    "home.now.admin.text": (
+        "Agents, responsables et administrateurs avec leur capacité ; les sites d'où viennent les visiteurs "
+        "et leurs origines autorisées ; les équipes et leurs sujets. Sur les pages d'administration, par "
+        "l'API ou en ligne de commande."
+    ),
+    "home.now.safe.title": "Aucun message perdu",
+    "home.now.safe.text": (
         "Un message n'est confirmé qu'une fois enregistré. Une connexion coupée reprend exactement où elle "
         "s'était arrêtée, même après un redémarrage du serveur."
     ),
+    "home.next.title": "Prochainement",
+    "home.next.badge": "À venir",
+    "home.next.intro": (
+        "Ces éléments sont prévus mais pas encore disponibles ; la partie serveur dont ils ont besoin est déjà là."
+    ),
+    "home.next.widget.title": "Le widget des visiteurs",
+    "home.next.widget.text": (
+        "Une seule balise script sur votre site, pour que les visiteurs écrivent sans créer de compte."
+    ),
+    "home.next.console.title": "La console des agents",
+    "home.next.console.text": (
+        "Une page où les agents répondent à plusieurs chats à la fois et insèrent des réponses types."
+    ),
+    "home.next.manager.title": "La page des responsables",
+    "home.next.manager.text": "La file en direct, qui est en ligne, et où en est l'équipe.",
     "home.how.title": "Le déroulé d'une conversation",
-    "home.how.1": "Un visiteur ouvre le widget sur votre site et écrit.",
-    "home.how.2": "La conversation attend dans la file de l'équipe chargée de son sujet.",
-    "home.how.3": "Un agent disponible de cette équipe la reçoit et répond.",
-    "home.how.4": "Chaque message des deux côtés est conservé, dans l'ordre, dans la transcription.",
+    "home.how.1": (
+        "Un visiteur se connecte à /ws/visitor avec la clé du site et écrit (depuis le widget quand il "
+        "existera ; aujourd'hui depuis un programme ou le client Python)."
+    ),
+    "home.how.2": "Le bot répond d'abord, avec la base de connaissances ou le menu de réponses rapides.",
+    "home.how.3": (
+        "S'il demande une personne, la conversation attend dans la file de l'équipe chargée de son sujet ; "
+        "le visiteur voit sa place et une estimation de l'attente."
+    ),
+    "home.how.4": (
+        "Un agent de cette équipe qui a encore de la place la reçoit sur /ws/agent et répond ; chaque message "
+        "est conservé dans l'ordre."
+    ),
     "home.run.title": "Hébergez-le vous-même",
     "home.run.text": (
         "Un seul processus et un fichier SQLite suffisent pour une petite équipe. Au-delà, lancez plusieurs "
@@ -497,17 +596,26 @@ FR: dict[str, str] = {
     "home.docs.intro": "La documentation est livrée avec le code source :",
     "home.docs.readme": "installation, lancement et tous les réglages de configuration.",
     "home.docs.protocol": (
-        "le protocole WebSocket utilisé par le widget, la console des agents et le client Python."
+        "le protocole WebSocket (/ws/visitor, /ws/agent) avec les messages du bot, parlé aujourd'hui par le "
+        "client Python, demain par le widget et la console des agents."
     ),
+    "home.docs.architecture": "l'organisation du serveur : processus, stockage, broker, bot.",
+    "home.docs.bench": "les mesures de performance de la messagerie et du bot, et comment les lancer.",
     "home.docs.http": "Points d'accès HTTP :",
     "home.docs.http.health": "état de la base de données et du broker",
     "home.docs.http.auth": "connexion de l'équipe pour les programmes",
     "home.docs.http.admin": "utilisateurs, sites et équipes, pour les administrateurs",
+    "home.docs.http.kb": "les articles de la base de connaissances, et l'aperçu Markdown",
+    "home.docs.http.menu": "le menu de réponses rapides du bot",
+    "home.docs.http.canned": "les réponses types, et le remplissage de leurs variables",
+    "home.docs.http.visitor": "une session de visiteur pour un site, avant sa connexion WebSocket",
+    "home.docs.http.conversation": "une conversation et sa transcription, pour l'équipe",
+    "home.docs.http.ws": "les WebSockets des visiteurs et de l'équipe",
     "home.docs.cli": "Ligne de commande :",
     "login.title": "Connexion de l'équipe",
     "login.intro": (
         "Pour les agents, responsables et administrateurs. Les visiteurs n'ont pas besoin de compte : ils "
-        "écrivent depuis le widget de votre site."
+        "écrivent depuis votre site."
     ),
     "login.email": "Adresse e-mail",
     "login.password": "Mot de passe",
@@ -531,7 +639,7 @@ FR: dict[str, str] = {
     "staff.link.users": "Utilisateurs",
     "staff.link.users.text": "Créer des comptes, fixer rôles et capacités, retirer un accès.",
     "staff.link.sites": "Sites",
-    "staff.link.sites.text": "Les sites où tourne le widget, et les origines autorisées pour chacun.",
+    "staff.link.sites.text": "Les sites d'où écrivent les visiteurs, leurs clés, et les origines autorisées pour chacun.",
     "staff.link.teams": "Équipes",
     "staff.link.teams.text": "Regrouper les agents et choisir les sujets de chaque équipe.",
     "staff.link.kb": "Base de connaissances",
@@ -571,8 +679,9 @@ FR: dict[str, str] = {
     "common.default": "par défaut ({n})",
     "users.title": "Utilisateurs",
     "users.intro": (
-        "Les agents répondent aux chats, les responsables suivent aussi la file et les indicateurs, les "
-        "administrateurs gèrent tout depuis ces pages."
+        "Les agents répondent aux chats ; les responsables modifient aussi la base de connaissances (et "
+        "suivront la file sur la page des responsables, à venir) ; les administrateurs gèrent tout depuis ces "
+        "pages."
     ),
     "users.new": "Nouvel utilisateur",
     "users.email": "Adresse e-mail",
@@ -606,9 +715,10 @@ FR: dict[str, str] = {
     "notice.password_reset": "Le mot de passe est réinitialisé ; l'utilisateur est déconnecté partout.",
     "sites.title": "Sites",
     "sites.intro": (
-        "Un site est un site web où tourne le widget. Sa clé figure dans la balise d'intégration. Les "
-        "navigateurs ne peuvent ouvrir un chat que depuis les origines listées, comparées exactement : "
-        "schéma, hôte et port, sans joker."
+        "Un site est un site web depuis lequel vos visiteurs écrivent. Sa clé identifie le site pour les "
+        "sessions et les WebSockets des visiteurs (POST /api/visitor/session, /ws/visitor?site=CLÉ) ; le "
+        "widget à intégrer qui l'utilisera est à venir. Les navigateurs ne peuvent ouvrir un chat que depuis "
+        "les origines listées, comparées exactement : schéma, hôte et port, sans joker."
     ),
     "sites.new": "Nouveau site",
     "sites.key": "Clé",
@@ -648,7 +758,7 @@ FR: dict[str, str] = {
     "staff.link.menu": "Menu du bot",
     "staff.link.menu.text": "Les réponses rapides que le bot propose d'abord : réponses, articles, sujets, un conseiller.",
     "staff.link.canned": "Réponses types",
-    "staff.link.canned.text": "Des réponses toutes prêtes à insérer dans la console avec /raccourci.",
+    "staff.link.canned.text": "Des réponses toutes prêtes avec variables, pour les agents et les programmes (/api/canned).",
     "menu.title": "Menu du bot",
     "menu.intro": (
         "Les boutons que le bot affiche quand un visiteur ouvre le chat. Chacun répond par un texte, montre un "
@@ -705,8 +815,9 @@ FR: dict[str, str] = {
     "canned.eyebrow": "Outils des agents",
     "canned.title": "Réponses types",
     "canned.intro": (
-        "Des réponses toutes prêtes pour la console : tapez / pour les chercher, ou /raccourci puis Tab pour "
-        "en insérer une. Les variables sont remplies avec les informations de la conversation."
+        "Des réponses toutes prêtes pour les agents. Les programmes les listent et remplissent leurs variables "
+        "avec les informations d'une conversation par /api/canned ; la console des agents, à venir, les "
+        "insérera avec /raccourci."
     ),
     "canned.new": "Nouvelle réponse type",
     "canned.shortcut": "Raccourci",
