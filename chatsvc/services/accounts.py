@@ -175,6 +175,7 @@ class AccountService:
         )
         await self.revoke_all(user.id, "password_changed")
         log.info("user %s changed their password; their other sessions were ended", user.id)
+        self._forget_one_time_password(user)
         token, session = await self.open_session(user)
         return user, token, session
 
@@ -186,7 +187,14 @@ class AccountService:
             user_id, password_hash=await hash_password_off_loop(password), must_change_password=must_change
         )
         await self.revoke_all(user.id, "password_reset")
+        self._forget_one_time_password(user)
         return user
+
+    def _forget_one_time_password(self, user: records.User) -> None:
+        """The first admin's one-time password file is useless once that account has another password."""
+        from chatsvc.services.bootstrap import forget_one_time_password  # bootstrap imports this module
+
+        forget_one_time_password(self.settings, user.email)
 
     async def set_disabled(self, user_id: str, disabled: bool) -> records.User:
         user = await self.store.update_user(user_id, disabled=disabled)

@@ -62,6 +62,39 @@ async def _create_first_admin(settings: Settings, accounts: AccountService) -> N
     )
 
 
+def password_file(settings: Settings) -> Path:
+    return Path(settings.data_dir) / PASSWORD_FILE
+
+
+def one_time_password_pending(settings: Settings) -> bool:
+    """Whether the first admin's one-time password file is still there (the sign-in page points to it)."""
+    try:
+        return password_file(settings).is_file()
+    except OSError:
+        return False
+
+
+def forget_one_time_password(settings: Settings, email: str) -> None:
+    """Delete the one-time password file once the account it names has another password: it is useless then,
+    and a secret left lying in the data directory is a risk."""
+    path = password_file(settings)
+    try:
+        named = path.read_text().split("\n", 1)[0].strip()
+    except OSError:
+        return  # no file (already gone, or never written)
+    if named.lower() != email.lower():
+        return
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        log.warning("could not delete the one-time password file %s (%s); delete it by hand", path.resolve(),
+                    exc.strerror)
+        return
+    log.info("deleted %s: %s has chosen another password", path.resolve(), email)
+
+
 def write_owner_only(path: Path, content: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():

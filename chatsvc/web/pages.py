@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from chatsvc.domain.model import Role
 from chatsvc.errors import BadRequest, ChatError, RateLimited, Unauthorized
 from chatsvc.services.accounts import MIN_PASSWORD_LENGTH, StaffIdentity
+from chatsvc.services.bootstrap import one_time_password_pending
 from chatsvc.web import admin_pages, csrf
 from chatsvc.web.auth_api import change_password, clear_session_cookie, set_session_cookie, sign_in
 from chatsvc.web.edge import services_of, staff_token
@@ -48,7 +49,9 @@ def _login_page(
     response = render(
         request,
         "login.html",
-        {"login_csrf": token, "error": error, "email": email, "next": next_path},
+        {"login_csrf": token, "error": error, "email": email, "next": next_path,
+         # Only while the first admin's one-time password file exists: afterwards the hint would mislead.
+         "first_start": one_time_password_pending(services_of(request).settings)},
         status=status,
         headers=headers,
     )
