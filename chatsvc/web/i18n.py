@@ -486,6 +486,10 @@ EN: dict[str, str] = {
     "error.forbidden.title": "Not allowed",
     "error.back_home": "Back to the home page",
     "error.back_staff": "Back to my space",
+    "error.not_found.title": "Page not found",
+    "error.not_found.text": "There is no page at this address. It may have moved, or the link may be mistyped.",
+    "error.method_not_allowed.text": "This address does not accept that kind of request.",
+    "error.internal.text": "Something went wrong on the server. Try again in a moment.",
     "error.code.bad_request": "The request is not valid.",
     "error.code.forbidden": "You may not do that.",
     "error.code.not_found": "Not found.",
@@ -928,6 +932,12 @@ FR: dict[str, str] = {
     "error.forbidden.title": "Accès refusé",
     "error.back_home": "Retour à l'accueil",
     "error.back_staff": "Retour à mon espace",
+    "error.not_found.title": "Page introuvable",
+    "error.not_found.text": (
+        "Il n'y a pas de page à cette adresse. Elle a peut-être changé, ou le lien contient une faute de frappe."
+    ),
+    "error.method_not_allowed.text": "Cette adresse n'accepte pas ce type de requête.",
+    "error.internal.text": "Un problème est survenu sur le serveur. Réessayez dans un instant.",
     "error.code.bad_request": "La demande n'est pas valide.",
     "error.code.forbidden": "Vous ne pouvez pas faire cela.",
     "error.code.not_found": "Introuvable.",
