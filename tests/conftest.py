@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
+from chatsvc.store.database import Database
 from tests.support.servers import (
     Backend,
     InProcessServer,
@@ -42,6 +43,17 @@ async def backend(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Bac
         missing("CHATSVC_TEST_REDIS_URL is not set: Redis tests skipped")
     async with postgres_database(TEST_DATABASE_URL) as database_url, redis_prefix(TEST_REDIS_URL) as prefix:
         yield Backend(name="postgres+redis", database_url=database_url, redis_url=TEST_REDIS_URL, redis_prefix=prefix)
+
+
+@pytest.fixture
+async def db(backend: Backend) -> AsyncIterator[Database]:
+    """A migrated, empty database on each backend, for the store's own tests (no server)."""
+    database = Database(backend.database_url)
+    await database.migrate()
+    try:
+        yield database
+    finally:
+        await database.close()
 
 
 @pytest.fixture

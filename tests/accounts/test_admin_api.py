@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.accounts.conftest import People
 from tests.accounts.helpers import STAFF_PASSWORD, api_login, bearer, no_secrets
+from tests.support.people import People
 from tests.support.servers import InProcessServer
 
 

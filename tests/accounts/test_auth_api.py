@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.accounts.conftest import People
 from tests.accounts.helpers import STAFF_PASSWORD, api_login, bearer, browser, form_token, no_secrets
+from tests.support.people import People
 from tests.support.servers import InProcessServer
 
 

@@ -9,7 +9,6 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
-from tests.accounts.conftest import People
 from tests.accounts.helpers import (
     STAFF_PASSWORD,
     api_login,
@@ -20,6 +19,7 @@ from tests.accounts.helpers import (
     sign_in_form,
     signed_in_browser,
 )
+from tests.support.people import People
 from tests.support.servers import InProcessServer
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from chatsvc.services.container import Services
-from chatsvc.store import records
 from chatsvc.store.database import Database
 from chatsvc.store.kb import KbArticle, KbStore
+from tests.support.people import People, people_on
 from tests.support.servers import Backend, InProcessServer, make_settings
 
 DATA = Path(__file__).parents[1] / "data"
@@ -29,44 +29,19 @@ def article(article_id: str = "a-1", **values: object) -> KbArticle:
 
 
 @pytest.fixture
-async def db(backend: Backend) -> AsyncIterator[Database]:
-    database = Database(backend.database_url)
-    await database.migrate()
-    try:
-        yield database
-    finally:
-        await database.close()
-
-
-@pytest.fixture
 def store(db: Database) -> KbStore:
     return KbStore(db)
-
-
-@dataclasses.dataclass(frozen=True)
-class People:
-    admin: records.User
-    manager: records.User
-    agent: records.User
 
 
 @pytest.fixture
 async def people(server: InProcessServer) -> People:
     """One staff member of each role on the ``server`` fixture's backend (SQLite, then PostgreSQL + Redis)."""
-    return People(
-        admin=await server.add_staff("Ada Admin", role="admin"),
-        manager=await server.add_staff("Max Manager", role="manager"),
-        agent=await server.add_staff("Alex Agent", role="agent"),
-    )
+    return await people_on(server)
 
 
 @pytest.fixture
 async def sqlite_people(sqlite_server: InProcessServer) -> People:
-    return People(
-        admin=await sqlite_server.add_staff("Ada Admin", role="admin"),
-        manager=await sqlite_server.add_staff("Max Manager", role="manager"),
-        agent=await sqlite_server.add_staff("Alex Agent", role="agent"),
-    )
+    return await people_on(sqlite_server)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from tests.accounts.helpers import api_login, bearer
-from tests.kb.conftest import People
+from tests.support.people import People
 from tests.support.servers import InProcessServer
 
 RETURNS = {"title": "How do I return a parcel?", "body": "Print the label in **My orders**.", "alt": ["send it back"],

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from tests.browser.conftest import browser  # noqa: F401 - the fixture, shared with the other page tests
-from tests.kb.conftest import People
+from tests.support.people import People
 from tests.support.servers import STAFF_PASSWORD, InProcessServer
 
 

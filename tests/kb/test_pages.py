@@ -7,7 +7,7 @@ import re
 from html.parser import HTMLParser
 
 from tests.accounts.helpers import browser, form_token, sign_in_form, signed_in_browser
-from tests.kb.conftest import People
+from tests.support.people import People
 from tests.support.servers import InProcessServer
 
 EVIL = '<script>alert("t")</script>{{7*7}}'

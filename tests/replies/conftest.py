@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -12,19 +11,9 @@ from chatsvc.store import records
 from chatsvc.store.accounts import AccountStore
 from chatsvc.store.database import Database
 from chatsvc.store.replies import CannedStore, MenuStore
-from tests.support.servers import Backend, InProcessServer
+from tests.support.servers import InProcessServer
 
 T0 = datetime.datetime(2024, 5, 1, 10, 0, 0, 123456, tzinfo=datetime.UTC)
-
-
-@pytest.fixture
-async def db(backend: Backend) -> AsyncIterator[Database]:
-    database = Database(backend.database_url)
-    await database.migrate()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 @pytest.fixture

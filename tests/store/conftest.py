@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -11,19 +10,8 @@ from chatsvc.store import records
 from chatsvc.store.accounts import AccountStore
 from chatsvc.store.conversations import ConversationStore
 from chatsvc.store.database import Database
-from tests.support.servers import Backend
 
 T0 = datetime.datetime(2024, 5, 1, 10, 0, 0, 123456, tzinfo=datetime.timezone.utc)
-
-
-@pytest.fixture
-async def db(backend: Backend) -> AsyncIterator[Database]:
-    database = Database(backend.database_url)
-    await database.migrate()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 @pytest.fixture
