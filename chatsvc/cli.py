@@ -33,12 +33,26 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+_NO_TERMINAL = (
+    "error: no terminal to type the password on. Pass it on standard input instead, for example:\n"
+    "  printf '%s\\n' \"$PASSWORD\" | chatsvc user {command} --password-stdin"
+)
+
+
 def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Password again: ") != first:
-        raise SystemExit("The two passwords differ.")
+    command = f"{args.action} {getattr(args, 'email', '')}".strip() + (" …" if args.action == "add" else "")
+    if not sys.stdin.isatty():
+        # getpass would fall back to reading standard input and stop with EOFError on an empty one.
+        raise SystemExit(_NO_TERMINAL.format(command=command))
+    try:
+        first = getpass.getpass("Password: ")
+        again = getpass.getpass("Password again: ")
+    except EOFError:
+        raise SystemExit(_NO_TERMINAL.format(command=command)) from None
+    if again != first:
+        raise SystemExit("error: the two passwords differ.")
     return first
 
 
@@ -197,6 +211,9 @@ def _team_add_member(args: argparse.Namespace, settings: Settings) -> int:
     async def work(services: Services, admin: AdminService) -> int:
         team = await admin.team_by_name(args.team)
         user = await admin.user_by_email(args.email)
+        if user.id in team.member_ids:
+            print(f"{user.email} is already a member of team {team.name}: nothing changed")
+            return 0
         await admin.add_member(team.id, user.id)
         print(f"added {user.email} to team {team.name}")
         return 0
@@ -222,6 +239,10 @@ def _kb_import(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         for where, why in report.failed:
             print(f"{args.path}: {where}: {why}", file=sys.stderr)
+        if not report.applied and not report.failed:
+            found = "no .md file" if Path(args.path).is_dir() else "no article"
+            print(f"error: {found} found in {args.path}: nothing to import", file=sys.stderr)
+            return 1
         print(report.summary())
         return 1 if report.failed else 0
 
@@ -291,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     site_add = site.add_parser("add", help="create a site")
-    site_add.add_argument("--key", required=True, help="public key used in the embed tag")
+    site_add.add_argument("--key", required=True, help="public key: identifies the site for visitor sessions and sockets (/ws/visitor?site=KEY)")
     site_add.add_argument("--name", required=True)
     site_add.add_argument(
         "--origin", action="append", default=[], help="an exact allowed origin, e.g. https://www.example.com (repeat)"

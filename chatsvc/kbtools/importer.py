@@ -36,11 +36,12 @@ class ImportReport:
         return self.created + self.updated
 
     def summary(self) -> str:
-        verb = "would be" if self.dry_run else "were"
-        return (
-            f"{self.created} created, {self.updated} updated, {len(self.failed)} failed"
-            + (f" (dry run: nothing {verb} written)" if self.dry_run else "")
-        )
+        if self.dry_run:
+            return (
+                f"{self.created} would be created, {self.updated} would be updated, {len(self.failed)} failed "
+                "(dry run: nothing was written)"
+            )
+        return f"{self.created} created, {self.updated} updated, {len(self.failed)} failed"
 
 
 def _string(data: Mapping[str, Any], name: str, default: str | None = None) -> str:

@@ -293,12 +293,27 @@ class AdminService:
                 raise BadRequest(f"No user with id {user_id[:40]!r}.")
         return ids
 
+    async def _check_team_conflicts(
+        self, name: str | None, topics: Iterable[str] | None, team_id: str | None = None
+    ) -> None:
+        """Say which conflict it is (the store's constraint, checked again on write, cannot tell)."""
+        others = [team for team in await self.store.list_teams() if team.id != team_id]
+        if name is not None and any(team.name == name for team in others):
+            raise Conflict(f"A team named {name!r} already exists.")
+        owners = {topic: team.name for team in others for topic in team.topics}
+        for topic in topics or ():
+            if topic in owners:
+                raise Conflict(f"The topic {topic!r} already belongs to the team {owners[topic]!r}.")
+
     async def create_team(
         self, *, name: str, topics: Iterable[str] = (), member_ids: Iterable[str] = ()
     ) -> records.Team:
+        name = check_name(name, "team name")
+        topics = check_topics(topics)
+        await self._check_team_conflicts(name, topics)
         return await self.store.create_team(
-            name=check_name(name, "team name"),
-            topics=check_topics(topics),
+            name=name,
+            topics=topics,
             member_ids=await self._check_members(member_ids),
             now=self.clock(),
         )
@@ -312,10 +327,13 @@ class AdminService:
         member_ids: Iterable[str] | UnsetType = UNSET,
     ) -> records.Team:
         before = await self.store.get_team(team_id)
+        new_name = None if name is UNSET else check_name(name, "team name")
+        new_topics = None if topics is UNSET else check_topics(topics)
+        await self._check_team_conflicts(new_name, new_topics, team_id)
         team = await self.store.update_team(
             team_id,
-            name=None if name is UNSET else check_name(name, "team name"),
-            topics=None if topics is UNSET else check_topics(topics),
+            name=new_name,
+            topics=new_topics,
             member_ids=None if member_ids is UNSET else await self._check_members(member_ids),
         )
         if name is not UNSET:
