@@ -8,6 +8,7 @@ typed, a successful one redirects (post/redirect/get) with a notice.
 from __future__ import annotations
 
 import math
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -199,17 +200,22 @@ async def new_article(request: Request) -> Response:
 async def create_article(request: Request) -> Response:
     who, form = await _editor_form(request)
     try:
-        article = await _kb(request).create(
-            title=form.get("title"),
-            body=form.get("body"),
-            alt=_lines(form, "alt"),
-            tags=_tags(form),
-            lang=form.get("lang", DEFAULT_LANG),
-            published=form.get("published") == "1",
-        )
+        article = await _kb(request).create(**_article_fields(form))
     except ChatError as exc:
         return _edit_page(request, who, article=None, form=form, error=exc)
     return _done(f"/kb/articles/{article.id}", "kb_created")
+
+
+def _article_fields(form: Any) -> dict[str, Any]:
+    """The editor form's fields, as the service's create and update take them."""
+    return {
+        "title": form.get("title"),
+        "body": form.get("body"),
+        "alt": _lines(form, "alt"),
+        "tags": _tags(form),
+        "lang": form.get("lang", DEFAULT_LANG),
+        "published": form.get("published") == "1",
+    }
 
 
 @page
@@ -225,15 +231,7 @@ async def update_article(request: Request) -> Response:
     kb = _kb(request)
     article = await kb.get(_path_id(request))
     try:
-        await kb.update(
-            article.id,
-            title=form.get("title"),
-            body=form.get("body"),
-            alt=_lines(form, "alt"),
-            tags=_tags(form),
-            lang=form.get("lang", DEFAULT_LANG),
-            published=form.get("published") == "1",
-        )
+        await kb.update(article.id, **_article_fields(form))
     except ChatError as exc:
         return _edit_page(request, who, article=article, form=form, error=exc)
     return _done(f"/kb/articles/{article.id}", "kb_saved")
