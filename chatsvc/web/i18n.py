@@ -62,6 +62,11 @@ class Translator:
         text = self.table[key]  # a KeyError here is a bug the template tests catch
         return text.format(**values) if values else text
 
+    def plural(self, key: str, n: int) -> str:
+        """``key.one`` or ``key.other`` for the count ``n`` (French counts 0 and 1 as singular)."""
+        one = n == 1 or (self.lang == "fr" and n == 0)
+        return self(f"{key}.{'one' if one else 'other'}", n=n)
+
     def error(self, exc: ChatError) -> str:
         """A refusal in the page's language: the service's sentence when we have it translated, else the
         sentence for the error's code followed by the service's own detail."""
@@ -231,7 +236,7 @@ EN: dict[str, str] = {
     "password.required": "For your security, choose your own password before continuing.",
     "password.current": "Current password",
     "password.new": "New password",
-    "password.again": "New password, again",
+    "password.again": "Confirm the new password",
     "password.hint": (
         "At least {n} characters. A few unrelated words make a strong password that is easy to remember."
     ),
@@ -260,6 +265,7 @@ EN: dict[str, str] = {
     "users.role": "Role",
     "users.max_chats": "Concurrent chats",
     "users.max_chats.hint": "Empty: the server default ({n}).",
+    "users.max_chats.value": "Concurrent chats: {value}",
     "users.password": "Initial password",
     "users.password.hint": "At least {n} characters. They choose their own at first sign-in.",
     "users.status": "Status",
@@ -313,7 +319,9 @@ EN: dict[str, str] = {
     "teams.no_topics": "No topic",
     "teams.members": "Members",
     "teams.no_users": "No user yet.",
-    "teams.member_count": "{n} member(s)",
+    "teams.member_count.one": "{n} member",
+    "teams.member_count.other": "{n} members",
+    "teams.topics.placeholder": "billing",
     "teams.delete.confirm": "Delete this team? Its conversations are kept, without a team.",
     "teams.empty": "No team yet.",
     "notice.team_created": "The team is created.",
@@ -338,7 +346,7 @@ EN: dict[str, str] = {
     "menu.action.topic": "Send to a team's queue",
     "menu.action.human": "Bring a person",
     "menu.action.menu": "Open a sub-menu",
-    "menu.new_item": "New item",
+    "menu.new_item": "New button",
     "menu.up": "Move up",
     "menu.down": "Move down",
     "menu.label": "Label (English)",
@@ -373,7 +381,7 @@ EN: dict[str, str] = {
     "menu.help.article": "The bot shows a knowledge-base article, then asks whether it solved the problem.",
     "menu.help.topic": "The chat waits for the agents of the team that owns the topic.",
     "menu.help.human": "The chat waits for the first available agent.",
-    "menu.help.menu": "Shows more buttons. Menus go at most {depth} levels deep.",
+    "menu.help.menu": "Shows more buttons, listed under it.",
     "menu.help.limits": "At most {per_level} buttons per menu and {depth} levels.",
     "notice.menu_saved": "The menu is saved.",
     "canned.eyebrow": "Agent tools",
@@ -384,6 +392,7 @@ EN: dict[str, str] = {
     ),
     "canned.new": "New canned response",
     "canned.shortcut": "Shortcut",
+    "canned.shortcut.placeholder": "refund",
     "canned.shortcut.hint": "Lower-case letters, digits, '-' and '_'. Yours may reuse a shared shortcut: yours wins.",
     "canned.name": "Title",
     "canned.name.placeholder": "Refund policy",
@@ -440,7 +449,8 @@ EN: dict[str, str] = {
     "kb.col.tags": "Tags",
     "kb.col.status": "Status",
     "kb.col.updated": "Updated",
-    "kb.alt_count": "asked {n} other way(s)",
+    "kb.alt_count.one": "asked {n} other way",
+    "kb.alt_count.other": "asked {n} other ways",
     "kb.published": "Published",
     "kb.draft": "Draft",
     "kb.publish": "Publish",
@@ -664,7 +674,7 @@ FR: dict[str, str] = {
     "password.required": "Pour votre sécurité, choisissez votre propre mot de passe avant de continuer.",
     "password.current": "Mot de passe actuel",
     "password.new": "Nouveau mot de passe",
-    "password.again": "Nouveau mot de passe, à nouveau",
+    "password.again": "Confirmer le nouveau mot de passe",
     "password.hint": (
         "Au moins {n} caractères. Quelques mots sans rapport entre eux font un mot de passe solide et facile "
         "à retenir."
@@ -693,6 +703,7 @@ FR: dict[str, str] = {
     "users.role": "Rôle",
     "users.max_chats": "Chats simultanés",
     "users.max_chats.hint": "Vide : la valeur du serveur ({n}).",
+    "users.max_chats.value": "Chats simultanés : {value}",
     "users.password": "Mot de passe initial",
     "users.password.hint": "Au moins {n} caractères. La personne choisira le sien à sa première connexion.",
     "users.status": "État",
@@ -750,7 +761,9 @@ FR: dict[str, str] = {
     "teams.no_topics": "Aucun sujet",
     "teams.members": "Membres",
     "teams.no_users": "Aucun utilisateur pour l'instant.",
-    "teams.member_count": "{n} membre(s)",
+    "teams.member_count.one": "{n} membre",
+    "teams.member_count.other": "{n} membres",
+    "teams.topics.placeholder": "facturation",
     "teams.delete.confirm": "Supprimer cette équipe ? Ses conversations sont conservées, sans équipe.",
     "teams.empty": "Aucune équipe pour l'instant.",
     "notice.team_created": "L'équipe est créée.",
@@ -813,7 +826,7 @@ FR: dict[str, str] = {
     ),
     "menu.help.topic": "Le chat attend les agents de l'équipe chargée du sujet.",
     "menu.help.human": "Le chat attend le premier agent disponible.",
-    "menu.help.menu": "Affiche d'autres boutons. Un menu a au plus {depth} niveaux.",
+    "menu.help.menu": "Affiche d'autres boutons, rangés sous lui.",
     "menu.help.limits": "Au plus {per_level} boutons par menu et {depth} niveaux.",
     "notice.menu_saved": "Le menu est enregistré.",
     "canned.eyebrow": "Outils des agents",
@@ -825,6 +838,7 @@ FR: dict[str, str] = {
     ),
     "canned.new": "Nouvelle réponse type",
     "canned.shortcut": "Raccourci",
+    "canned.shortcut.placeholder": "remboursement",
     "canned.shortcut.hint": (
         "Lettres minuscules, chiffres, « - » et « _ ». Le vôtre peut reprendre un raccourci partagé : le vôtre "
         "l'emporte."
@@ -884,7 +898,8 @@ FR: dict[str, str] = {
     "kb.col.tags": "Étiquettes",
     "kb.col.status": "État",
     "kb.col.updated": "Modifié",
-    "kb.alt_count": "{n} autre(s) formulation(s)",
+    "kb.alt_count.one": "{n} autre formulation",
+    "kb.alt_count.other": "{n} autres formulations",
     "kb.published": "Publié",
     "kb.draft": "Brouillon",
     "kb.publish": "Publier",
@@ -950,6 +965,18 @@ FR: dict[str, str] = {
     "error.code.unauthorized": "Veuillez vous connecter.",
     "error.code.password_change_required": "Choisissez d'abord un nouveau mot de passe.",
 }
+
+
+
+def french_spacing(text: str) -> str:
+    """Non-breaking spaces where French typography puts a space (before : ; ? ! and inside « »), so the
+    punctuation never wraps to the start of a line on its own."""
+    for mark in (":", ";", "?", "!", "»"):
+        text = text.replace(" " + mark, "\u00a0" + mark)
+    return text.replace("« ", "«\u00a0")
+
+
+FR = {key: french_spacing(text) for key, text in FR.items()}
 
 STRINGS: dict[str, dict[str, str]] = {"en": EN, "fr": FR}
 
@@ -1066,3 +1093,6 @@ MENU_ERRORS: dict[str, dict[str, str]] = {
         "no_item": "Ce bouton n'existe pas.",
     },
 }
+
+SERVICE_MESSAGES["fr"] = {english: french_spacing(text) for english, text in SERVICE_MESSAGES["fr"].items()}
+MENU_ERRORS["fr"] = {reason: french_spacing(text) for reason, text in MENU_ERRORS["fr"].items()}

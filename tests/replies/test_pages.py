@@ -111,7 +111,8 @@ async def test_a_refused_save_shows_why_keeps_what_was_typed_and_changes_nothing
         assert 'value="Billing Team"' in refused.text and "Talk to &lt;b&gt;someone&lt;/b&gt;" in refused.text
         # The same refusal in French, whole.
         french = await client.post("/admin/menu?lang=fr", **menu_form(token, bad))
-        assert "Le sujet de « Refunds » fait de 1 à 40 caractères" in french.text
+        # French typography: non-breaking spaces inside « » (and before : ; ? !), so nothing wraps alone.
+        assert "Le sujet de «\u00a0Refunds\u00a0» fait de 1 à 40 caractères" in french.text
         cycle = [{"id": "a", "parent": "b", "label": "A", "action": "menu"},
                  {"id": "b", "parent": "a", "label": "B", "action": "menu"}]
         refused_cycle = await client.post("/admin/menu?lang=en", **menu_form(token, cycle))
