@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 Value = str | list[str]
 
@@ -141,6 +141,26 @@ def _only_comment_after(rest: str, number: int) -> None:
         raise FrontMatterError(number, "unexpected text after the value")
 
 
+def _unquoted(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """(index, character) for each character of ``text`` from ``start`` that stands outside quotes (the quote
+    marks themselves included); a backslash escapes the next character inside double quotes."""
+    quote: str | None = None
+    index = start
+    while index < len(text):
+        ch = text[index]
+        if quote == '"' and ch == "\\":
+            index += 2
+            continue
+        if quote:
+            if ch == quote:
+                quote = None
+        else:
+            if ch in "\"'":
+                quote = ch
+            yield index, ch
+        index += 1
+
+
 def _flow_list(value: str, number: int) -> list[str]:
     """``[a, "b, c", 'd']``: items split on commas outside quotes."""
     closing = _flow_end(value, number)
@@ -150,23 +170,12 @@ def _flow_list(value: str, number: int) -> list[str]:
         return []
     items: list[str] = []
     start = 0
-    quote: str | None = None
-    index = 0
-    while index < len(inner):
-        ch = inner[index]
-        if quote == '"' and ch == "\\":
-            index += 2
-            continue
-        if quote and ch == quote:
-            quote = None
-        elif not quote and ch in "\"'":
-            quote = ch
-        elif not quote and ch == ",":
+    for index, ch in _unquoted(inner):
+        if ch == ",":
             items.append(inner[start:index])
             start = index + 1
-        elif not quote and ch in "[]{}":
+        elif ch in "[]{}":
             raise FrontMatterError(number, "nested lists and maps are not supported")
-        index += 1
     items.append(inner[start:])
     result = []
     for item in items:
@@ -179,22 +188,11 @@ def _flow_list(value: str, number: int) -> list[str]:
 
 
 def _flow_end(value: str, number: int) -> int:
-    quote: str | None = None
-    index = 1
-    while index < len(value):
-        ch = value[index]
-        if quote == '"' and ch == "\\":
-            index += 2
-            continue
-        if quote and ch == quote:
-            quote = None
-        elif not quote and ch in "\"'":
-            quote = ch
-        elif not quote and ch == "]":
+    for index, ch in _unquoted(value, 1):
+        if ch == "]":
             return index
-        elif not quote and ch in "[{":
+        if ch in "[{":
             raise FrontMatterError(number, "nested lists and maps are not supported")
-        index += 1
     raise FrontMatterError(number, "unterminated list (missing ']')")
 
 
