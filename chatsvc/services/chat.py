@@ -37,12 +37,18 @@ class VisitorIdentity:
 
 def ack_for(applied: Applied, client_id: str) -> protocol.Ack:
     event = next(e for e in applied.events if e.client_id == client_id)
+    return ack_of(event, duplicate=applied.duplicate)
+
+
+def ack_of(event: records.StoredEvent, *, duplicate: bool) -> protocol.Ack:
+    """The ack for a stored message (``duplicate``: this send was a resend of it)."""
+    assert event.client_id is not None
     return protocol.Ack(
-        client_id=client_id,
+        client_id=event.client_id,
         conversation=event.conversation_id,
         seq=event.seq,
         at=iso(event.created_at) or "",
-        duplicate=applied.duplicate,
+        duplicate=duplicate,
     )
 
 
@@ -265,10 +271,7 @@ class ChatService:
         event = await self.conversations.find_resend(latest[0].id, who.visitor.id, client_id)
         if event is None:
             return None
-        return protocol.Ack(
-            client_id=client_id, conversation=event.conversation_id, seq=event.seq,
-            at=iso(event.created_at) or "", duplicate=True,
-        )
+        return ack_of(event, duplicate=True)
 
     async def visitor_handoff(self, who: VisitorIdentity, topic: str | None) -> records.Conversation:
         conversation, created = await self._open_or_start(who, topic)
