@@ -55,6 +55,16 @@ class Settings:
     login_window: float = 300.0
     secure_cookies: bool = False  # set true behind HTTPS
 
+    # Tickets: mail to visitors and webhooks to other systems, both queued in the database and retried.
+    smtp_url: str = ""  # smtp://user:pass@host:587 (STARTTLS), smtps://host:465; empty: files in mail_outbox
+    mail_from: str = "Support <support@localhost>"
+    mail_outbox: Path = Path("./var/outbox")  # where mails go without SMTP (never to the log: links are keys)
+    worker_interval: float = 2.0  # how often the mail and webhook queues look for due work, seconds
+    retry_base_seconds: float = 30.0  # first retry after this, then x4 each time (30 s, 2 min, 8 min...)
+    max_attempts: int = 8  # a mail or webhook delivery is given up (and logged failed) after this many
+    webhook_timeout: float = 10.0  # seconds for one delivery, connection included
+    ticket_autoclose_days: float = 7.0  # a resolved ticket nobody reopens is closed after this
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env

@@ -245,3 +245,171 @@ canned_responses = sa.Table(
     sa.Index("uq_canned_shared_shortcut", "shortcut", unique=True,
              sqlite_where=sa.text("owner_id IS NULL"), postgresql_where=sa.text("owner_id IS NULL")),
 )
+
+
+# --- tickets (migration 0003) -------------------------------------------------------------------------------
+
+# Opening hours per site, in the site's time zone: used by the SLA clocks and by the widget (leave a message).
+# ``weekly``: {"mon": [["09:00", "17:30"]], ...}; ``holidays``: ["2026-12-25", ...] (closed all day).
+business_hours = sa.Table(
+    "business_hours",
+    metadata,
+    sa.Column("site_id", sa.String(32), sa.ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("weekly", sa.JSON, nullable=False),
+    sa.Column("holidays", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Install-wide ticket settings edited by admins, one JSON document per name ("sla", "escalation").
+ticket_settings = sa.Table(
+    "ticket_settings",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),  # random: ticket links cannot be walked
+    sa.Column("site_id", sa.String(32), sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("visitor_id", sa.String(32), sa.ForeignKey("visitors.id", ondelete="SET NULL"), nullable=True),
+    # The chat it came from (its events are the transcript); one ticket per conversation.
+    sa.Column(
+        "conversation_id", sa.String(32), sa.ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("source", sa.String(16), nullable=False),  # chat | form | abandoned | api
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # new | open | pending | resolved | closed
+    sa.Column("priority", sa.String(8), nullable=False),  # low | normal | high | urgent
+    sa.Column("flagged", sa.Boolean, nullable=False, default=False),  # an escalation word was found
+    sa.Column("team_id", sa.String(32), sa.ForeignKey("teams.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("assignee_id", sa.String(32), sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("requester_name", sa.String(120), nullable=True),
+    sa.Column("requester_email", sa.String(254), nullable=True),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("topic", sa.String(40), nullable=True),
+    # The visitor's details when the ticket was made (page, browser...), the rule and words that applied.
+    sa.Column("details", sa.JSON, nullable=False),
+    sa.Column("last_seq", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("first_response_due", UTCDateTime(), nullable=True),
+    sa.Column("resolution_due", UTCDateTime(), nullable=True),
+    sa.Column("first_response_at", UTCDateTime(), nullable=True),
+    sa.Column("resolved_at", UTCDateTime(), nullable=True),
+    sa.Column("closed_at", UTCDateTime(), nullable=True),
+    sa.Index(
+        "uq_tickets_conversation",
+        "conversation_id",
+        unique=True,
+        sqlite_where=sa.text("conversation_id IS NOT NULL"),
+        postgresql_where=sa.text("conversation_id IS NOT NULL"),
+    ),
+    sa.Index("ix_tickets_status", "status", "updated_at"),
+    sa.Index("ix_tickets_assignee", "assignee_id", "status"),
+    sa.Index("ix_tickets_team", "team_id", "status"),
+    sa.Index("ix_tickets_email", "requester_email"),
+    sa.Index("ix_tickets_visitor", "visitor_id"),
+    sa.Index("ix_tickets_first_response_due", "first_response_due"),
+    sa.Index("ix_tickets_resolution_due", "resolution_due"),
+)
+
+# A ticket's own numbered thread: replies, the visitor's answers, internal notes, and every change
+# (status, assignee, priority) with who and when.
+ticket_entries = sa.Table(
+    "ticket_entries",
+    metadata,
+    sa.Column("ticket_id", sa.String(32), sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # message | note | change
+    sa.Column("author_role", sa.String(16), nullable=False),
+    sa.Column("author_id", sa.String(32), nullable=True),
+    sa.Column("author_name", sa.String(120), nullable=False),
+    sa.Column("client_id", sa.String(64), nullable=True),  # a form sent twice is stored once
+    sa.Column("body", sa.Text, nullable=True),
+    sa.Column("data", sa.JSON, nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Index(
+        "uq_ticket_entries_client_id",
+        "ticket_id",
+        "client_id",
+        unique=True,
+        sqlite_where=sa.text("client_id IS NOT NULL"),
+        postgresql_where=sa.text("client_id IS NOT NULL"),
+    ),
+)
+
+# Assignment rules, evaluated in ``position`` order; the first that matches applies.
+ticket_rules = sa.Table(
+    "ticket_rules",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False, default=True),
+    sa.Column("keywords", sa.JSON, nullable=False),  # any of these words in the question
+    sa.Column("topic", sa.String(40), nullable=True),
+    sa.Column("site_id", sa.String(32), sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("team_id", sa.String(32), sa.ForeignKey("teams.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("agent_id", sa.String(32), sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("priority", sa.String(8), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_ticket_rules_position", "position"),
+)
+
+webhooks = sa.Table(
+    "webhooks",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("secret", sa.String(128), nullable=False),  # HMAC key; shown once, never logged
+    sa.Column("events", sa.JSON, nullable=False),  # ticket.created | ticket.updated | ticket.resolved
+    sa.Column("enabled", sa.Boolean, nullable=False, default=True),
+    sa.Column("allow_private", sa.Boolean, nullable=False, default=False),  # admin's explicit choice
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# A durable queue and log: a delivery is written with the change that causes it, then sent and retried.
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("webhook_id", sa.String(32), sa.ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("event", sa.String(32), nullable=False),
+    sa.Column("ticket_id", sa.String(32), nullable=True),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | delivered | failed
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
+    sa.Column("last_status", sa.Integer, nullable=True),
+    sa.Column("last_error", sa.String(300), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("delivered_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    sa.Index("ix_webhook_deliveries_webhook", "webhook_id", "created_at"),
+)
+
+# Mail to visitors, queued durably and sent by a worker (or written to the outbox folder without SMTP).
+outbound_mail = sa.Table(
+    "outbound_mail",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("kind", sa.String(24), nullable=False),  # ticket_created | ticket_reply | ticket_resolved
+    sa.Column("ticket_id", sa.String(32), nullable=True),
+    sa.Column("to_address", sa.String(254), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("body_text", sa.Text, nullable=False),
+    sa.Column("body_html", sa.Text, nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | sent | failed
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
+    sa.Column("last_error", sa.String(300), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("sent_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_outbound_mail_due", "status", "next_attempt_at"),
+)
