@@ -27,6 +27,7 @@ from chatsvc.web import (
     replies_api,
     replies_pages,
     visitor_api,
+    webhooks_api,
 )
 from chatsvc.web.errors import chat_error_handler, http_error_handler, server_error_handler
 from chatsvc.web.ratelimit import AddressCounter, FailureWindow
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
         *kb_api.routes,
         *kb_pages.routes,
         *replies_api.routes,
+        *webhooks_api.routes,
         *pages.routes,
         *replies_pages.routes,
         WebSocketRoute("/ws/visitor", visitor_endpoint),

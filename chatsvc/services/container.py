@@ -18,12 +18,14 @@ from chatsvc.services.hub import Hub
 from chatsvc.services.kb import KnowledgeBaseService
 from chatsvc.services.replies import RepliesService
 from chatsvc.services.routing import Routing
+from chatsvc.services.webhooks import WebhookSender
 from chatsvc.settings import Settings
 from chatsvc.store.accounts import AccountStore
 from chatsvc.store.conversations import ConversationStore
 from chatsvc.store.database import Database, describe
 from chatsvc.store.kb import KbStore
 from chatsvc.store.replies import CannedStore, MenuStore
+from chatsvc.store.webhooks import WebhookStore
 
 log = logging.getLogger("chatsvc")
 
@@ -50,6 +52,8 @@ class Services:
         self.replies = RepliesService(
             MenuStore(self.db), CannedStore(self.db), self.conversation_store, self.directory, self.hub, clock
         )
+        self.webhook_store = WebhookStore(self.db)
+        self.webhooks = WebhookSender(settings, self.webhook_store, clock)
         self._chat: ChatService | None = None
 
     @property
@@ -75,8 +79,10 @@ class Services:
         await self.kb.start()
         await self.replies.start()
         await self.routing.recover()
+        await self.webhooks.start()
 
     async def stop(self) -> None:
+        await self.webhooks.stop()
         await self.routing.stop()
         await self.replies.stop()
         await self.kb.stop()
