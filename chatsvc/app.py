@@ -26,6 +26,7 @@ from chatsvc.web import (
     pages,
     replies_api,
     replies_pages,
+    tickets_api,
     visitor_api,
     webhooks_api,
 )
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
         *kb_pages.routes,
         *replies_api.routes,
         *webhooks_api.routes,
+        *tickets_api.routes,
         *pages.routes,
         *replies_pages.routes,
         WebSocketRoute("/ws/visitor", visitor_endpoint),

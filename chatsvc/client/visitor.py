@@ -91,6 +91,11 @@ class VisitorClient(BaseClient):
         """Press one of the bot's quick-reply buttons."""
         await self.send_frame(protocol.VisitorMenu(item=item))
 
+    async def identify(self, name: str | None = None, email: str | None = None) -> None:
+        """Give the visitor's name and email (shown to agents; the email lets an unanswered question become a
+        ticket answered by mail)."""
+        await self.send_frame(protocol.VisitorIdentify(name=name, email=email))
+
     async def end(self) -> None:
         """Close the conversation (the chat, not the socket)."""
         await self.send_frame(protocol.VisitorClose())

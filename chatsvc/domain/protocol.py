@@ -19,6 +19,10 @@ Seq = Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]  # the events.seq column 
 # At least one non-space character (msgspec patterns search anywhere in the string).
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=r"\S")]
 Token = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+# One line, no control characters (it is shown to agents and may reach a mail header).
+PersonName = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*\Z")
+]
 Topic = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}\Z")]
 Version = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 
@@ -80,6 +84,14 @@ class VisitorMenu(_Frame, tag="menu"):
     item: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
 
 
+class VisitorIdentify(_Frame, tag="identify"):
+    """The visitor's name and email (pre-chat form, ``Chatsvc.identify``): shown to agents, and the email lets
+    an unanswered question become a ticket answered by mail. Omitted fields are left as they are."""
+
+    name: PersonName | None = None
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=254)] | None = None
+
+
 class Sync(_Frame, tag="sync"):
     """Replay a conversation's events after ``after_seq``, then a ``synced`` frame."""
 
@@ -89,7 +101,7 @@ class Sync(_Frame, tag="sync"):
 
 VisitorFrame = Union[
     VisitorHello, VisitorMessage, VisitorTyping, VisitorHandoff, VisitorClose, VisitorFeedback, VisitorChoose,
-    VisitorMenu, Sync,
+    VisitorMenu, VisitorIdentify, Sync,
 ]
 
 
@@ -141,7 +153,7 @@ AgentFrame = Union[
 ]
 
 VISITOR_FRAME_TYPES = frozenset(
-    {"hello", "message", "typing", "handoff", "close", "feedback", "choose", "menu", "sync"}
+    {"hello", "message", "typing", "handoff", "close", "feedback", "choose", "menu", "identify", "sync"}
 )
 AGENT_FRAME_TYPES = frozenset({"hello", "status", "message", "typing", "close", "pick", "transfer", "sync"})
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Awaitable, Callable
 
 from chatsvc.domain import protocol
 from chatsvc.domain.bot import Move, Offer
 from chatsvc.domain.model import PRIORITY_NORMAL, ConversationStatus, EventKind, Role, check_transition
 from chatsvc.domain.origins import origin_allowed
 from chatsvc.domain.tokens import VisitorClaims, VisitorTokens
-from chatsvc.errors import InvalidState, NotFound, OriginNotAllowed, Unauthorized
+from chatsvc.domain.mail import valid_email
+from chatsvc.errors import BadRequest, InvalidState, NotFound, OriginNotAllowed, Unauthorized
 from chatsvc.services.accounts import StaffIdentity
 from chatsvc.services.bot import Bot, Turn
 from chatsvc.services.clock import Clock
@@ -72,8 +74,11 @@ class ChatService:
         tokens: VisitorTokens,
         clock: Clock,
         bot: Bot | None = None,
+        on_abandoned: Callable[[records.Conversation], Awaitable[object]] | None = None,
     ) -> None:
         self.bot = bot
+        # A visitor who leaves the queue before anyone answered: the ticket service keeps the question.
+        self.on_abandoned = on_abandoned
         self.conversations = conversations
         self.accounts = accounts
         self.routing = routing
@@ -300,8 +305,29 @@ class ChatService:
         conversation = await self.conversations.open_of_visitor(who.visitor.id)
         if conversation is None:
             raise InvalidState("There is no open conversation to close.")
-        return await self._close(conversation.id, role=Role.VISITOR, actor_id=who.visitor.id,
-                                 actor_name=who.person.name)
+        closed = await self._close(conversation.id, role=Role.VISITOR, actor_id=who.visitor.id,
+                                   actor_name=who.person.name)
+        waited = conversation.status == ConversationStatus.QUEUED.value and conversation.first_response_at is None
+        if waited and self.on_abandoned is not None:
+            try:
+                await self.on_abandoned(closed)
+            except Exception:  # the close stands; the ticket is a courtesy that must not fail the visitor
+                log.exception("could not keep the abandoned question of conversation %s", conversation.id)
+        return closed
+
+    async def visitor_identify(self, who: VisitorIdentity, name: str | None, email: str | None) -> VisitorIdentity:
+        """Record the visitor's name and email (each optional); the identity is refreshed with them."""
+        values: dict[str, str] = {}
+        if name is not None:
+            values["name"] = " ".join(name.split())
+        if email is not None:
+            if not valid_email(email):
+                raise BadRequest("That is not an email address.")
+            values["email"] = email.strip()
+        if not values:
+            return who
+        visitor = await self.conversations.set_visitor_details(who.visitor.id, **values)
+        return dataclasses.replace(who, visitor=visitor)
 
     async def visitor_typing(self, who: VisitorIdentity, active: bool) -> None:
         conversation = await self.conversations.open_of_visitor(who.visitor.id)
@@ -396,14 +422,18 @@ class ChatService:
             exclude=f"user:{who.user.id}",
         )
 
-    async def agent_close(self, who: StaffIdentity, conversation_id: str) -> records.Conversation | None:
+    async def agent_close(
+        self, who: StaffIdentity, conversation_id: str, *, resolution: str | None = None
+    ) -> records.Conversation | None:
         await self.held_conversation(who, conversation_id)
         return await self._close(conversation_id, role=Role(who.user.role), actor_id=who.user.id,
-                                 actor_name=who.user.name)
+                                 actor_name=who.user.name, resolution=resolution)
 
     # --- shared --------------------------------------------------------------------------------------
 
-    async def _close(self, conversation_id: str, *, role: Role, actor_id: str, actor_name: str) -> records.Conversation:
+    async def _close(
+        self, conversation_id: str, *, role: Role, actor_id: str, actor_name: str, resolution: str | None = None
+    ) -> records.Conversation:
         now = self.clock()
 
         def check(current: records.Conversation) -> None:
@@ -411,11 +441,12 @@ class ChatService:
 
         applied = await self.conversations.apply(
             conversation_id,
-            [NewEvent(kind=EventKind.CLOSED.value, author_role=role.value, author_id=actor_id, author_name=actor_name)],
+            [NewEvent(kind=EventKind.CLOSED.value, author_role=role.value, author_id=actor_id, author_name=actor_name,
+                      data={"resolution": resolution} if resolution else None)],
             now=now,
             check=check,
             changes={"status": ConversationStatus.CLOSED.value, "closed_at": now, "closed_by_role": role.value,
-                     "closed_by_id": actor_id},
+                     "closed_by_id": actor_id, "resolution": resolution},
         )
         await self._publish(applied)
         log.info("conversation %s closed by %s", conversation_id, role.value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 from chatsvc.broker import create_broker
@@ -16,8 +18,10 @@ from chatsvc.services.clock import Clock, utcnow
 from chatsvc.services.directory import Directory
 from chatsvc.services.hub import Hub
 from chatsvc.services.kb import KnowledgeBaseService
+from chatsvc.services.mailer import Mailer
 from chatsvc.services.replies import RepliesService
 from chatsvc.services.routing import Routing
+from chatsvc.services.tickets import TicketService
 from chatsvc.services.webhooks import WebhookSender
 from chatsvc.settings import Settings
 from chatsvc.store.accounts import AccountStore
@@ -25,6 +29,8 @@ from chatsvc.store.conversations import ConversationStore
 from chatsvc.store.database import Database, describe
 from chatsvc.store.kb import KbStore
 from chatsvc.store.replies import CannedStore, MenuStore
+from chatsvc.store.ticket_config import TicketConfigStore
+from chatsvc.store.tickets import TicketStore
 from chatsvc.store.webhooks import WebhookStore
 
 log = logging.getLogger("chatsvc")
@@ -52,9 +58,17 @@ class Services:
         self.replies = RepliesService(
             MenuStore(self.db), CannedStore(self.db), self.conversation_store, self.directory, self.hub, clock
         )
+        self.mailer = Mailer(settings, self.db, clock)
+        self.ticket_store = TicketStore(self.db)
+        self.ticket_config = TicketConfigStore(self.db)
+        self.tickets = TicketService(
+            settings, self.ticket_store, self.ticket_config, self.account_store, self.conversation_store, clock,
+            poke_mail=self.mailer.poke,
+        )
         self.webhook_store = WebhookStore(self.db)
         self.webhooks = WebhookSender(settings, self.webhook_store, clock)
         self._chat: ChatService | None = None
+        self._housekeeping: asyncio.Task[None] | None = None
 
     @property
     def chat(self) -> ChatService:
@@ -71,7 +85,11 @@ class Services:
         tokens = VisitorTokens(secret, self.settings.visitor_token_ttl)
         self._chat = ChatService(
             self.conversation_store, self.account_store, self.routing, self.hub, tokens, self.clock,
-            bot=Bot(self.kb, self.replies),
+            bot=Bot(self.kb, self.replies), on_abandoned=self.tickets.from_abandoned_chat,
+        )
+        self.tickets.start(await self.account_store.get_or_create_secret("ticket_link_key", new_secret))
+        self.tickets.close_chat = lambda who, conversation_id: self.chat.agent_close(
+            who, conversation_id, resolution="ticket"
         )
         await ensure_defaults(self.settings, self.account_store, self.accounts, self.clock)
         await self.hub.start()
@@ -79,10 +97,26 @@ class Services:
         await self.kb.start()
         await self.replies.start()
         await self.routing.recover()
+        self.mailer.start()
+        self._housekeeping = asyncio.create_task(self._keep_house(), name="chatsvc-housekeeping")
         await self.webhooks.start()
+
+    async def _keep_house(self) -> None:
+        """Periodic chores that must not depend on anyone's visit: closing long-resolved tickets."""
+        while True:
+            try:
+                await self.tickets.close_resolved()
+            except Exception:
+                log.exception("ticket housekeeping failed; trying again later")
+            await asyncio.sleep(max(self.settings.worker_interval, 1.0) * 30)
 
     async def stop(self) -> None:
         await self.webhooks.stop()
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._housekeeping
+        await self.mailer.stop()
         await self.routing.stop()
         await self.replies.stop()
         await self.kb.stop()

@@ -59,6 +59,14 @@ class ConversationStore:
             row = (await conn.execute(sa.select(visitors).where(visitors.c.id == visitor_id))).first()
         return rows.visitor(row) if row else None
 
+    async def set_visitor_details(self, visitor_id: str, **values: str) -> records.Visitor:
+        async with self.db.begin() as conn:
+            await conn.execute(visitors.update().where(visitors.c.id == visitor_id).values(**values))
+        visitor = await self.get_visitor(visitor_id)
+        if visitor is None:
+            raise NotFound()
+        return visitor
+
     async def touch_visitor(self, visitor_id: str, now: datetime.datetime) -> None:
         async with self.db.begin() as conn:
             await conn.execute(visitors.update().where(visitors.c.id == visitor_id).values(last_seen_at=now))

@@ -93,6 +93,8 @@ class VisitorSocket(SocketSession):
             conversation = await chat.visitor_menu(self.who, frame.item)
             if conversation.id not in self.following:
                 await self.follow(conversation.id, 0)
+        elif isinstance(frame, protocol.VisitorIdentify):
+            self.who = await chat.visitor_identify(self.who, frame.name, frame.email)
         elif isinstance(frame, protocol.Sync):
             await chat.visitor_conversation(self.who, frame.conversation)
             await self.follow(frame.conversation, None)
