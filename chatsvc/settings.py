@@ -56,7 +56,7 @@ class Settings:
     secure_cookies: bool = False  # set true behind HTTPS
 
     # Tickets: mail to visitors and webhooks to other systems, both queued in the database and retried.
-    smtp_url: str = ""  # smtp://user:pass@host:587 (STARTTLS), smtps://host:465; empty: files in mail_outbox
+    smtp_url: str = ""  # smtp+starttls://user:pass@host:587, smtps://host:465, smtp://host; empty: mail_outbox
     mail_from: str = "Support <support@localhost>"
     mail_outbox: Path = Path("./var/outbox")  # where mails go without SMTP (never to the log: links are keys)
     worker_interval: float = 2.0  # how often the mail and webhook queues look for due work, seconds

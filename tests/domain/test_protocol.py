@@ -22,6 +22,7 @@ VISITOR_FRAMES: list[dict[str, Any]] = [
     {"type": "feedback", "helpful": False},
     {"type": "choose", "article": "frA-001"},
     {"type": "menu", "item": "billing"},
+    {"type": "identify", "name": "Vera Lamb", "email": "vera@example.com"},
     {"type": "sync", "conversation": "conv_1", "after_seq": 0},
 ]
 AGENT_FRAMES: list[dict[str, Any]] = [
