@@ -10,7 +10,7 @@ from chatsvc.domain.sla import SlaPolicy, sla_state
 from chatsvc.domain.tickets import TicketStatus, allowed_targets
 from chatsvc.services.frames import event_frame
 from chatsvc.services.tickets import entry_json, ticket_json
-from chatsvc.store.tickets import Ticket
+from chatsvc.store.tickets import Ticket, TicketStore
 
 if TYPE_CHECKING:
     from chatsvc.services.container import Services
@@ -78,20 +78,29 @@ class TicketViews:
         }
 
     async def history(self, ticket: Ticket) -> dict[str, Any]:
-        """The same person's other tickets and conversations (same visitor token or same email)."""
-        store = self.services.ticket_store
-        tickets = await store.of_requester(ticket.visitor_id, ticket.requester_email)
-        conversations = await store.conversations_of_requester(ticket.visitor_id, ticket.requester_email)
-        return {
-            "tickets": [
-                {"id": t.id, "subject": t.subject, "status": t.status, "created_at": t.created_at.isoformat()}
-                for t in tickets if t.id != ticket.id
-            ],
-            "conversations": [
-                {
-                    "id": c["id"], "status": c["status"], "resolution": c["resolution"],
-                    "created_at": c["created_at"].isoformat(),
-                }
-                for c in conversations if c["id"] != ticket.conversation_id
-            ],
-        }
+        return await requester_history(
+            self.services.ticket_store, ticket.visitor_id, ticket.requester_email,
+            skip_conversation=ticket.conversation_id, skip_ticket=ticket.id,
+        )
+
+
+async def requester_history(
+    store: TicketStore, visitor_id: str | None, email: str | None, *, skip_conversation: str | None = None,
+    skip_ticket: str | None = None,
+) -> dict[str, Any]:
+    """One person's conversations and tickets: the same visitor token, or the same email."""
+    tickets = await store.of_requester(visitor_id, email)
+    conversations = await store.conversations_of_requester(visitor_id, email)
+    return {
+        "tickets": [
+            {"id": t.id, "subject": t.subject, "status": t.status, "created_at": t.created_at.isoformat()}
+            for t in tickets if t.id != skip_ticket
+        ],
+        "conversations": [
+            {
+                "id": c["id"], "status": c["status"], "resolution": c["resolution"],
+                "created_at": c["created_at"].isoformat(),
+            }
+            for c in conversations if c["id"] != skip_conversation
+        ],
+    }

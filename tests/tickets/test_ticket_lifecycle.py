@@ -206,3 +206,31 @@ async def test_identify_refuses_bad_emails(sqlite_server, email: str) -> None:  
         assert error.code == "bad_request"
     finally:
         await visitor.close()
+
+
+async def test_the_same_email_links_conversations_and_tickets(server) -> None:  # type: ignore[no-untyped-def]
+    ana = await server.add_staff("Ana")
+    agent = await server.add_staff("Bo")
+    async with await _api(server, ana) as http:
+        earlier = await _new_ticket(http, requester={"email": "Vera@Example.com", "name": "Vera"})
+        bo = await server.agent(agent)
+        visitor = VisitorClient(server.url, origin="https://shop.example")
+        await visitor.connect()
+        try:
+            await visitor.identify(email="vera@example.com")
+            await visitor.send("Hello again")
+            await visitor.handoff()
+            chat = await bo.wait_chat()
+            async with await _api(server, agent) as bo_http:
+                seen = (await bo_http.get(f"/api/conversations/{chat.id}")).json()
+                assert seen["history"]["visitor"]["email"] == "vera@example.com"
+                assert [t["id"] for t in seen["history"]["tickets"]] == [earlier["id"]]
+                converted = (await bo_http.post(
+                    f"/api/conversations/{chat.id}/ticket", json={"reason": "follow-up"}
+                )).json()["ticket"]
+            full = (await http.get(f"/api/tickets/{earlier['id']}")).json()
+            assert [t["id"] for t in full["history"]["tickets"]] == [converted["id"]]
+            assert [c["id"] for c in full["history"]["conversations"]] == [chat.id]
+        finally:
+            await visitor.close()
+            await bo.close()
