@@ -30,7 +30,8 @@ DEFAULT_TOLERANCE = 300  # seconds a receiver should accept between our clock an
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Host names as they appear in URLs, ASCII only (IDN hosts in their punycode form). Numeric forms such as
-# ``2130706433`` or ``0177.0.0.1`` pass here on purpose: what they resolve to is checked before each connection.
+# ``2130706433`` or ``0177.0.0.1`` pass here on purpose: what they resolve to is checked before each
+# connection.
 _HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,251}[A-Za-z0-9])?\.?$")
 
 
@@ -97,7 +98,8 @@ def validate_url(url: str) -> str:
     """The URL if it is an acceptable webhook target syntactically, else BadRequest saying why.
 
     Only http(s), a host, no user:password (it would be sent to whoever answers and logged by proxies), no
-    fragment, at most 2,000 characters. Where the host resolves to is a separate, later check (``services.ssrf``).
+    fragment, at most 2,000 characters. Where the host resolves to is a separate, later check
+    (``services.ssrf``).
     """
     parse_target(url)
     return url.strip()
@@ -125,14 +127,18 @@ def parse_target(url: str) -> Target:
     if "#" in url:
         raise BadRequest("The webhook URL may not have a #fragment.")
     if "@" in parts.netloc:
-        raise BadRequest("The webhook URL may not contain a user name or password; put credentials in the path "
-                         "or rely on the signature.")
+        raise BadRequest(
+            "The webhook URL may not contain a user name or password; put credentials in the path "
+            "or rely on the signature."
+        )
     host = (parts.hostname or "").lower()
     if not host:
         raise BadRequest("The webhook URL must name a host.")
     if parts.netloc.startswith("["):
         try:
-            ipaddress.IPv6Address(host)  # no zone ids ("%eth0"): they name an interface of this machine
+            if "%" in host:  # a zone id ("%eth0") names an interface of this machine
+                raise ValueError(host)
+            ipaddress.IPv6Address(host)
         except ValueError as exc:
             raise BadRequest("The webhook URL's IPv6 address is not valid.") from exc
     elif not _HOST.match(host) or ".." in host:

@@ -3,8 +3,8 @@
 An admin's URL must not make this server talk to itself, the internal network or a cloud metadata service
 (Live Helper Chat CVE-2022-1213; Chatwoot CVE-2021-3742). The rule: resolve the host with the system resolver,
 refuse if ANY address it gives is not a public unicast address, and then connect to one of exactly those
-addresses (the caller puts the IP literal in the request and keeps the Host header / SNI), so a DNS answer that
-changes between check and connection (rebinding) cannot slip a private address in.
+addresses (the caller puts the IP literal in the request and keeps the Host header / SNI), so a DNS answer
+that changes between check and connection (rebinding) cannot slip a private address in.
 
 The system resolver is also what turns ``2130706433``, ``0177.0.0.1``, ``0x7f.1`` and ``127.1`` into
 127.0.0.1, so those forms are judged by what they really are, not by how they are spelt.

@@ -1,15 +1,16 @@
 """Outbound webhooks: the admin's use cases (``WebhookAdmin``) and the delivery worker (``WebhookSender``).
 
 The worker takes due deliveries from the database queue, checks where the URL's host resolves right before
-connecting, connects to exactly the address it checked (Host header and TLS SNI keep the name), POSTs the signed
-JSON, never follows a redirect, and records the result: 2xx delivered, anything else retried with exponential
-backoff until ``max_attempts``, a blocked address failed at once. Every process runs one; the queue's claims
-keep two of them from sending one delivery at the same time.
+connecting, connects to exactly the address it checked (Host header and TLS SNI keep the name), POSTs the
+signed JSON, never follows a redirect, and records the result: 2xx delivered, anything else retried with
+exponential backoff until ``max_attempts``, a blocked address failed at once. Every process runs one; the
+queue's claims keep two of them from sending one delivery at the same time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextlib
 import datetime
 import ipaddress
@@ -103,7 +104,7 @@ class WebhookAdmin:
     async def delete(self, webhook_id: str) -> None:
         await self.store.delete(webhook_id)
 
-    async def deliveries(self, webhook_id: str, limit: int) -> list[Delivery]:
+    async def deliveries(self, webhook_id: str, limit: int) -> builtins.list[Delivery]:
         await self.store.get(webhook_id)  # 404 for an unknown webhook rather than an empty log
         return await self.store.deliveries(webhook_id, limit)
 
@@ -189,7 +190,7 @@ class WebhookSender:
         """Attempt every delivery due now (up to one batch); returns how many were attempted."""
         due = await self.store.claim_due(self.clock(), self.lease_seconds, BATCH)
         results = await asyncio.gather(*(self._attempt(delivery) for delivery in due), return_exceptions=True)
-        for delivery, result in zip(due, results):
+        for delivery, result in zip(due, results, strict=True):
             if isinstance(result, Exception):
                 # Left claimed: it is attempted again when its lease ends.
                 log.error("webhook delivery %s: attempt not recorded", delivery.id, exc_info=result)
@@ -244,7 +245,8 @@ class WebhookSender:
             rules.DELIVERY_HEADER: delivery.id,
         }
         # TLS names the host (SNI and certificate check) although the connection goes to an IP literal.
-        extensions = {"sni_hostname": target.host} if target.scheme == "https" and not target.is_ip_literal else {}
+        tls_name = target.scheme == "https" and not target.is_ip_literal
+        extensions = {"sni_hostname": target.host} if tls_name else {}
         # A fresh client per attempt: no pooled connection made for one host name is reused for another one
         # on the same address. trust_env=False: no proxy from the environment gets to choose the address.
         async with httpx.AsyncClient(

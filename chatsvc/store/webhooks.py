@@ -10,6 +10,7 @@ and results are written only by the claim that made them (``attempts`` must stil
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import datetime
 import json
@@ -124,6 +125,10 @@ def _delivery(row: Any) -> Delivery:
     )
 
 
+def _delivery_row(delivery_id: str) -> sa.Select[Any]:
+    return sa.select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id)
+
+
 def _events(events: Iterable[str | WebhookEvent]) -> list[str]:
     """Known event names, each once, in the given order (the API validates; this keeps bad data out)."""
     known = {e.value for e in WebhookEvent}
@@ -199,7 +204,7 @@ class WebhookStore:
         self, url: str, events: Iterable[str | WebhookEvent], allow_private: bool, now: datetime.datetime,
         *, enabled: bool = True,
     ) -> tuple[Webhook, str]:
-        """A new webhook and its signing secret (returned this once; later only ``rotate_secret`` shows one)."""
+        """A new webhook and its signing secret (returned this once; only ``rotate_secret`` shows another)."""
         secret = new_secret()
         hook = Webhook(
             id=new_id(), url=url, secret=secret, events=tuple(_events(events)), enabled=enabled,
@@ -275,7 +280,9 @@ class WebhookStore:
         """The webhook and, by the foreign key's cascade, its deliveries."""
         async with self.db.begin() as conn:
             # Explicit as well as by cascade: the log goes with the webhook even where foreign keys are off.
-            await conn.execute(webhook_deliveries.delete().where(webhook_deliveries.c.webhook_id == webhook_id))
+            await conn.execute(
+                webhook_deliveries.delete().where(webhook_deliveries.c.webhook_id == webhook_id)
+            )
             result = await conn.execute(webhooks.delete().where(webhooks.c.id == webhook_id))
             if result.rowcount != 1:
                 raise NotFound("No such webhook.")
@@ -285,12 +292,14 @@ class WebhookStore:
     async def enqueue(
         self, *, event: str | WebhookEvent, ticket_id: str | None, payload: Mapping[str, Any],
         now: datetime.datetime,
-    ) -> list[str]:
+    ) -> builtins.list[str]:
         """``enqueue_deliveries`` in a transaction of its own (for callers with nothing else to commit)."""
         async with self.db.begin() as conn:
             return await enqueue_deliveries(conn, event=event, ticket_id=ticket_id, payload=payload, now=now)
 
-    async def claim_due(self, now: datetime.datetime, lease_seconds: float, limit: int) -> list[Delivery]:
+    async def claim_due(
+        self, now: datetime.datetime, lease_seconds: float, limit: int
+    ) -> builtins.list[Delivery]:
         """Up to ``limit`` due deliveries, each now this caller's alone for ``lease_seconds``."""
         due = (
             sa.select(webhook_deliveries.c.id)
@@ -305,7 +314,7 @@ class WebhookStore:
         if not candidates:
             return []
         lease_end = now + datetime.timedelta(seconds=lease_seconds)
-        claimed: list[Delivery] = []
+        claimed: builtins.list[Delivery] = []
         async with self.db.begin() as conn:
             # One id order for every process, so two claimers on PostgreSQL lock rows in the same order.
             for delivery_id in candidates:
@@ -320,9 +329,7 @@ class WebhookStore:
                 )
                 if result.rowcount != 1:
                     continue  # another process took it first
-                row = (
-                    await conn.execute(sa.select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id))
-                ).one()
+                row = (await conn.execute(_delivery_row(delivery_id))).one()
                 claimed.append(_delivery(row))
         claimed.sort(key=lambda d: (d.created_at, d.id))
         return claimed
@@ -348,7 +355,12 @@ class WebhookStore:
         })
 
     async def mark_retry(
-        self, delivery: Delivery, *, next_attempt_at: datetime.datetime, last_status: int | None, last_error: str,
+        self,
+        delivery: Delivery,
+        *,
+        next_attempt_at: datetime.datetime,
+        last_status: int | None,
+        last_error: str,
     ) -> bool:
         return await self._finish(delivery, {
             "next_attempt_at": next_attempt_at, "last_status": last_status, "last_error": _short(last_error),
@@ -356,12 +368,13 @@ class WebhookStore:
 
     async def mark_failed(self, delivery: Delivery, *, last_status: int | None, last_error: str) -> bool:
         return await self._finish(delivery, {
-            "status": FAILED, "next_attempt_at": None, "last_status": last_status, "last_error": _short(last_error),
+            "status": FAILED, "next_attempt_at": None, "last_status": last_status,
+            "last_error": _short(last_error),
         })
 
     # --- the log ---------------------------------------------------------------------------------------
 
-    async def deliveries(self, webhook_id: str, limit: int = 50) -> list[Delivery]:
+    async def deliveries(self, webhook_id: str, limit: int = 50) -> builtins.list[Delivery]:
         """The webhook's most recent deliveries, newest first."""
         limit = max(1, min(limit, MAX_LOG_PAGE))
         query = (
@@ -375,9 +388,7 @@ class WebhookStore:
 
     async def get_delivery(self, delivery_id: str) -> Delivery:
         async with self.db.connect() as conn:
-            row = (
-                await conn.execute(sa.select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id))
-            ).first()
+            row = (await conn.execute(_delivery_row(delivery_id))).first()
         if row is None:
             raise NotFound("No such webhook delivery.")
         return _delivery(row)
@@ -390,9 +401,7 @@ class WebhookStore:
                 .where(webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.status == FAILED)
                 .values(status=PENDING, attempts=0, next_attempt_at=now, delivered_at=None)
             )
-            row = (
-                await conn.execute(sa.select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id))
-            ).first()
+            row = (await conn.execute(_delivery_row(delivery_id))).first()
         if row is None:
             raise NotFound("No such webhook delivery.")
         if result.rowcount != 1:
