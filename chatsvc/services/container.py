@@ -59,14 +59,14 @@ class Services:
             MenuStore(self.db), CannedStore(self.db), self.conversation_store, self.directory, self.hub, clock
         )
         self.mailer = Mailer(settings, self.db, clock)
+        self.webhook_store = WebhookStore(self.db)
+        self.webhooks = WebhookSender(settings, self.webhook_store, clock)
         self.ticket_store = TicketStore(self.db)
         self.ticket_config = TicketConfigStore(self.db)
         self.tickets = TicketService(
             settings, self.ticket_store, self.ticket_config, self.account_store, self.conversation_store, clock,
-            poke_mail=self.mailer.poke,
+            poke_mail=self.mailer.poke, poke_webhooks=self.webhooks.poke,
         )
-        self.webhook_store = WebhookStore(self.db)
-        self.webhooks = WebhookSender(settings, self.webhook_store, clock)
         self._chat: ChatService | None = None
         self._housekeeping: asyncio.Task[None] | None = None
 
