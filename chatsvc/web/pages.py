@@ -121,6 +121,8 @@ _TOOLS: tuple[tuple[str, frozenset[Role], str, str, str], ...] = (
     ("/console", frozenset({Role.AGENT, Role.MANAGER, Role.ADMIN}), "staff.link.console", "staff.link.console.text",
      "console"),
     ("/manager", frozenset({Role.MANAGER, Role.ADMIN}), "staff.link.manager", "staff.link.manager.text", "chart"),
+    ("/tickets", frozenset({Role.AGENT, Role.MANAGER, Role.ADMIN}), "staff.link.tickets",
+     "staff.link.tickets.text", "ticket"),
     ("/canned", frozenset({Role.AGENT, Role.MANAGER, Role.ADMIN}), "staff.link.canned", "staff.link.canned.text",
      "canned"),
     ("/kb", frozenset({Role.MANAGER, Role.ADMIN}), "staff.link.kb", "staff.link.kb.text", "book"),
