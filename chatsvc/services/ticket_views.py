@@ -37,15 +37,23 @@ class TicketViews:
         hours = await self._site_hours(ticket.site_id)
         business = self._policy.business_hours and hours is not None
         now = self.services.clock()
-        active = ticket.status in (s.value for s in (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING))
+        active = ticket.status in (
+            s.value for s in (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
+        )
         first = sla_state(ticket.first_response_due, ticket.first_response_at, now, hours, business)
         # A resolved or closed ticket stops the resolution clock even when resolved_at was cleared meanwhile.
         resolution_done = ticket.resolved_at or (None if active else ticket.updated_at)
         resolution = sla_state(ticket.resolution_due, resolution_done, now, hours, business)
         return {
-            "first_response": {"state": first.kind, "seconds_left": first.seconds_left, "breached": first.breached},
+            "first_response": {
+                "state": first.kind,
+                "seconds_left": first.seconds_left,
+                "breached": first.breached,
+            },
             "resolution": {
-                "state": resolution.kind, "seconds_left": resolution.seconds_left, "breached": resolution.breached,
+                "state": resolution.kind,
+                "seconds_left": resolution.seconds_left,
+                "breached": resolution.breached,
             },
             "business_hours": business,
             "breached": first.breached or resolution.breached,
@@ -67,7 +75,9 @@ class TicketViews:
         entries = await services.ticket_store.entries(ticket.id)
         transcript = []
         if ticket.conversation_id:
-            events = await services.conversation_store.events_after(ticket.conversation_id, 0, TRANSCRIPT_LIMIT)
+            events = await services.conversation_store.events_after(
+                ticket.conversation_id, 0, TRANSCRIPT_LIMIT
+            )
             transcript = [event_frame(e) for e in events]
         return {
             "ticket": await self.summary(ticket),
@@ -79,13 +89,20 @@ class TicketViews:
 
     async def history(self, ticket: Ticket) -> dict[str, Any]:
         return await requester_history(
-            self.services.ticket_store, ticket.visitor_id, ticket.requester_email,
-            skip_conversation=ticket.conversation_id, skip_ticket=ticket.id,
+            self.services.ticket_store,
+            ticket.visitor_id,
+            ticket.requester_email,
+            skip_conversation=ticket.conversation_id,
+            skip_ticket=ticket.id,
         )
 
 
 async def requester_history(
-    store: TicketStore, visitor_id: str | None, email: str | None, *, skip_conversation: str | None = None,
+    store: TicketStore,
+    visitor_id: str | None,
+    email: str | None,
+    *,
+    skip_conversation: str | None = None,
     skip_ticket: str | None = None,
 ) -> dict[str, Any]:
     """One person's conversations and tickets: the same visitor token, or the same email."""
@@ -94,13 +111,17 @@ async def requester_history(
     return {
         "tickets": [
             {"id": t.id, "subject": t.subject, "status": t.status, "created_at": t.created_at.isoformat()}
-            for t in tickets if t.id != skip_ticket
+            for t in tickets
+            if t.id != skip_ticket
         ],
         "conversations": [
             {
-                "id": c["id"], "status": c["status"], "resolution": c["resolution"],
+                "id": c["id"],
+                "status": c["status"],
+                "resolution": c["resolution"],
                 "created_at": c["created_at"].isoformat(),
             }
-            for c in conversations if c["id"] != skip_conversation
+            for c in conversations
+            if c["id"] != skip_conversation
         ],
     }

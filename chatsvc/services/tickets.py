@@ -105,7 +105,7 @@ class TicketService:
         self._poke_mail = poke_mail
         self._poke_webhooks = poke_webhooks
         self._links: TicketLinks | None = None
-        # Closing a chat when it becomes a ticket belongs to the chat service (set at start: it is built then).
+        # Closing a chat that becomes a ticket is the chat service's job (set at start: it is built then).
         self.close_chat: Callable[[StaffIdentity, str], Awaitable[object]] | None = None
 
     def start(self, link_secret: str) -> None:
@@ -119,7 +119,9 @@ class TicketService:
 
     @property
     def base_url(self) -> str:
-        return (self.settings.public_urls[0] if self.settings.public_urls else "http://127.0.0.1:8000").rstrip("/")
+        return (
+            self.settings.public_urls[0] if self.settings.public_urls else "http://127.0.0.1:8000"
+        ).rstrip("/")
 
     def status_link(self, ticket_id: str) -> str:
         return self.links.url(self.base_url, ticket_id)
@@ -143,13 +145,22 @@ class TicketService:
     async def rules(self) -> list[Rule]:
         return [
             Rule(
-                id=r.id, name=r.name, enabled=r.enabled, keywords=r.keywords, topic=r.topic, site_id=r.site_id,
-                team_id=r.team_id, agent_id=r.agent_id, priority=Priority(r.priority) if r.priority else None,
+                id=r.id,
+                name=r.name,
+                enabled=r.enabled,
+                keywords=r.keywords,
+                topic=r.topic,
+                site_id=r.site_id,
+                team_id=r.team_id,
+                agent_id=r.agent_id,
+                priority=Priority(r.priority) if r.priority else None,
             )
             for r in await self.config.rules()
         ]
 
-    async def _due(self, site_id: str, priority: Priority, start: datetime.datetime) -> tuple[datetime.datetime, ...]:
+    async def _due(
+        self, site_id: str, priority: Priority, start: datetime.datetime
+    ) -> tuple[datetime.datetime, ...]:
         return due_dates(await self.sla_policy(), priority, start, await self.business_hours(site_id))
 
     # --- creation -------------------------------------------------------------------------------------
@@ -158,7 +169,9 @@ class TicketService:
         now = self.clock()
         routing = route(
             await self.rules(),
-            TicketFacts(text=f"{intake.subject}\n{intake.question}", topic=intake.topic, site_id=intake.site.id),
+            TicketFacts(
+                text=f"{intake.subject}\n{intake.question}", topic=intake.topic, site_id=intake.site.id
+            ),
             await self.escalation(),
             base_priority=intake.priority or Priority.NORMAL,
         )
@@ -198,21 +211,41 @@ class TicketService:
             closed_at=None,
         )
         created = NewEntry(
-            kind=EntryKind.CHANGE.value, author_role=intake.creator_role, author_id=intake.creator_id,
+            kind=EntryKind.CHANGE.value,
+            author_role=intake.creator_role,
+            author_id=intake.creator_id,
             author_name=intake.creator_name,
-            data={"field": "created", "source": intake.source.value, "status": status.value,
-                  "priority": priority.value, "rule": routing.rule_id,
-                  "escalation_words": list(routing.matched_words) or None, "reason": intake.details.get("reason")},
+            data={
+                "field": "created",
+                "source": intake.source.value,
+                "status": status.value,
+                "priority": priority.value,
+                "rule": routing.rule_id,
+                "escalation_words": list(routing.matched_words) or None,
+                "reason": intake.details.get("reason"),
+            },
         )
         entries = [created] + ([intake.first_message] if intake.first_message else [])
-        changed = await self.store.create(ticket, entries, after=self._follow_up(WebhookEvent.CREATED, "ticket_created"))
+        changed = await self.store.create(
+            ticket, entries, after=self._follow_up(WebhookEvent.CREATED, "ticket_created")
+        )
         self._poke()
-        log.info("ticket %s created from %s (priority %s%s)", ticket.id, intake.source.value, priority.value,
-                 ", flagged" if routing.flagged else "")
+        log.info(
+            "ticket %s created from %s (priority %s%s)",
+            ticket.id,
+            intake.source.value,
+            priority.value,
+            ", flagged" if routing.flagged else "",
+        )
         return changed.ticket
 
     async def convert_conversation(
-        self, who: StaffIdentity, conversation_id: str, *, reason: str, subject: str | None,
+        self,
+        who: StaffIdentity,
+        conversation_id: str,
+        *,
+        reason: str,
+        subject: str | None,
         priority: Priority | None,
     ) -> Ticket:
         """An agent's "convert to ticket": the ticket keeps the chat's transcript, the chat is closed."""
@@ -222,10 +255,17 @@ class TicketService:
         existing = await self.store.of_conversation(conversation.id)
         if existing is not None:
             return existing
-        ticket = await self.create(await self._intake_from_chat(
-            conversation, Source.CHAT, reason=reason, subject=subject, priority=priority,
-            assignee_id=who.user.id, creator=who,
-        ))
+        ticket = await self.create(
+            await self._intake_from_chat(
+                conversation,
+                Source.CHAT,
+                reason=reason,
+                subject=subject,
+                priority=priority,
+                assignee_id=who.user.id,
+                creator=who,
+            )
+        )
         if self.close_chat is not None:
             await self.close_chat(who, conversation.id)
         return ticket
@@ -238,11 +278,20 @@ class TicketService:
             return None
         if await self.store.of_conversation(conversation.id) is not None:
             return None
-        return await self.create(await self._intake_from_chat(conversation, Source.ABANDONED, reason="abandoned"))
+        return await self.create(
+            await self._intake_from_chat(conversation, Source.ABANDONED, reason="abandoned")
+        )
 
     async def _intake_from_chat(
-        self, conversation: records.Conversation, source: Source, *, reason: str, subject: str | None = None,
-        priority: Priority | None = None, assignee_id: str | None = None, creator: StaffIdentity | None = None,
+        self,
+        conversation: records.Conversation,
+        source: Source,
+        *,
+        reason: str,
+        subject: str | None = None,
+        priority: Priority | None = None,
+        assignee_id: str | None = None,
+        creator: StaffIdentity | None = None,
     ) -> Intake:
         visitor = await self.conversations.get_visitor(conversation.visitor_id)
         site = await self.accounts.get_site(conversation.site_id)
@@ -304,10 +353,24 @@ class TicketService:
 
     # --- staff actions --------------------------------------------------------------------------------
 
-    def _staff_entry(self, who: StaffIdentity, kind: EntryKind, *, body: str | None = None,
-                     data: dict[str, Any] | None = None, client_id: str | None = None) -> NewEntry:
-        return NewEntry(kind=kind.value, author_role=who.user.role, author_id=who.user.id, author_name=who.user.name,
-                        body=body, data=data, client_id=client_id)
+    def _staff_entry(
+        self,
+        who: StaffIdentity,
+        kind: EntryKind,
+        *,
+        body: str | None = None,
+        data: dict[str, Any] | None = None,
+        client_id: str | None = None,
+    ) -> NewEntry:
+        return NewEntry(
+            kind=kind.value,
+            author_role=who.user.role,
+            author_id=who.user.id,
+            author_name=who.user.name,
+            body=body,
+            data=data,
+            client_id=client_id,
+        )
 
     @staticmethod
     def _change(who: StaffIdentity | None, field: str, before: Any, after: Any) -> NewEntry:
@@ -319,7 +382,9 @@ class TicketService:
             data={"field": field, "from": before, "to": after},
         )
 
-    def _status_changes(self, current: Ticket, target: TicketStatus, now: datetime.datetime) -> dict[str, Any]:
+    def _status_changes(
+        self, current: Ticket, target: TicketStatus, now: datetime.datetime
+    ) -> dict[str, Any]:
         check_transition(TicketStatus(current.status), target)
         values: dict[str, Any] = {"status": target.value}
         if target is TicketStatus.RESOLVED:
@@ -331,7 +396,12 @@ class TicketService:
         return values
 
     async def reply(
-        self, who: StaffIdentity, ticket_id: str, text: str, *, status: TicketStatus | None = None,
+        self,
+        who: StaffIdentity,
+        ticket_id: str,
+        text: str,
+        *,
+        status: TicketStatus | None = None,
         client_id: str | None = None,
     ) -> Changed:
         """A reply to the visitor, mailed to them. Replying acknowledges a new ticket (it becomes open and,
@@ -355,24 +425,34 @@ class TicketService:
                 extra.append(self._change(who, "status", state.value, "open"))
                 state = TicketStatus.OPEN
             if status is not None and status is not state:
-                values.update(self._status_changes(dataclasses.replace(current, status=state.value), status, now))
+                values.update(
+                    self._status_changes(dataclasses.replace(current, status=state.value), status, now)
+                )
                 extra.append(self._change(who, "status", state.value, status.value))
             return values
 
         message = self._staff_entry(who, EntryKind.MESSAGE, body=text, client_id=client_id)
         changed = await self.store.apply(
-            ticket_id, [message], now=now, changes=plan, extra=extra, after=self._follow_up_changes(extra, reply=text,
-                                                                                         agent_name=who.user.name),
+            ticket_id,
+            [message],
+            now=now,
+            changes=plan,
+            extra=extra,
+            after=self._follow_up_changes(extra, reply=text, agent_name=who.user.name),
         )
         self._poke()
         return changed
 
-    async def note(self, who: StaffIdentity, ticket_id: str, text: str, *, client_id: str | None = None) -> Changed:
+    async def note(
+        self, who: StaffIdentity, ticket_id: str, text: str, *, client_id: str | None = None
+    ) -> Changed:
         """An internal note: staff only, never mailed, never on the visitor's status page."""
         text = _text(text)
         await self.readable(who, ticket_id)
         return await self.store.apply(
-            ticket_id, [self._staff_entry(who, EntryKind.NOTE, body=text, client_id=client_id)], now=self.clock(),
+            ticket_id,
+            [self._staff_entry(who, EntryKind.NOTE, body=text, client_id=client_id)],
+            now=self.clock(),
             check=_refuse_closed,
         )
 
@@ -390,15 +470,23 @@ class TicketService:
             extra.insert(0, self._change(who, "status", current.status, target.value))
             return values
 
-        changed = await self.store.apply(ticket_id, [], now=now, changes=plan, extra=extra, after=self._follow_up_changes(extra))
+        changed = await self.store.apply(
+            ticket_id, [], now=now, changes=plan, extra=extra, after=self._follow_up_changes(extra)
+        )
         self._poke()
         return changed
 
     async def assign(
-        self, who: StaffIdentity, ticket_id: str, *, assignee_id: str | None, team_id: str | None,
-        set_assignee: bool, set_team: bool,
+        self,
+        who: StaffIdentity,
+        ticket_id: str,
+        *,
+        assignee_id: str | None,
+        team_id: str | None,
+        set_assignee: bool,
+        set_team: bool,
     ) -> Changed:
-        """Agents take a ticket or let it go; managers and admins give it to anyone and move it between teams."""
+        """Agents take a ticket or let it go; managers and admins give it to anyone, move it between teams."""
         ticket = await self.readable(who, ticket_id)
         manager = who.role in (Role.MANAGER, Role.ADMIN)
         if set_team and not manager:
@@ -429,7 +517,9 @@ class TicketService:
                 extra.append(self._change(who, "team", current.team_id, team_id))
             return values
 
-        changed = await self.store.apply(ticket_id, [], now=now, changes=plan, extra=extra, after=self._follow_up_changes(extra))
+        changed = await self.store.apply(
+            ticket_id, [], now=now, changes=plan, extra=extra, after=self._follow_up_changes(extra)
+        )
         self._poke()
         return changed
 
@@ -444,7 +534,11 @@ class TicketService:
             if current.priority == priority.value:
                 return {}
             extra.append(self._change(who, "priority", current.priority, priority.value))
-            return {"priority": priority.value, "first_response_due": first_due, "resolution_due": resolution_due}
+            return {
+                "priority": priority.value,
+                "first_response_due": first_due,
+                "resolution_due": resolution_due,
+            }
 
         changed = await self.store.apply(
             ticket_id, [], now=self.clock(), changes=plan, extra=extra, after=self._follow_up_changes(extra)
@@ -477,11 +571,20 @@ class TicketService:
             return {}
 
         message = NewEntry(
-            kind=EntryKind.MESSAGE.value, author_role=Role.VISITOR.value, author_id=ticket.visitor_id,
-            author_name=ticket.requester_name or ticket.requester_email or "Visitor", body=text, client_id=client_id,
+            kind=EntryKind.MESSAGE.value,
+            author_role=Role.VISITOR.value,
+            author_id=ticket.visitor_id,
+            author_name=ticket.requester_name or ticket.requester_email or "Visitor",
+            body=text,
+            client_id=client_id,
         )
         changed = await self.store.apply(
-            ticket.id, [message], now=now, changes=plan, extra=extra, after=self._follow_up_changes(extra, visitor_wrote=True)
+            ticket.id,
+            [message],
+            now=now,
+            changes=plan,
+            extra=extra,
+            after=self._follow_up_changes(extra, visitor_wrote=True),
         )
         self._poke()
         return changed
@@ -503,12 +606,16 @@ class TicketService:
                 return self._status_changes(current, TicketStatus.CLOSED, now)
 
             try:
-                await self.store.apply(ticket_id, [], now=now, changes=plan, extra=extra, after=self._follow_up_changes(extra))
+                await self.store.apply(
+                    ticket_id, [], now=now, changes=plan, extra=extra, after=self._follow_up_changes(extra)
+                )
                 closed += 1
             except InvalidState:
                 continue
         if closed:
-            log.info("closed %d resolved ticket(s) after %g days", closed, self.settings.ticket_autoclose_days)
+            log.info(
+                "closed %d resolved ticket(s) after %g days", closed, self.settings.ticket_autoclose_days
+            )
             self._poke()
         return closed
 
@@ -518,14 +625,20 @@ class TicketService:
         self._poke_mail()
         self._poke_webhooks()
 
-    def _follow_up(self, event: WebhookEvent, mail_kind: str | None) -> Callable[[AsyncConnection, Changed], Any]:
+    def _follow_up(
+        self, event: WebhookEvent, mail_kind: str | None
+    ) -> Callable[[AsyncConnection, Changed], Any]:
         async def after(conn: AsyncConnection, changed: Changed) -> None:
             await self._queue(conn, changed, event, mail_kind, reply=None, agent_name=None)
 
         return after
 
     def _follow_up_changes(
-        self, extra: list[NewEntry], *, reply: str | None = None, agent_name: str | None = None,
+        self,
+        extra: list[NewEntry],
+        *,
+        reply: str | None = None,
+        agent_name: str | None = None,
         visitor_wrote: bool = False,
     ) -> Callable[[AsyncConnection, Changed], Any]:
         """After a change: store the change entries the plan wrote down, then mail and webhooks."""
@@ -548,8 +661,14 @@ class TicketService:
         return after
 
     async def _queue(
-        self, conn: AsyncConnection, changed: Changed, event: WebhookEvent, mail_kind: str | None, *,
-        reply: str | None, agent_name: str | None,
+        self,
+        conn: AsyncConnection,
+        changed: Changed,
+        event: WebhookEvent,
+        mail_kind: str | None,
+        *,
+        reply: str | None,
+        agent_name: str | None,
     ) -> None:
         ticket = changed.ticket
         now = ticket.updated_at
@@ -557,13 +676,23 @@ class TicketService:
             site = await self.accounts.get_site(ticket.site_id)
             mail = compose_ticket_mail(
                 mail_kind,  # type: ignore[arg-type]
-                lang=ticket.lang, site_name=site.name, requester_name=ticket.requester_name,
-                requester_email=ticket.requester_email, subject=ticket.subject,
-                link=self.status_link(ticket.id), reply_text=reply, agent_name=agent_name,
+                lang=ticket.lang,
+                site_name=site.name,
+                requester_name=ticket.requester_name,
+                requester_email=ticket.requester_email,
+                subject=ticket.subject,
+                link=self.status_link(ticket.id),
+                reply_text=reply,
+                agent_name=agent_name,
             )
             await enqueue_mail(conn, mail, kind=mail_kind, ticket_id=ticket.id, now=now)
-        await enqueue_deliveries(conn, event=event.value, ticket_id=ticket.id, payload=self.webhook_payload(
-            event, changed), now=now)
+        await enqueue_deliveries(
+            conn,
+            event=event.value,
+            ticket_id=ticket.id,
+            payload=self.webhook_payload(event, changed),
+            now=now,
+        )
 
     def webhook_payload(self, event: WebhookEvent, changed: Changed) -> dict[str, Any]:
         ticket = changed.ticket

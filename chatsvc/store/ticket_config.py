@@ -66,7 +66,9 @@ class TicketConfigStore:
 
     async def rules(self) -> list[StoredRule]:
         async with self.db.connect() as conn:
-            result = await conn.execute(sa.select(ticket_rules).order_by(ticket_rules.c.position, ticket_rules.c.id))
+            result = await conn.execute(
+                sa.select(ticket_rules).order_by(ticket_rules.c.position, ticket_rules.c.id)
+            )
             return [_rule(row) for row in result]
 
     async def get_rule(self, rule_id: str) -> StoredRule:
@@ -104,15 +106,22 @@ class TicketConfigStore:
     async def move_rule(self, rule_id: str, position: int) -> list[StoredRule]:
         """Put the rule at ``position`` (1-based) and renumber the others in their order."""
         async with self.db.begin() as conn:
-            ids = [row[0] for row in await conn.execute(
-                sa.select(ticket_rules.c.id).order_by(ticket_rules.c.position, ticket_rules.c.id).with_for_update()
-            )]
+            ids = [
+                row[0]
+                for row in await conn.execute(
+                    sa.select(ticket_rules.c.id)
+                    .order_by(ticket_rules.c.position, ticket_rules.c.id)
+                    .with_for_update()
+                )
+            ]
             if rule_id not in ids:
                 raise NotFound("No such rule.")
             ids.remove(rule_id)
             ids.insert(max(0, min(position - 1, len(ids))), rule_id)
             for index, each in enumerate(ids, start=1):
-                await conn.execute(ticket_rules.update().where(ticket_rules.c.id == each).values(position=index))
+                await conn.execute(
+                    ticket_rules.update().where(ticket_rules.c.id == each).values(position=index)
+                )
         return await self.rules()
 
     # --- settings documents ---------------------------------------------------------------------------
@@ -124,7 +133,9 @@ class TicketConfigStore:
     async def put_setting(self, name: str, value: Any, now: datetime.datetime) -> None:
         async with self.db.begin() as conn:
             result = await conn.execute(
-                ticket_settings.update().where(ticket_settings.c.name == name).values(value=value, updated_at=now)
+                ticket_settings.update()
+                .where(ticket_settings.c.name == name)
+                .values(value=value, updated_at=now)
             )
             if result.rowcount == 0:
                 await conn.execute(ticket_settings.insert().values(name=name, value=value, updated_at=now))
@@ -133,17 +144,23 @@ class TicketConfigStore:
 
     async def hours(self, site_id: str) -> StoredHours | None:
         async with self.db.connect() as conn:
-            row = (await conn.execute(sa.select(business_hours).where(business_hours.c.site_id == site_id))).first()
+            row = (
+                await conn.execute(sa.select(business_hours).where(business_hours.c.site_id == site_id))
+            ).first()
         if row is None:
             return None
-        return StoredHours(site_id=row.site_id, timezone=row.timezone, weekly=row.weekly, holidays=list(row.holidays))
+        return StoredHours(
+            site_id=row.site_id, timezone=row.timezone, weekly=row.weekly, holidays=list(row.holidays)
+        )
 
     async def put_hours(
         self, site_id: str, timezone: str, weekly: dict[str, Any], holidays: list[str], now: datetime.datetime
     ) -> None:
         values = {"timezone": timezone, "weekly": weekly, "holidays": holidays, "updated_at": now}
         async with self.db.begin() as conn:
-            result = await conn.execute(business_hours.update().where(business_hours.c.site_id == site_id).values(**values))
+            result = await conn.execute(
+                business_hours.update().where(business_hours.c.site_id == site_id).values(**values)
+            )
             if result.rowcount == 0:
                 await conn.execute(business_hours.insert().values(site_id=site_id, **values))
 

@@ -108,9 +108,7 @@ SORTS: dict[str, Sequence[Any]] = {
     "oldest": (tickets.c.created_at.asc(), tickets.c.id),
     "due": (sa.func.coalesce(tickets.c.first_response_due, tickets.c.resolution_due).asc(), tickets.c.id),
     "priority": (
-        sa.case(
-            {"urgent": 0, "high": 1, "normal": 2, "low": 3}, value=tickets.c.priority, else_=4
-        ).asc(),
+        sa.case({"urgent": 0, "high": 1, "normal": 2, "low": 3}, value=tickets.c.priority, else_=4).asc(),
         tickets.c.updated_at.desc(),
         tickets.c.id,
     ),
@@ -135,16 +133,22 @@ def breached_clause(now: datetime.datetime) -> Any:
         sa.and_(
             tickets.c.first_response_due.is_not(None),
             sa.or_(
-                sa.and_(tickets.c.first_response_at.is_(None), tickets.c.first_response_due < now,
-                        tickets.c.status.in_(ACTIVE)),
+                sa.and_(
+                    tickets.c.first_response_at.is_(None),
+                    tickets.c.first_response_due < now,
+                    tickets.c.status.in_(ACTIVE),
+                ),
                 tickets.c.first_response_at > tickets.c.first_response_due,
             ),
         ),
         sa.and_(
             tickets.c.resolution_due.is_not(None),
             sa.or_(
-                sa.and_(tickets.c.resolved_at.is_(None), tickets.c.resolution_due < now,
-                        tickets.c.status.in_(ACTIVE)),
+                sa.and_(
+                    tickets.c.resolved_at.is_(None),
+                    tickets.c.resolution_due < now,
+                    tickets.c.status.in_(ACTIVE),
+                ),
                 tickets.c.resolved_at > tickets.c.resolution_due,
             ),
         ),
@@ -184,7 +188,9 @@ class TicketStore:
     async def entries(self, ticket_id: str) -> list[TicketEntry]:
         async with self.db.connect() as conn:
             result = await conn.execute(
-                sa.select(ticket_entries).where(ticket_entries.c.ticket_id == ticket_id).order_by(ticket_entries.c.seq)
+                sa.select(ticket_entries)
+                .where(ticket_entries.c.ticket_id == ticket_id)
+                .order_by(ticket_entries.c.seq)
             )
             return [_entry(row) for row in result]
 
@@ -212,7 +218,9 @@ class TicketStore:
                     sa.func.lower(sa.func.coalesce(tickets.c.requester_name, "")).like(pattern, escape="\\"),
                     tickets.c.id.in_(
                         sa.select(ticket_entries.c.ticket_id).where(
-                            sa.func.lower(sa.func.coalesce(ticket_entries.c.body, "")).like(pattern, escape="\\")
+                            sa.func.lower(sa.func.coalesce(ticket_entries.c.body, "")).like(
+                                pattern, escape="\\"
+                            )
                         )
                     ),
                 )
@@ -229,7 +237,13 @@ class TicketStore:
         return query
 
     async def search(
-        self, spec: TicketFilter, *, now: datetime.datetime, sort: str = "updated", limit: int = 25, offset: int = 0
+        self,
+        spec: TicketFilter,
+        *,
+        now: datetime.datetime,
+        sort: str = "updated",
+        limit: int = 25,
+        offset: int = 0,
     ) -> tuple[list[Ticket], int]:
         """One page of tickets matching the filter, and how many match in all."""
         order = SORTS[sort]  # the caller checked ``sort`` against SORTS; a KeyError here is a bug
@@ -257,7 +271,10 @@ class TicketStore:
             return []
         async with self.db.connect() as conn:
             result = await conn.execute(
-                sa.select(tickets).where(sa.or_(*conditions)).order_by(tickets.c.created_at.desc()).limit(limit)
+                sa.select(tickets)
+                .where(sa.or_(*conditions))
+                .order_by(tickets.c.created_at.desc())
+                .limit(limit)
             )
             return [_ticket(row) for row in result]
 
@@ -279,8 +296,12 @@ class TicketStore:
         async with self.db.connect() as conn:
             result = await conn.execute(
                 sa.select(
-                    conversations.c.id, conversations.c.status, conversations.c.created_at,
-                    conversations.c.closed_at, conversations.c.resolution, conversations.c.agent_id,
+                    conversations.c.id,
+                    conversations.c.status,
+                    conversations.c.created_at,
+                    conversations.c.closed_at,
+                    conversations.c.resolution,
+                    conversations.c.agent_id,
                 )
                 .where(sa.or_(*conditions))
                 .order_by(conversations.c.created_at.desc())
@@ -332,7 +353,9 @@ class TicketStore:
         ``extra``: entries that ``changes`` writes down while deciding (what changed, from what to what);
         they are stored after ``new_entries``."""
         async with self.db.begin() as conn:
-            row = (await conn.execute(sa.select(tickets).where(tickets.c.id == ticket_id).with_for_update())).first()
+            row = (
+                await conn.execute(sa.select(tickets).where(tickets.c.id == ticket_id).with_for_update())
+            ).first()
             if row is None:
                 raise NotFound()
             current = _ticket(row)
@@ -342,7 +365,8 @@ class TicketStore:
                 earlier = (
                     await conn.execute(
                         sa.select(ticket_entries).where(
-                            ticket_entries.c.ticket_id == ticket_id, ticket_entries.c.client_id == entry.client_id
+                            ticket_entries.c.ticket_id == ticket_id,
+                            ticket_entries.c.client_id == entry.client_id,
                         )
                     )
                 ).first()
@@ -363,7 +387,9 @@ class TicketStore:
         return changed
 
     @staticmethod
-    def _number(ticket_id: str, last_seq: int, new_entries: list[NewEntry], now: datetime.datetime) -> list[TicketEntry]:
+    def _number(
+        ticket_id: str, last_seq: int, new_entries: list[NewEntry], now: datetime.datetime
+    ) -> list[TicketEntry]:
         return [
             TicketEntry(
                 ticket_id=ticket_id,

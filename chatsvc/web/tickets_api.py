@@ -23,8 +23,8 @@ from chatsvc.domain.mail import valid_email
 from chatsvc.domain.tickets import Priority, Source, TicketStatus
 from chatsvc.errors import BadRequest, NotFound
 from chatsvc.services.accounts import StaffIdentity
-from chatsvc.services.tickets import Intake, Requester, entry_json, ticket_json
 from chatsvc.services.ticket_views import TicketViews
+from chatsvc.services.tickets import Intake, Requester, entry_json, ticket_json
 from chatsvc.store.tickets import SORTS, NewEntry, TicketFilter
 from chatsvc.web import csrf
 from chatsvc.web.edge import services_of, staff_identity
@@ -38,7 +38,18 @@ Id = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 
 PAGE_SIZES = (10, 25, 50, 100)
 EXPORT_LIMIT = 10_000
-FILTER_PARAMS = {"status", "priority", "assignee", "team", "breached", "flagged", "q", "sort", "page", "per_page"}
+FILTER_PARAMS = {
+    "status",
+    "priority",
+    "assignee",
+    "team",
+    "breached",
+    "flagged",
+    "q",
+    "sort",
+    "page",
+    "per_page",
+}
 
 
 class RequesterBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -101,7 +112,7 @@ def parse_filter(params: QueryParams) -> tuple[TicketFilter, str, int, int]:
     """The list's filters from the query string; anything outside the allow-lists is refused."""
     unknown = set(params.keys()) - FILTER_PARAMS
     if unknown:
-        raise BadRequest(f"Unknown filter: {sorted(unknown)[0][:40]}.")
+        raise BadRequest(f"Unknown filter: {min(unknown)[:40]}.")
     statuses = tuple(params.getlist("status"))
     if any(s not in {t.value for t in TicketStatus} | {"active"} for s in statuses):
         raise BadRequest("Unknown status.")
@@ -151,14 +162,18 @@ async def list_tickets(request: Request) -> Response:
     who = await _staff(request, write=False)
     services = services_of(request)
     spec, sort, page, per_page = parse_filter(request.query_params)
-    found, total = await services.tickets.search(who, spec, sort=sort, limit=per_page, offset=(page - 1) * per_page)
+    found, total = await services.tickets.search(
+        who, spec, sort=sort, limit=per_page, offset=(page - 1) * per_page
+    )
     views = TicketViews(services)
-    return _json({
-        "tickets": [await views.summary(t) for t in found],
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-    })
+    return _json(
+        {
+            "tickets": [await views.summary(t) for t in found],
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+        }
+    )
 
 
 async def create_ticket(request: Request) -> Response:
@@ -170,19 +185,28 @@ async def create_ticket(request: Request) -> Response:
         raise NotFound("No such site.")
     if not valid_email(body.requester.email):
         raise BadRequest("The requester's email is not an email address.")
-    ticket = await services.tickets.create(Intake(
-        site=site,
-        source=Source.API,
-        subject=body.subject,
-        question=body.message,
-        requester=Requester(name=body.requester.name, email=body.requester.email),
-        lang=body.lang,
-        topic=body.topic,
-        priority=Priority(body.priority) if body.priority else None,
-        first_message=NewEntry(kind="message", author_role="visitor", author_id=None,
-                               author_name=body.requester.name or body.requester.email, body=body.message),
-        creator_role=who.user.role, creator_id=who.user.id, creator_name=who.user.name,
-    ))
+    ticket = await services.tickets.create(
+        Intake(
+            site=site,
+            source=Source.API,
+            subject=body.subject,
+            question=body.message,
+            requester=Requester(name=body.requester.name, email=body.requester.email),
+            lang=body.lang,
+            topic=body.topic,
+            priority=Priority(body.priority) if body.priority else None,
+            first_message=NewEntry(
+                kind="message",
+                author_role="visitor",
+                author_id=None,
+                author_name=body.requester.name or body.requester.email,
+                body=body.message,
+            ),
+            creator_role=who.user.role,
+            creator_id=who.user.id,
+            creator_name=who.user.name,
+        )
+    )
     return _json({"ticket": ticket_json(ticket)}, status=201)
 
 
@@ -197,11 +221,19 @@ async def reply(request: Request) -> Response:
     who = await _staff(request, write=True)
     body = await read_json(request, ReplyBody)
     changed = await services_of(request).tickets.reply(
-        who, request.path_params["ticket_id"], body.text,
-        status=TicketStatus(body.status) if body.status else None, client_id=body.client_id,
+        who,
+        request.path_params["ticket_id"],
+        body.text,
+        status=TicketStatus(body.status) if body.status else None,
+        client_id=body.client_id,
     )
-    return _json({"ticket": ticket_json(changed.ticket), "entries": [entry_json(e) for e in changed.entries],
-                  "duplicate": changed.duplicate})
+    return _json(
+        {
+            "ticket": ticket_json(changed.ticket),
+            "entries": [entry_json(e) for e in changed.entries],
+            "duplicate": changed.duplicate,
+        }
+    )
 
 
 async def add_note(request: Request) -> Response:
@@ -210,8 +242,13 @@ async def add_note(request: Request) -> Response:
     changed = await services_of(request).tickets.note(
         who, request.path_params["ticket_id"], body.text, client_id=body.client_id
     )
-    return _json({"ticket": ticket_json(changed.ticket), "entries": [entry_json(e) for e in changed.entries],
-                  "duplicate": changed.duplicate})
+    return _json(
+        {
+            "ticket": ticket_json(changed.ticket),
+            "entries": [entry_json(e) for e in changed.entries],
+            "duplicate": changed.duplicate,
+        }
+    )
 
 
 async def set_status(request: Request) -> Response:
@@ -229,10 +266,12 @@ async def assign(request: Request) -> Response:
     if body.assignee_id is UNSET and body.team_id is UNSET:
         raise BadRequest("Give assignee_id, team_id or both.")
     changed = await services_of(request).tickets.assign(
-        who, request.path_params["ticket_id"],
+        who,
+        request.path_params["ticket_id"],
         assignee_id=None if body.assignee_id is UNSET else body.assignee_id,
         team_id=None if body.team_id is UNSET else body.team_id,
-        set_assignee=body.assignee_id is not UNSET, set_team=body.team_id is not UNSET,
+        set_assignee=body.assignee_id is not UNSET,
+        set_team=body.team_id is not UNSET,
     )
     return _json({"ticket": ticket_json(changed.ticket), "entries": [entry_json(e) for e in changed.entries]})
 
@@ -253,7 +292,10 @@ async def convert_conversation(request: Request) -> Response:
     if len(conversation_id) > 64:
         raise NotFound()
     ticket = await services_of(request).tickets.convert_conversation(
-        who, conversation_id, reason=body.reason, subject=body.subject,
+        who,
+        conversation_id,
+        reason=body.reason,
+        subject=body.subject,
         priority=Priority(body.priority) if body.priority else None,
     )
     return _json({"ticket": ticket_json(ticket)}, status=201)
@@ -268,9 +310,25 @@ def csv_cell(value: object) -> str:
     return text
 
 
-EXPORT_COLUMNS = ("id", "subject", "status", "priority", "flagged", "source", "requester_name", "requester_email",
-                  "team", "assignee", "created_at", "updated_at", "first_response_due", "resolution_due",
-                  "first_response_at", "resolved_at", "sla")
+EXPORT_COLUMNS = (
+    "id",
+    "subject",
+    "status",
+    "priority",
+    "flagged",
+    "source",
+    "requester_name",
+    "requester_email",
+    "team",
+    "assignee",
+    "created_at",
+    "updated_at",
+    "first_response_due",
+    "resolution_due",
+    "first_response_at",
+    "resolved_at",
+    "sla",
+)
 
 
 async def export_csv(request: Request) -> Response:
@@ -284,18 +342,33 @@ async def export_csv(request: Request) -> Response:
     writer.writerow(EXPORT_COLUMNS)
     for ticket in found:
         summary = await views.summary(ticket)
-        writer.writerow([csv_cell(v) for v in (
-            ticket.id, ticket.subject, ticket.status, ticket.priority, "yes" if ticket.flagged else "no",
-            ticket.source, ticket.requester_name, ticket.requester_email, summary["team"], summary["assignee"],
-            ticket.created_at.isoformat(), ticket.updated_at.isoformat(),
-            ticket.first_response_due.isoformat() if ticket.first_response_due else "",
-            ticket.resolution_due.isoformat() if ticket.resolution_due else "",
-            ticket.first_response_at.isoformat() if ticket.first_response_at else "",
-            ticket.resolved_at.isoformat() if ticket.resolved_at else "",
-            "breached" if summary["breached"] else "",
-        )])
+        writer.writerow(
+            [
+                csv_cell(v)
+                for v in (
+                    ticket.id,
+                    ticket.subject,
+                    ticket.status,
+                    ticket.priority,
+                    "yes" if ticket.flagged else "no",
+                    ticket.source,
+                    ticket.requester_name,
+                    ticket.requester_email,
+                    summary["team"],
+                    summary["assignee"],
+                    ticket.created_at.isoformat(),
+                    ticket.updated_at.isoformat(),
+                    ticket.first_response_due.isoformat() if ticket.first_response_due else "",
+                    ticket.resolution_due.isoformat() if ticket.resolution_due else "",
+                    ticket.first_response_at.isoformat() if ticket.first_response_at else "",
+                    ticket.resolved_at.isoformat() if ticket.resolved_at else "",
+                    "breached" if summary["breached"] else "",
+                )
+            ]
+        )
     return Response(
-        out.getvalue(), media_type="text/csv; charset=utf-8",
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="tickets.csv"'},
     )
 
