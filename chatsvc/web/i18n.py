@@ -16,6 +16,7 @@ from chatsvc.services.accounts import MIN_PASSWORD_LENGTH
 from chatsvc.services.admin import MAX_CHATS
 from chatsvc.services.kb import MAX_ALT, MAX_BODY, MAX_TAGS, MAX_TITLE
 from chatsvc.services.replies import MAX_CANNED_PER_OWNER
+from chatsvc.services.ticket_admin import MAX_RULES, NO_OUTCOME, STALE_REFERENCE
 from chatsvc.services.tickets import TEXT_MAX as TICKET_TEXT_MAX
 
 LANGUAGES = ("en", "fr")
@@ -492,6 +493,111 @@ EN: dict[str, str] = {
     "notice.kb_deleted": "The article is deleted.",
     "notice.kb_published": "The article is published.",
     "notice.kb_unpublished": "The article is unpublished: the bot no longer offers it.",
+    # tickets: what admins configure (rules, escalation words, SLA targets, business hours)
+    "nav.admin_tickets": "Tickets",
+    "ticket_admin.title": "Tickets",
+    "ticket_admin.intro": (
+        "How new tickets are routed and how fast they must be answered: assignment rules, the words that "
+        "escalate a ticket, the SLA targets for each priority and each site's business hours."
+    ),
+    "ticket_admin.show_form": "Show the form",
+    "ticket_admin.rules": "Assignment rules",
+    "ticket_admin.rules.intro": (
+        "Checked from top to bottom for every new ticket: the first enabled rule whose conditions all hold sets "
+        "the team, the agent and the priority it names, and no later rule is looked at."
+    ),
+    "ticket_admin.rules.empty": "No rule yet: new tickets get no team or agent and normal priority.",
+    "ticket_admin.rule.when": "When",
+    "ticket_admin.rule.then": "Then",
+    "ticket_admin.rule.name": "Name",
+    "ticket_admin.rule.name.placeholder": "Invoices to Billing",
+    "ticket_admin.rule.keywords": "Keywords",
+    "ticket_admin.rule.keywords.placeholder": "invoice, receipt, VAT",
+    "ticket_admin.rule.keywords.hint": (
+        "Comma-separated; any one of them in the subject or the question. Whole words, case and accents ignored."
+    ),
+    "ticket_admin.rule.topic": "Topic",
+    "ticket_admin.rule.site": "Site",
+    "ticket_admin.rule.any_site": "Any site",
+    "ticket_admin.rule.team": "Team",
+    "ticket_admin.rule.no_team": "No team",
+    "ticket_admin.rule.agent": "Agent",
+    "ticket_admin.rule.no_agent": "No agent",
+    "ticket_admin.rule.priority": "Priority",
+    "ticket_admin.rule.keep_priority": "Keep the priority",
+    "ticket_admin.rule.disabled": "Disabled",
+    "ticket_admin.rule.words": "Words",
+    "ticket_admin.rule.every_ticket": "Every ticket",
+    "ticket_admin.rule.up": "Move up",
+    "ticket_admin.rule.down": "Move down",
+    "ticket_admin.rule.edit": "Edit",
+    "ticket_admin.rule.disable": "Disable",
+    "ticket_admin.rule.enable": "Enable",
+    "ticket_admin.rule.delete.confirm": "Delete this rule? Tickets already routed keep their team and agent.",
+    "ticket_admin.rule.new": "New rule",
+    "ticket_admin.rule.new.hint": (
+        "Leave keywords, topic and site empty for a rule that applies to every ticket. New rules go last."
+    ),
+    "ticket_admin.rule.add": "Add the rule",
+    "ticket_admin.escalation": "Escalation words",
+    "ticket_admin.escalation.intro": (
+        "A new ticket with one of these words gets at least this priority (never a lower one) and is flagged "
+        "for a person to look at."
+    ),
+    "ticket_admin.escalation.words": "Words and phrases",
+    "ticket_admin.escalation.words.hint": "One per line. Whole words, case and accents ignored.",
+    "ticket_admin.escalation.priority": "Raise the priority to",
+    "ticket_admin.sla": "SLA targets",
+    "ticket_admin.sla.intro": "How soon tickets must get their first answer and be resolved, in minutes.",
+    "ticket_admin.sla.first": "First response",
+    "ticket_admin.sla.resolution": "Resolution",
+    "ticket_admin.sla.business_hours": "Count in business hours",
+    "ticket_admin.sla.business_hours.hint": (
+        "The clocks stop while the ticket's site is closed. Sites without business hours count every minute."
+    ),
+    "ticket_admin.hours": "Business hours",
+    "ticket_admin.hours.intro": "When each site is staffed, in its own time zone. SLA clocks can count only these hours.",
+    "ticket_admin.hours.open_now": "Open now",
+    "ticket_admin.hours.closed_now": "Closed now",
+    "ticket_admin.hours.none": "No hours",
+    "ticket_admin.hours.show": "Show",
+    "ticket_admin.hours.open_now.text": "{site} is open now.",
+    "ticket_admin.hours.next_opening": "{site} is closed now; it opens {when} (local time).",
+    "ticket_admin.hours.never_opens": "{site} is never open with these hours.",
+    "ticket_admin.hours.none.text": (
+        "{site} has no business hours: SLA clocks count every minute. The week below is a starting point."
+    ),
+    "ticket_admin.hours.timezone": "Time zone",
+    "ticket_admin.hours.timezone.hint": "An IANA name, such as Europe/Paris or America/Montreal.",
+    "ticket_admin.hours.holidays": "Holidays",
+    "ticket_admin.hours.holidays.hint": "One date per line (YYYY-MM-DD), closed all day.",
+    "ticket_admin.hours.week": "Opening hours",
+    "ticket_admin.hours.closed": "closed",
+    "ticket_admin.hours.week.hint": "Like 09:00-12:00, 13:00-17:30; 24:00 ends at midnight; empty means closed.",
+    "ticket_admin.hours.clear": "Remove the hours",
+    "ticket_admin.hours.clear.confirm": "Remove this site's business hours? SLA clocks will count every minute.",
+    "ticket_admin.hours.no_sites": "No site yet.",
+    "ticket_admin.priority.urgent": "Urgent",
+    "ticket_admin.priority.high": "High",
+    "ticket_admin.priority.normal": "Normal",
+    "ticket_admin.priority.low": "Low",
+    "ticket_admin.day.mon": "Monday",
+    "ticket_admin.day.tue": "Tuesday",
+    "ticket_admin.day.wed": "Wednesday",
+    "ticket_admin.day.thu": "Thursday",
+    "ticket_admin.day.fri": "Friday",
+    "ticket_admin.day.sat": "Saturday",
+    "ticket_admin.day.sun": "Sunday",
+    "notice.ticket_rule_created": "The rule is added at the end of the list.",
+    "notice.ticket_rule_updated": "The rule is saved.",
+    "notice.ticket_rule_moved": "The rule is moved.",
+    "notice.ticket_rule_enabled": "The rule is enabled.",
+    "notice.ticket_rule_disabled": "The rule is disabled: new tickets skip it.",
+    "notice.ticket_rule_deleted": "The rule is deleted.",
+    "notice.ticket_escalation_saved": "The escalation words are saved.",
+    "notice.ticket_sla_saved": "The SLA targets are saved. They apply to new tickets.",
+    "notice.ticket_hours_saved": "The business hours are saved.",
+    "notice.ticket_hours_cleared": "The business hours are removed.",
     # errors
     "error.title": "That did not work",
     "error.forbidden.title": "Not allowed",
@@ -944,6 +1050,127 @@ FR: dict[str, str] = {
     "notice.kb_deleted": "L'article est supprimé.",
     "notice.kb_published": "L'article est publié.",
     "notice.kb_unpublished": "L'article est dépublié : le bot ne le propose plus.",
+    "nav.admin_tickets": "Tickets",
+    "ticket_admin.title": "Tickets",
+    "ticket_admin.intro": (
+        "Comment les nouveaux tickets sont attribués et en combien de temps y répondre : règles d'attribution, "
+        "mots qui font monter la priorité, objectifs de SLA par priorité et horaires d'ouverture de chaque site."
+    ),
+    "ticket_admin.show_form": "Voir le formulaire",
+    "ticket_admin.rules": "Règles d'attribution",
+    "ticket_admin.rules.intro": (
+        "Examinées de haut en bas pour chaque nouveau ticket : la première règle active dont toutes les "
+        "conditions sont remplies fixe l'équipe, l'agent et la priorité qu'elle indique, et les suivantes sont "
+        "ignorées."
+    ),
+    "ticket_admin.rules.empty": (
+        "Aucune règle pour l'instant : les nouveaux tickets n'ont ni équipe ni agent, en priorité normale."
+    ),
+    "ticket_admin.rule.when": "Quand",
+    "ticket_admin.rule.then": "Alors",
+    "ticket_admin.rule.name": "Nom",
+    "ticket_admin.rule.name.placeholder": "Factures vers la Facturation",
+    "ticket_admin.rule.keywords": "Mots-clés",
+    "ticket_admin.rule.keywords.placeholder": "facture, reçu, TVA",
+    "ticket_admin.rule.keywords.hint": (
+        "Séparés par des virgules ; l'un d'eux dans l'objet ou la question. Mots entiers, sans tenir compte "
+        "de la casse ni des accents."
+    ),
+    "ticket_admin.rule.topic": "Sujet",
+    "ticket_admin.rule.site": "Site",
+    "ticket_admin.rule.any_site": "Tous les sites",
+    "ticket_admin.rule.team": "Équipe",
+    "ticket_admin.rule.no_team": "Aucune équipe",
+    "ticket_admin.rule.agent": "Agent",
+    "ticket_admin.rule.no_agent": "Aucun agent",
+    "ticket_admin.rule.priority": "Priorité",
+    "ticket_admin.rule.keep_priority": "Garder la priorité",
+    "ticket_admin.rule.disabled": "Désactivée",
+    "ticket_admin.rule.words": "Mots",
+    "ticket_admin.rule.every_ticket": "Tous les tickets",
+    "ticket_admin.rule.up": "Monter",
+    "ticket_admin.rule.down": "Descendre",
+    "ticket_admin.rule.edit": "Modifier",
+    "ticket_admin.rule.disable": "Désactiver",
+    "ticket_admin.rule.enable": "Activer",
+    "ticket_admin.rule.delete.confirm": (
+        "Supprimer cette règle ? Les tickets déjà attribués gardent leur équipe et leur agent."
+    ),
+    "ticket_admin.rule.new": "Nouvelle règle",
+    "ticket_admin.rule.new.hint": (
+        "Sans mots-clés, sujet ni site, la règle s'applique à tous les tickets. Une nouvelle règle se place "
+        "en dernier."
+    ),
+    "ticket_admin.rule.add": "Ajouter la règle",
+    "ticket_admin.escalation": "Mots d'escalade",
+    "ticket_admin.escalation.intro": (
+        "Un nouveau ticket contenant l'un de ces mots reçoit au moins cette priorité (jamais une plus basse) "
+        "et est signalé pour qu'une personne le regarde."
+    ),
+    "ticket_admin.escalation.words": "Mots et expressions",
+    "ticket_admin.escalation.words.hint": (
+        "Un par ligne. Mots entiers, sans tenir compte de la casse ni des accents."
+    ),
+    "ticket_admin.escalation.priority": "Monter la priorité à",
+    "ticket_admin.sla": "Objectifs de SLA",
+    "ticket_admin.sla.intro": (
+        "Le délai de première réponse et de résolution des tickets, en minutes."
+    ),
+    "ticket_admin.sla.first": "Première réponse",
+    "ticket_admin.sla.resolution": "Résolution",
+    "ticket_admin.sla.business_hours": "Compter en heures ouvrées",
+    "ticket_admin.sla.business_hours.hint": (
+        "Les compteurs s'arrêtent quand le site du ticket est fermé. Un site sans horaires compte chaque minute."
+    ),
+    "ticket_admin.hours": "Horaires d'ouverture",
+    "ticket_admin.hours.intro": (
+        "Quand chaque site a du monde, dans son propre fuseau horaire. Les SLA peuvent ne compter que ces heures."
+    ),
+    "ticket_admin.hours.open_now": "Ouvert",
+    "ticket_admin.hours.closed_now": "Fermé",
+    "ticket_admin.hours.none": "Sans horaires",
+    "ticket_admin.hours.show": "Afficher",
+    "ticket_admin.hours.open_now.text": "{site} est ouvert en ce moment.",
+    "ticket_admin.hours.next_opening": "{site} est fermé ; ouverture {when} (heure locale).",
+    "ticket_admin.hours.never_opens": "{site} n'est jamais ouvert avec ces horaires.",
+    "ticket_admin.hours.none.text": (
+        "{site} n'a pas d'horaires : les SLA comptent chaque minute. La semaine ci-dessous est un point de départ."
+    ),
+    "ticket_admin.hours.timezone": "Fuseau horaire",
+    "ticket_admin.hours.timezone.hint": "Un nom IANA, comme Europe/Paris ou America/Montreal.",
+    "ticket_admin.hours.holidays": "Jours fériés",
+    "ticket_admin.hours.holidays.hint": "Une date par ligne (AAAA-MM-JJ), fermé toute la journée.",
+    "ticket_admin.hours.week": "Heures d'ouverture",
+    "ticket_admin.hours.closed": "fermé",
+    "ticket_admin.hours.week.hint": (
+        "Comme 09:00-12:00, 13:00-17:30 ; 24:00 finit à minuit ; vide signifie fermé."
+    ),
+    "ticket_admin.hours.clear": "Supprimer les horaires",
+    "ticket_admin.hours.clear.confirm": (
+        "Supprimer les horaires de ce site ? Les SLA compteront chaque minute."
+    ),
+    "ticket_admin.hours.no_sites": "Aucun site pour l'instant.",
+    "ticket_admin.priority.urgent": "Urgente",
+    "ticket_admin.priority.high": "Haute",
+    "ticket_admin.priority.normal": "Normale",
+    "ticket_admin.priority.low": "Basse",
+    "ticket_admin.day.mon": "Lundi",
+    "ticket_admin.day.tue": "Mardi",
+    "ticket_admin.day.wed": "Mercredi",
+    "ticket_admin.day.thu": "Jeudi",
+    "ticket_admin.day.fri": "Vendredi",
+    "ticket_admin.day.sat": "Samedi",
+    "ticket_admin.day.sun": "Dimanche",
+    "notice.ticket_rule_created": "La règle est ajoutée en fin de liste.",
+    "notice.ticket_rule_updated": "La règle est enregistrée.",
+    "notice.ticket_rule_moved": "La règle est déplacée.",
+    "notice.ticket_rule_enabled": "La règle est activée.",
+    "notice.ticket_rule_disabled": "La règle est désactivée : les nouveaux tickets l'ignorent.",
+    "notice.ticket_rule_deleted": "La règle est supprimée.",
+    "notice.ticket_escalation_saved": "Les mots d'escalade sont enregistrés.",
+    "notice.ticket_sla_saved": "Les objectifs de SLA sont enregistrés. Ils s'appliquent aux nouveaux tickets.",
+    "notice.ticket_hours_saved": "Les horaires d'ouverture sont enregistrés.",
+    "notice.ticket_hours_cleared": "Les horaires d'ouverture sont supprimés.",
     "error.title": "Cela n'a pas fonctionné",
     "error.forbidden.title": "Accès refusé",
     "error.back_home": "Retour à l'accueil",
@@ -1342,6 +1569,25 @@ SERVICE_MESSAGES: dict[str, dict[str, str]] = {
         f"max_chats must be between 1 and {MAX_CHATS}.": (
             f"Le nombre de chats simultanés doit être compris entre 1 et {MAX_CHATS}."
         ),
+        # tickets: what admins configure
+        "No such rule.": "Règle introuvable.",
+        "The rule needs a name.": "La règle a besoin d'un nom.",
+        "The rule name must be on one line, without control characters.": (
+            "Le nom de la règle tient sur une ligne, sans caractère de contrôle."
+        ),
+        NO_OUTCOME: "Une règle doit fixer une équipe, un agent ou une priorité.",
+        STALE_REFERENCE: (
+            "Une équipe, un agent ou un site que nomme cette règle vient d'être supprimé. Rechargez la page et "
+            "réessayez."
+        ),
+        f"At most {MAX_RULES} rules are allowed.": f"Au plus {MAX_RULES} règles.",
+        "The first response cannot be due after the resolution.": (
+            "La première réponse ne peut pas être due après la résolution."
+        ),
+        "The time zone must be a name such as Europe/Paris.": (
+            "Le fuseau horaire doit être un nom comme Europe/Paris."
+        ),
+        "Unknown action.": "Action inconnue.",
     },
 }
 
