@@ -10,7 +10,6 @@ Everything a visitor wrote is rendered as text (Jinja2 autoescape; no ``|safe`` 
 
 from __future__ import annotations
 
-import datetime
 import math
 import secrets
 from typing import Any
@@ -22,7 +21,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from chatsvc.domain.model import Role
-from chatsvc.domain.sla import format_duration
 from chatsvc.domain.tickets import Priority, TicketStatus, can_transition
 from chatsvc.errors import BadRequest, ChatError, InvalidState, NotFound
 from chatsvc.services.accounts import StaffIdentity
@@ -31,9 +29,9 @@ from chatsvc.services.ticket_views import TicketViews
 from chatsvc.services.tickets import TEXT_MAX
 from chatsvc.store.tickets import Ticket
 from chatsvc.web import csrf
+from chatsvc.web import ticket_wording as wording
 from chatsvc.web.edge import services_of
 from chatsvc.web.forms import Form, read_form
-from chatsvc.web.i18n import Translator
 from chatsvc.web.rendering import page, page_identity, render, translator
 from chatsvc.web.tickets_api import parse_filter
 
@@ -44,69 +42,6 @@ MAX_FORM_BYTES = 256 * 1024
 SORT_CHOICES = ("updated", "created", "oldest", "due", "priority")
 REPLY_STATUSES = (TicketStatus.PENDING, TicketStatus.RESOLVED)
 NOT_FILTERS = ("lang", "done")  # page parameters the language switch and notices add
-
-
-# --- words the pages show for stored values --------------------------------------------------------------
-
-
-def _labels(t: Translator) -> dict[str, dict[str, str]]:
-    """Translated names of statuses, priorities, sorts and sources (explicit keys, so the key test finds them)."""
-    return {
-        "status": {
-            "new": t("tickets.status.new"), "open": t("tickets.status.open"),
-            "pending": t("tickets.status.pending"), "resolved": t("tickets.status.resolved"),
-            "closed": t("tickets.status.closed"),
-        },
-        "priority": {
-            "low": t("tickets.priority.low"), "normal": t("tickets.priority.normal"),
-            "high": t("tickets.priority.high"), "urgent": t("tickets.priority.urgent"),
-        },
-        "sort": {
-            "updated": t("tickets.sort.updated"), "created": t("tickets.sort.created"),
-            "oldest": t("tickets.sort.oldest"), "due": t("tickets.sort.due"),
-            "priority": t("tickets.sort.priority"),
-        },
-        "source": {
-            "chat": t("tickets.source.chat"), "form": t("tickets.source.form"),
-            "abandoned": t("tickets.source.abandoned"), "api": t("tickets.source.api"),
-        },
-    }
-
-
-def _when(value: str | datetime.datetime | None) -> str:
-    if value is None:
-        return ""
-    moment = datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M")
-
-
-def _clock(clock: dict[str, Any], t: Translator) -> dict[str, str]:
-    """One SLA clock as the pages show it: text and a state for its colour."""
-    left = clock["seconds_left"]
-    if left is not None and left >= 0:
-        return {"state": "soon" if left < 3600 else "running",
-                "text": t("tickets.sla.left", d=format_duration(left, t.lang))}
-    if left is not None:
-        return {"state": "breached", "text": t("tickets.sla.breached_ago", d=format_duration(left, t.lang))}
-    if clock["state"] == "breached":
-        return {"state": "late", "text": t("tickets.sla.late")}
-    if clock["state"] == "met":
-        return {"state": "met", "text": t("tickets.sla.met")}
-    return {"state": "none", "text": "—"}
-
-
-def _list_clock(sla: dict[str, Any], t: Translator) -> dict[str, str]:
-    """The clock that matters now: a running first response, else a running resolution, else how it ended."""
-    for name, label in (("first_response", "tickets.sla.first_response"), ("resolution", "tickets.sla.resolution")):
-        if sla[name]["seconds_left"] is not None:
-            return _clock(sla[name], t) | {"label": t(label)}
-    if sla["breached"]:
-        return {"state": "late", "text": t("tickets.sla.late"), "label": ""}
-    shown = _clock(sla["resolution"], t)
-    return shown | {"label": ""}
-
-
-# --- the list --------------------------------------------------------------------------------------------
 
 
 def _filter_items(request: Request, who: StaffIdentity) -> list[tuple[str, str]]:
@@ -152,7 +87,9 @@ async def _choices(request: Request, who: StaffIdentity) -> tuple[list[Any], lis
     if who.role in MANAGERS:
         admin = AdminService.of(services)
         people = [u for u in await admin.list_users() if not u.disabled]
-        return sorted(people, key=lambda u: u.name.lower()), sorted(await admin.list_teams(), key=lambda x: x.name)
+        return sorted(people, key=lambda u: u.name.lower()), sorted(
+            await admin.list_teams(), key=lambda x: x.name
+        )
     return [], sorted(await services.accounts.teams_of(who.user.id), key=lambda x: x.name)
 
 
@@ -164,14 +101,28 @@ async def ticket_list(request: Request) -> Response:
     items = _filter_items(request, who)
     people, teams = await _choices(request, who)
     context: dict[str, Any] = {
-        "form": _form_state(request), "labels": _labels(t), "people": people, "teams": teams,
-        "sorts": SORT_CHOICES, "rows": [], "total": 0, "first": 0, "last": 0, "pages": [], "previous": None,
-        "next": None, "export": None, "views": [], "filtered": False,
+        "form": _form_state(request),
+        "labels": wording.labels(t),
+        "people": people,
+        "teams": teams,
+        "sorts": SORT_CHOICES,
+        "rows": [],
+        "total": 0,
+        "first": 0,
+        "last": 0,
+        "pages": [],
+        "previous": None,
+        "next": None,
+        "export": None,
+        "views": [],
+        "filtered": False,
     }
     try:
-        spec, sort, number, per_page = parse_filter(QueryParams([*items, ("per_page", str(PER_PAGE))]
-                                                                 if not any(k == "per_page" for k, _ in items)
-                                                                 else items))
+        spec, sort, number, per_page = parse_filter(
+            QueryParams(
+                [*items, ("per_page", str(PER_PAGE))] if not any(k == "per_page" for k, _ in items) else items
+            )
+        )
     except BadRequest as exc:
         context["error"] = t("tickets.filter.invalid", detail=t.error(exc))
         return render(request, "tickets_list.html", context, who=who, status=400)
@@ -180,14 +131,24 @@ async def ticket_list(request: Request) -> Response:
     pages = max(1, math.ceil(total / per_page))
     if number > pages:  # past the end (tickets moved on since): the last page
         number = pages
-        found, total = await tickets.search(who, spec, sort=sort, limit=per_page, offset=(number - 1) * per_page)
+        found, total = await tickets.search(
+            who, spec, sort=sort, limit=per_page, offset=(number - 1) * per_page
+        )
     views = TicketViews(services)
     rows = []
     for ticket in found:
         summary = await views.summary(ticket)
-        rows.append({"t": summary, "clock": _list_clock(summary["sla"], t), "updated": _when(ticket.updated_at)})
+        rows.append(
+            {
+                "t": summary,
+                "clock": wording.list_clock(summary["sla"], t),
+                "updated": wording.when(ticket.updated_at),
+            }
+        )
 
-    base = [(k, v) for k, v in request.query_params.multi_items() if k not in (*NOT_FILTERS, "page") and v != ""]
+    base = [
+        (k, v) for k, v in request.query_params.multi_items() if k not in (*NOT_FILTERS, "page") and v != ""
+    ]
 
     def link(to: int) -> str:
         return "/tickets?" + urlencode([*base, ("page", str(to))])
@@ -202,21 +163,36 @@ async def ticket_list(request: Request) -> Response:
     current = sorted((k, v) for k, v in items if k not in ("page", "per_page", "sort", "q"))
     view_links = []
     for key, query in _views():
-        normalized = sorted((k, who.user.id if v == "me" else v) for k, v in query if not (k == "status" and v == "all"))
+        normalized = sorted(
+            (k, who.user.id if v == "me" else v) for k, v in query if not (k == "status" and v == "all")
+        )
         view_spec, _s, _p, _pp = parse_filter(QueryParams(normalized))
         _found, count = await tickets.search(who, view_spec, sort="updated", limit=1, offset=0)
-        view_links.append({"title": t(key), "href": "/tickets?" + urlencode(query), "count": count,
-                           "current": normalized == current and not spec.text})
+        view_links.append(
+            {
+                "title": t(key),
+                "href": "/tickets?" + urlencode(query),
+                "count": count,
+                "current": normalized == current and not spec.text,
+            }
+        )
 
-    context.update({
-        "rows": rows, "total": total, "first": (number - 1) * per_page + 1 if rows else 0,
-        "last": (number - 1) * per_page + len(rows), "pages": page_links if pages > 1 else [],
-        "previous": link(number - 1) if number > 1 else None, "next": link(number + 1) if number < pages else None,
-        "export": "/api/tickets.csv?" + urlencode([(k, v) for k, v in items if k not in ("page", "per_page")]),
-        "views": view_links,
-        "filtered": any(k not in ("status", "sort", "page", "per_page") for k, _ in base)
-        or context["form"]["status"] != "active",
-    })
+    context.update(
+        {
+            "rows": rows,
+            "total": total,
+            "first": (number - 1) * per_page + 1 if rows else 0,
+            "last": (number - 1) * per_page + len(rows),
+            "pages": page_links if pages > 1 else [],
+            "previous": link(number - 1) if number > 1 else None,
+            "next": link(number + 1) if number < pages else None,
+            "export": "/api/tickets.csv?"
+            + urlencode([(k, v) for k, v in items if k not in ("page", "per_page")]),
+            "views": view_links,
+            "filtered": any(k not in ("status", "sort", "page", "per_page") for k, _ in base)
+            or context["form"]["status"] != "active",
+        }
+    )
     return render(request, "tickets_list.html", context, who=who)
 
 
@@ -233,87 +209,13 @@ def _path_id(request: Request) -> str:
 def _not_found(request: Request, who: StaffIdentity) -> Response:
     """One answer for a ticket that does not exist and one the person may not see: walking ids reveals nothing."""
     t = translator(request)
-    return render(request, "error.html", {"title": t("tickets.not_found.title"), "message": t("tickets.not_found.text"),
-                                          "code": "not_found"}, who=who, status=404)
-
-
-_SYSTEM_EVENTS = {
-    "opened": "tickets.chat.opened", "queued": "tickets.chat.queued", "assigned": "tickets.chat.assigned",
-    "transferred": "tickets.chat.transferred", "requeued": "tickets.chat.requeued", "closed": "tickets.chat.closed",
-    "choice": "tickets.chat.choice", "feedback": "tickets.chat.feedback",
-}
-
-
-def _transcript(events: list[Any], t: Translator) -> list[dict[str, Any]]:
-    """The chat before the ticket: messages as bubbles (visitor, agent, bot), the rest as small system lines."""
-    story = []
-    for event in events:
-        who = event.author.name
-        data = event.data or {}
-        at = _when(event.at)
-        if event.kind == "message" and event.text:
-            side = "visitor" if event.author.role == "visitor" else "staff"
-            story.append({"kind": "message", "side": side, "who": who, "text": event.text, "at": at, "articles": []})
-        elif event.kind == "bot":
-            titles = [str(a.get("title", "")) for a in data.get("articles", []) if isinstance(a, dict)]
-            story.append({"kind": "message", "side": "bot", "who": who, "text": event.text or "", "at": at,
-                          "articles": titles})
-        elif event.kind in _SYSTEM_EVENTS:
-            if event.kind == "feedback":
-                text = t("tickets.chat.helpful") if data.get("helpful") else t("tickets.chat.not_helpful")
-            else:
-                text = t(_SYSTEM_EVENTS[event.kind], who=who, agent=str(data.get("agent_name") or ""),
-                         choice=event.text or "")
-            story.append({"kind": "system", "text": text, "at": at})
-    return story
-
-
-async def _thread(request: Request, entries: list[dict[str, Any]], t: Translator) -> list[dict[str, Any]]:
-    """The ticket's own entries: messages, internal notes, and changes worded as history lines."""
-    directory = services_of(request).directory
-    names = _labels(t)
-    labels = {kind: {k: v.lower() for k, v in words.items()} for kind, words in names.items()}
-
-    async def person(user_id: Any) -> str:
-        found = await directory.staff_person(str(user_id)) if user_id else None
-        return found.name if found else t("tickets.nobody")
-
-    async def team(team_id: Any) -> str:
-        return (await directory.team_name(str(team_id)) if team_id else None) or t("tickets.no_team")
-
-    story = []
-    for entry in entries:
-        author = entry["author"]
-        at = _when(entry["at"])
-        if entry["kind"] in ("message", "note"):
-            side = "visitor" if author["role"] == "visitor" else "staff"
-            story.append({"kind": entry["kind"], "side": side, "who": author["name"], "text": entry["body"] or "",
-                          "at": at})
-            continue
-        data = entry["data"] or {}
-        field, before, after, who = data.get("field"), data.get("from"), data.get("to"), author["name"]
-        if field == "created":
-            text = t("tickets.change.created", who=who,
-                     source=names["source"].get(str(data.get("source")), str(data.get("source"))))
-        elif field == "status":
-            text = t("tickets.change.status", who=who, before=labels["status"].get(str(before), str(before)),
-                     after=labels["status"].get(str(after), str(after)))
-        elif field == "priority":
-            text = t("tickets.change.priority", who=who, before=labels["priority"].get(str(before), str(before)),
-                     after=labels["priority"].get(str(after), str(after)))
-        elif field == "assignee":
-            if after is None:
-                text = t("tickets.change.released", who=who)
-            elif after == author["id"]:
-                text = t("tickets.change.took", who=who)
-            else:
-                text = t("tickets.change.assignee", who=who, after=await person(after))
-        elif field == "team":
-            text = t("tickets.change.team", who=who, after=await team(after))
-        else:
-            text = t("tickets.change.other", who=who)
-        story.append({"kind": "change", "text": text, "at": at})
-    return story
+    return render(
+        request,
+        "error.html",
+        {"title": t("tickets.not_found.title"), "message": t("tickets.not_found.text"), "code": "not_found"},
+        who=who,
+        status=404,
+    )
 
 
 def _reply_statuses(status: str) -> list[str]:
@@ -323,7 +225,12 @@ def _reply_statuses(status: str) -> list[str]:
 
 
 async def _ticket_page(
-    request: Request, who: StaffIdentity, ticket: Ticket, *, error: str | None = None, status: int = 200,
+    request: Request,
+    who: StaffIdentity,
+    ticket: Ticket,
+    *,
+    error: str | None = None,
+    status: int = 200,
     typed: dict[str, str] | None = None,
 ) -> Response:
     services = services_of(request)
@@ -333,18 +240,20 @@ async def _ticket_page(
     people, teams = await _choices(request, who)
     context = {
         "ticket": summary,
-        "labels": _labels(t),
+        "labels": wording.labels(t),
         "escalation_words": [str(w) for w in ticket.details.get("escalation_words") or []],
-        "clocks": {name: _clock(summary["sla"][name], t) for name in ("first_response", "resolution")},
-        "created": _when(ticket.created_at),
-        "updated": _when(ticket.updated_at),
-        "transcript": _transcript(full["transcript"], t),
-        "thread": await _thread(request, full["entries"], t),
+        "clocks": {name: wording.clock(summary["sla"][name], t) for name in ("first_response", "resolution")},
+        "created": wording.when(ticket.created_at),
+        "updated": wording.when(ticket.updated_at),
+        "transcript": wording.transcript(full["transcript"], t),
+        "thread": await wording.thread(request, full["entries"], t),
         "next_statuses": full["next_statuses"],
         "reply_statuses": _reply_statuses(ticket.status),
         "history": {
-            "tickets": [h | {"created": _when(h["created_at"])} for h in full["history"]["tickets"]],
-            "conversations": [h | {"created": _when(h["created_at"])} for h in full["history"]["conversations"]],
+            "tickets": [h | {"created": wording.when(h["created_at"])} for h in full["history"]["tickets"]],
+            "conversations": [
+                h | {"created": wording.when(h["created_at"])} for h in full["history"]["conversations"]
+            ],
         },
         "closed": ticket.status == TicketStatus.CLOSED.value,
         "manager": who.role in MANAGERS,
@@ -394,7 +303,11 @@ def _client_id(form: Form) -> str | None:
 
 
 async def _refused(
-    request: Request, who: StaffIdentity, ticket_id: str, exc: ChatError, typed: dict[str, str] | None = None,
+    request: Request,
+    who: StaffIdentity,
+    ticket_id: str,
+    exc: ChatError,
+    typed: dict[str, str] | None = None,
     message: str | None = None,
 ) -> Response:
     """The ticket again with the reason and what was typed (or the 404 page when it is gone or not theirs)."""
@@ -402,8 +315,9 @@ async def _refused(
         ticket = await services_of(request).tickets.readable(who, ticket_id)
     except NotFound:
         return _not_found(request, who)
-    return await _ticket_page(request, who, ticket, error=message or translator(request).error(exc),
-                              status=exc.status, typed=typed)
+    return await _ticket_page(
+        request, who, ticket, error=message or translator(request).error(exc), status=exc.status, typed=typed
+    )
 
 
 def _choice(form: Form, name: str, allowed: set[str]) -> str:
@@ -421,7 +335,10 @@ async def post_reply(request: Request) -> Response:
     try:
         target = _choice(form, "status", {"", *(s.value for s in REPLY_STATUSES)})
         await services_of(request).tickets.reply(
-            who, ticket_id, form.get("text"), status=TicketStatus(target) if target else None,
+            who,
+            ticket_id,
+            form.get("text"),
+            status=TicketStatus(target) if target else None,
             client_id=_client_id(form),
         )
     except NotFound:
@@ -459,9 +376,12 @@ async def post_status(request: Request) -> Response:
         current = await tickets.readable(who, ticket_id)
         message = None
         if current.status != target.value and not can_transition(TicketStatus(current.status), target):
-            labels = _labels(t)["status"]
-            message = t("tickets.error.transition", before=labels[current.status].lower(),
-                        after=labels[target.value].lower())
+            labels = wording.labels(t)["status"]
+            message = t(
+                "tickets.error.transition",
+                before=labels[current.status].lower(),
+                after=labels[target.value].lower(),
+            )
         return await _refused(request, who, ticket_id, exc, message=message)
     except ChatError as exc:
         return await _refused(request, who, ticket_id, exc)
@@ -478,9 +398,12 @@ async def post_assign(request: Request) -> Response:
         if "assignee" not in form and "team" not in form:
             raise BadRequest("Choose an assignee or a team.")
         await services_of(request).tickets.assign(
-            who, ticket_id,
-            assignee_id=(who.user.id if assignee == "me" else assignee) or None, team_id=team or None,
-            set_assignee="assignee" in form, set_team="team" in form,
+            who,
+            ticket_id,
+            assignee_id=(who.user.id if assignee == "me" else assignee) or None,
+            team_id=team or None,
+            set_assignee="assignee" in form,
+            set_team="team" in form,
         )
     except NotFound:
         return _not_found(request, who)
