@@ -31,6 +31,7 @@ from chatsvc.web import (
     ticket_pages,
     tickets_api,
     visitor_api,
+    visitor_tickets,
     webhooks_api,
 )
 from chatsvc.web.errors import chat_error_handler, http_error_handler, server_error_handler
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
         *health.routes,
         *auth_api.routes,
         *visitor_api.routes,
+        *visitor_tickets.routes,
         *conversations_api.routes,
         *admin_api.routes,
         *ticket_admin_api.routes,

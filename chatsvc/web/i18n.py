@@ -618,6 +618,73 @@ EN: dict[str, str] = {
     "error.code.rate_limited": "Too many attempts; try again later.",
     "error.code.unauthorized": "Please sign in.",
     "error.code.password_change_required": "Choose a new password first.",
+    # visitor ticket status page (web/visitor_tickets.py)
+    "ts.support": "Support",
+    "ts.eyebrow": "Your support request",
+    "ts.opened": "Opened {when}",
+    "ts.at": "{date}, {time} {zone}",
+    "ts.months": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+    "ts.status.new": "Received",
+    "ts.status.open": "In progress",
+    "ts.status.pending": "Waiting for your reply",
+    "ts.status.resolved": "Resolved",
+    "ts.status.closed": "Closed",
+    "ts.status.new.text": (
+        "We have your message. Someone from our team will answer you soon, "
+        "by email and here."
+    ),
+    "ts.status.open.text": "Our team is working on your request. You will get an email when we answer.",
+    "ts.status.pending.text": "We need a word from you to go on: please answer below.",
+    "ts.status.resolved.text": (
+        "We believe this is settled. If anything is still wrong, answer below and your request opens again."
+    ),
+    "ts.status.closed.text": "This request is closed. Thank you for contacting us.",
+    "ts.thread": "Conversation",
+    "ts.from_chat": "Your chat with us",
+    "ts.from_ticket": "Your request",
+    "ts.you": "You",
+    "ts.team": "The {site} team",
+    "ts.bot.articles": "Suggested articles",
+    "ts.event.created": "Request received",
+    "ts.event.open": "Our team is on it",
+    "ts.event.reopened": "Opened again",
+    "ts.event.pending": "Waiting for your reply",
+    "ts.event.resolved": "Marked resolved",
+    "ts.event.closed": "Closed",
+    "ts.answer.title": "Add a message",
+    "ts.answer.placeholder": "Write your message here…",
+    "ts.answer.hint": "We will answer you by email and on this page.",
+    "ts.answer.reopens": "Sending a message opens your request again.",
+    "ts.answer.send": "Send",
+    "ts.sent": "Your message is sent. We will answer you by email.",
+    "ts.closed.title": "This request is closed",
+    "ts.closed.text": (
+        "It can no longer receive messages. To ask something else, contact us again "
+        "from our website."
+    ),
+    "ts.closed.visit": "Go to {site}",
+    "ts.private": (
+        "This page is private: anyone with its link can read and answer your request. "
+        "Please do not share it."
+    ),
+    "ts.footer": "Customer support powered by chatsvc",
+    "ts.error.closed": "This request is closed, so your message was not sent.",
+    "ts.error.empty": "Write a message before sending it.",
+    "ts.error.too_long": "Your message is too long: {n} characters at most.",
+    "ts.error.rate_limited": "Too many messages from your connection. Please try again in a few minutes.",
+    "ts.not_found.title": "We cannot find this request",
+    "ts.not_found.text": "The link may be incomplete or mistyped.",
+    "ts.not_found.hint": (
+        "Open it again from the email we sent you, or copy the whole address into "
+        "your browser."
+    ),
+    "ts.rate_limited.title": "Please wait a moment",
+    "ts.rate_limited.text": "Too many attempts from your connection. Try again in a few minutes.",
+    "ts.cross_site.title": "Message not sent",
+    "ts.cross_site.text": (
+        "This form was sent from another website, so nothing was sent. Open your request from the link in "
+        "our email and write from there."
+    ),
 }
 
 FR: dict[str, str] = {
@@ -1192,6 +1259,78 @@ FR: dict[str, str] = {
     "error.code.rate_limited": "Trop de tentatives ; réessayez plus tard.",
     "error.code.unauthorized": "Veuillez vous connecter.",
     "error.code.password_change_required": "Choisissez d'abord un nouveau mot de passe.",
+    # page de suivi d'une demande (web/visitor_tickets.py)
+    "ts.support": "Assistance",
+    "ts.eyebrow": "Votre demande d'assistance",
+    "ts.opened": "Ouverte le {when}",
+    "ts.at": "{date} à {time} {zone}",
+    "ts.months": "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.",
+    "ts.status.new": "Reçue",
+    "ts.status.open": "En cours",
+    "ts.status.pending": "En attente de votre réponse",
+    "ts.status.resolved": "Résolue",
+    "ts.status.closed": "Fermée",
+    "ts.status.new.text": (
+        "Nous avons bien reçu votre message. Quelqu'un de notre équipe vous répondra bientôt, par e-mail et "
+        "ici."
+    ),
+    "ts.status.open.text": (
+        "Notre équipe s'occupe de votre demande. Vous recevrez un e-mail dès que nous répondrons."
+    ),
+    "ts.status.pending.text": (
+        "Nous avons besoin d'une réponse de votre part pour continuer : répondez ci-dessous."
+    ),
+    "ts.status.resolved.text": (
+        "Nous pensons que c'est réglé. Si quelque chose ne va toujours pas, répondez ci-dessous et votre "
+        "demande sera rouverte."
+    ),
+    "ts.status.closed.text": "Cette demande est fermée. Merci de nous avoir contactés.",
+    "ts.thread": "Échanges",
+    "ts.from_chat": "Votre chat avec nous",
+    "ts.from_ticket": "Votre demande",
+    "ts.you": "Vous",
+    "ts.team": "L'équipe {site}",
+    "ts.bot.articles": "Articles suggérés",
+    "ts.event.created": "Demande reçue",
+    "ts.event.open": "Notre équipe s'en occupe",
+    "ts.event.reopened": "Rouverte",
+    "ts.event.pending": "En attente de votre réponse",
+    "ts.event.resolved": "Marquée comme résolue",
+    "ts.event.closed": "Fermée",
+    "ts.answer.title": "Ajouter un message",
+    "ts.answer.placeholder": "Écrivez votre message ici…",
+    "ts.answer.hint": "Nous vous répondrons par e-mail et sur cette page.",
+    "ts.answer.reopens": "Envoyer un message rouvre votre demande.",
+    "ts.answer.send": "Envoyer",
+    "ts.sent": "Votre message est envoyé. Nous vous répondrons par e-mail.",
+    "ts.closed.title": "Cette demande est fermée",
+    "ts.closed.text": (
+        "Elle ne peut plus recevoir de messages. Pour une autre question, contactez-nous à nouveau depuis "
+        "notre site."
+    ),
+    "ts.closed.visit": "Aller sur {site}",
+    "ts.private": (
+        "Cette page est privée : toute personne qui a son lien peut lire votre demande et y répondre. Merci "
+        "de ne pas le partager."
+    ),
+    "ts.footer": "Assistance propulsée par chatsvc",
+    "ts.error.closed": "Cette demande est fermée : votre message n'a pas été envoyé.",
+    "ts.error.empty": "Écrivez un message avant de l'envoyer.",
+    "ts.error.too_long": "Votre message est trop long : {n} caractères au plus.",
+    "ts.error.rate_limited": "Trop de messages depuis votre connexion. Réessayez dans quelques minutes.",
+    "ts.not_found.title": "Nous ne trouvons pas cette demande",
+    "ts.not_found.text": "Le lien est peut-être incomplet ou mal recopié.",
+    "ts.not_found.hint": (
+        "Ouvrez-le à nouveau depuis l'e-mail que nous vous avons envoyé, ou copiez l'adresse entière dans "
+        "votre navigateur."
+    ),
+    "ts.rate_limited.title": "Merci de patienter un instant",
+    "ts.rate_limited.text": "Trop de tentatives depuis votre connexion. Réessayez dans quelques minutes.",
+    "ts.cross_site.title": "Message non envoyé",
+    "ts.cross_site.text": (
+        "Ce formulaire a été envoyé depuis un autre site : rien n'a été envoyé. Ouvrez votre demande depuis "
+        "le lien de notre e-mail et écrivez depuis cette page."
+    ),
 }
 
 
