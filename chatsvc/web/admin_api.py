@@ -15,12 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from chatsvc.domain.model import Role
-from chatsvc.errors import Forbidden, NotFound
 from chatsvc.services.accounts import StaffIdentity
 from chatsvc.services.admin import MAX_CHATS, MAX_MEMBERS, MAX_ORIGINS, MAX_TOPICS, AdminService
-from chatsvc.web import csrf
-from chatsvc.web.edge import services_of, staff_identity
+from chatsvc.web.edge import services_of
+from chatsvc.web.guards import api_admin, path_id
 from chatsvc.web.json_body import read_json
 
 RoleName = Literal["agent", "manager", "admin"]
@@ -76,18 +74,10 @@ class TeamPatch(msgspec.Struct, forbid_unknown_fields=True):
 
 async def _admin(request: Request) -> tuple[StaffIdentity, AdminService]:
     """An admin's call: signed in, password change done, CSRF header when the cookie authenticates."""
-    who = await staff_identity(request)
-    csrf.check_api(request, who)
-    if who.role is not Role.ADMIN:
-        raise Forbidden("Admins only.")
+    who = await api_admin(request)
     return who, AdminService.of(services_of(request))
 
 
-def _id(request: Request, name: str) -> str:
-    value = str(request.path_params[name])
-    if len(value) > 64:
-        raise NotFound()
-    return value
 
 
 # --- users ---------------------------------------------------------------------------------------------
@@ -110,7 +100,7 @@ async def create_user(request: Request) -> Response:
 
 async def update_user(request: Request) -> Response:
     who, admin = await _admin(request)
-    user_id = _id(request, "user_id")
+    user_id = path_id(request, "user_id")
     body = await read_json(request, UserPatch)
     user = await admin.update_user(
         user_id, actor_id=who.user.id, name=body.name, role=body.role, disabled=body.disabled,
@@ -136,7 +126,7 @@ async def create_site(request: Request) -> Response:
 
 async def update_site(request: Request) -> Response:
     _who, admin = await _admin(request)
-    site_id = _id(request, "site_id")
+    site_id = path_id(request, "site_id")
     body = await read_json(request, SitePatch)
     site = await admin.update_site(site_id, name=body.name, allowed_origins=body.allowed_origins)
     return JSONResponse({"site": site.public()})
@@ -144,7 +134,7 @@ async def update_site(request: Request) -> Response:
 
 async def delete_site(request: Request) -> Response:
     _who, admin = await _admin(request)
-    await admin.delete_site(_id(request, "site_id"))
+    await admin.delete_site(path_id(request, "site_id"))
     return Response(status_code=204)
 
 
@@ -165,7 +155,7 @@ async def create_team(request: Request) -> Response:
 
 async def update_team(request: Request) -> Response:
     _who, admin = await _admin(request)
-    team_id = _id(request, "team_id")
+    team_id = path_id(request, "team_id")
     body = await read_json(request, TeamPatch)
     team = await admin.update_team(team_id, name=body.name, topics=body.topics, member_ids=body.members)
     return JSONResponse({"team": team.public()})
@@ -173,7 +163,7 @@ async def update_team(request: Request) -> Response:
 
 async def delete_team(request: Request) -> Response:
     _who, admin = await _admin(request)
-    await admin.delete_team(_id(request, "team_id"))
+    await admin.delete_team(path_id(request, "team_id"))
     return Response(status_code=204)
 
 

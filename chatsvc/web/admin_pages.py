@@ -11,12 +11,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from chatsvc.domain.model import STAFF_ROLES
-from chatsvc.errors import BadRequest, ChatError, NotFound
+from chatsvc.errors import BadRequest, ChatError
 from chatsvc.services.accounts import MIN_PASSWORD_LENGTH, StaffIdentity
 from chatsvc.services.admin import MAX_CHATS, AdminService
-from chatsvc.web import csrf
 from chatsvc.web.edge import services_of
-from chatsvc.web.forms import Form, read_form
+from chatsvc.web.forms import Form
+from chatsvc.web.guards import admin_form, path_id
 from chatsvc.web.rendering import page, page_identity, render, translator
 
 ROLES = [role.value for role in STAFF_ROLES]
@@ -26,19 +26,6 @@ def _admin(request: Request) -> AdminService:
     return AdminService.of(services_of(request))
 
 
-async def _admin_form(request: Request) -> tuple[StaffIdentity, Form]:
-    """The signed-in admin and their form, once its CSRF token is checked (a refusal changes nothing)."""
-    who = await page_identity(request, admin=True)
-    form = await read_form(request)
-    csrf.check_session_form(request, who, form.get(csrf.FORM_FIELD))
-    return who, form
-
-
-def _path_id(request: Request, name: str) -> str:
-    value = str(request.path_params[name])
-    if len(value) > 64:
-        raise NotFound()
-    return value
 
 
 def _done(path: str, notice: str) -> Response:
@@ -95,7 +82,7 @@ async def users(request: Request) -> Response:
 
 @page
 async def user_create(request: Request) -> Response:
-    who, form = await _admin_form(request)
+    who, form = await admin_form(request)
     try:
         await _admin(request).create_user(
             email=form.get("email"),
@@ -111,8 +98,8 @@ async def user_create(request: Request) -> Response:
 
 @page
 async def user_update(request: Request) -> Response:
-    who, form = await _admin_form(request)
-    user_id = _path_id(request, "user_id")
+    who, form = await admin_form(request)
+    user_id = path_id(request, "user_id")
     admin = _admin(request)
     action = form.get("action")
     try:
@@ -162,7 +149,7 @@ async def sites(request: Request) -> Response:
 
 @page
 async def site_create(request: Request) -> Response:
-    who, form = await _admin_form(request)
+    who, form = await admin_form(request)
     try:
         await _admin(request).create_site(
             key=form.get("key").strip(), name=form.get("name"), allowed_origins=form.lines("origins")
@@ -174,10 +161,10 @@ async def site_create(request: Request) -> Response:
 
 @page
 async def site_update(request: Request) -> Response:
-    who, form = await _admin_form(request)
+    who, form = await admin_form(request)
     try:
         await _admin(request).update_site(
-            _path_id(request, "site_id"), name=form.get("name"), allowed_origins=form.lines("origins")
+            path_id(request, "site_id"), name=form.get("name"), allowed_origins=form.lines("origins")
         )
     except ChatError as exc:
         return await _sites_page(request, who, error=exc)
@@ -186,9 +173,9 @@ async def site_update(request: Request) -> Response:
 
 @page
 async def site_delete(request: Request) -> Response:
-    who, _form = await _admin_form(request)
+    who, _form = await admin_form(request)
     try:
-        await _admin(request).delete_site(_path_id(request, "site_id"))
+        await _admin(request).delete_site(path_id(request, "site_id"))
     except ChatError as exc:
         return await _sites_page(request, who, error=exc)
     return _done("/admin/sites", "site_deleted")
@@ -228,7 +215,7 @@ async def teams(request: Request) -> Response:
 
 @page
 async def team_create(request: Request) -> Response:
-    who, form = await _admin_form(request)
+    who, form = await admin_form(request)
     try:
         await _admin(request).create_team(
             name=form.get("name"), topics=_topics(form), member_ids=form.getlist("members")
@@ -240,10 +227,10 @@ async def team_create(request: Request) -> Response:
 
 @page
 async def team_update(request: Request) -> Response:
-    who, form = await _admin_form(request)
+    who, form = await admin_form(request)
     try:
         await _admin(request).update_team(
-            _path_id(request, "team_id"), name=form.get("name"), topics=_topics(form),
+            path_id(request, "team_id"), name=form.get("name"), topics=_topics(form),
             member_ids=form.getlist("members"),
         )
     except ChatError as exc:
@@ -253,9 +240,9 @@ async def team_update(request: Request) -> Response:
 
 @page
 async def team_delete(request: Request) -> Response:
-    who, _form = await _admin_form(request)
+    who, _form = await admin_form(request)
     try:
-        await _admin(request).delete_team(_path_id(request, "team_id"))
+        await _admin(request).delete_team(path_id(request, "team_id"))
     except ChatError as exc:
         return await _teams_page(request, who, error=exc)
     return _done("/admin/teams", "team_deleted")

@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from chatsvc.domain.model import Role
-from chatsvc.errors import ChatError, Forbidden, NotFound
+from chatsvc.errors import ChatError, Forbidden
 from chatsvc.services.accounts import StaffIdentity
 from chatsvc.services.kb import (
     DEFAULT_LANG,
@@ -31,6 +31,7 @@ from chatsvc.store.kb import KbArticle
 from chatsvc.web import csrf
 from chatsvc.web.edge import services_of
 from chatsvc.web.forms import Form, read_form
+from chatsvc.web.guards import path_id
 from chatsvc.web.rendering import page, page_identity, render, safe_next, translator
 
 PAGE_SIZE = 50
@@ -61,10 +62,7 @@ async def _editor_form(request: Request) -> tuple[StaffIdentity, Form]:
 
 
 def _path_id(request: Request) -> str:
-    value = str(request.path_params["article_id"])
-    if len(value) > MAX_ID_CHARS:
-        raise NotFound("No such article.")
-    return value
+    return path_id(request, "article_id", limit=MAX_ID_CHARS, what="No such article.")
 
 
 def _done(path: str, notice: str) -> Response:

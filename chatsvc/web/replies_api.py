@@ -22,12 +22,13 @@ from chatsvc.domain import menu
 from chatsvc.domain.canned import CannedResponse
 from chatsvc.domain.menu import Action, Menu, MenuItem
 from chatsvc.domain.model import Role
-from chatsvc.errors import BadRequest, Forbidden, NotFound
+from chatsvc.errors import BadRequest, Forbidden
 from chatsvc.services.accounts import StaffIdentity
 from chatsvc.services.replies import RepliesService
 from chatsvc.store import records
 from chatsvc.web import csrf
 from chatsvc.web.edge import services_of, staff_identity
+from chatsvc.web.guards import path_id
 from chatsvc.web.json_body import read_json
 
 T = TypeVar("T")
@@ -85,11 +86,6 @@ async def _staff(request: Request) -> tuple[StaffIdentity, RepliesService]:
     return who, services_of(request).replies
 
 
-def _path_id(request: Request, name: str) -> str:
-    value = str(request.path_params[name])
-    if len(value) > 64:
-        raise NotFound("No such canned response.")
-    return value
 
 
 async def _read_optional(request: Request, kind: type[T], empty: T, *, limit: int = 4096) -> T:
@@ -196,13 +192,13 @@ async def create_canned(request: Request) -> Response:
 
 async def get_canned(request: Request) -> Response:
     who, replies = await _staff(request)
-    found = await replies.get_canned(who.user, _path_id(request, "canned_id"))
+    found = await replies.get_canned(who.user, path_id(request, "canned_id", what="No such canned response."))
     return JSONResponse({"canned": canned_json(found, who.user)})
 
 
 async def update_canned(request: Request) -> Response:
     who, replies = await _staff(request)
-    response_id = _path_id(request, "canned_id")
+    response_id = path_id(request, "canned_id", what="No such canned response.")
     body = await read_json(request, CannedPatch)
     updated = await replies.update_canned(
         who.user, response_id, shortcut=body.shortcut, title=body.title, body=body.body
@@ -212,14 +208,14 @@ async def update_canned(request: Request) -> Response:
 
 async def delete_canned(request: Request) -> Response:
     who, replies = await _staff(request)
-    await replies.delete_canned(who.user, _path_id(request, "canned_id"))
+    await replies.delete_canned(who.user, path_id(request, "canned_id", what="No such canned response."))
     return Response(status_code=204)
 
 
 async def expand_canned(request: Request) -> Response:
     """``{canned_id}`` is the response's id or its shortcut (the caller's own before a shared one)."""
     who, replies = await _staff(request)
-    key = _path_id(request, "canned_id")
+    key = path_id(request, "canned_id", what="No such canned response.")
     body = await _read_optional(request, ExpandBody, ExpandBody())
     conversation = None
     if body.conversation is not None:

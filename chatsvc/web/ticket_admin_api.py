@@ -18,12 +18,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from chatsvc.domain.hours import MAX_HOLIDAYS, MAX_INTERVALS_PER_DAY, MAX_TIMEZONE_LENGTH
-from chatsvc.domain.model import Role
 from chatsvc.domain.rules import MAX_ESCALATION_WORDS, MAX_RULE_KEYWORDS, MAX_RULE_NAME, MAX_WORD_LENGTH
-from chatsvc.errors import Forbidden, NotFound
 from chatsvc.services.ticket_admin import MAX_RULES, TicketAdmin
-from chatsvc.web import csrf
-from chatsvc.web.edge import services_of, staff_identity
+from chatsvc.web.edge import services_of
+from chatsvc.web.guards import api_admin, path_id
 from chatsvc.web.json_body import read_json
 
 PriorityName = Literal["low", "normal", "high", "urgent"]
@@ -85,19 +83,10 @@ class HoursBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 async def _admin(request: Request) -> TicketAdmin:
-    """An admin's call: signed in, password change done, CSRF header when the cookie authenticates."""
-    who = await staff_identity(request)
-    csrf.check_api(request, who)
-    if who.role is not Role.ADMIN:
-        raise Forbidden("Admins only.")
+    await api_admin(request)
     return TicketAdmin.of(services_of(request))
 
 
-def _id(request: Request, name: str) -> str:
-    value = str(request.path_params[name])
-    if len(value) > 64:
-        raise NotFound()
-    return value
 
 
 # --- rules ---------------------------------------------------------------------------------------------
@@ -120,7 +109,7 @@ async def create_rule(request: Request) -> Response:
 
 async def update_rule(request: Request) -> Response:
     admin = await _admin(request)
-    rule_id = _id(request, "rule_id")
+    rule_id = path_id(request, "rule_id")
     body = await read_json(request, RulePatch)
     rule = await admin.update_rule(
         rule_id, name=body.name, enabled=body.enabled, keywords=body.keywords, topic=body.topic,
@@ -131,13 +120,13 @@ async def update_rule(request: Request) -> Response:
 
 async def delete_rule(request: Request) -> Response:
     admin = await _admin(request)
-    await admin.delete_rule(_id(request, "rule_id"))
+    await admin.delete_rule(path_id(request, "rule_id"))
     return Response(status_code=204)
 
 
 async def move_rule(request: Request) -> Response:
     admin = await _admin(request)
-    rule_id = _id(request, "rule_id")
+    rule_id = path_id(request, "rule_id")
     body = await read_json(request, RuleMove)
     rules = await admin.move_rule(rule_id, body.position)
     return JSONResponse({"rules": [rule.public() for rule in rules]})
@@ -170,12 +159,12 @@ async def put_escalation(request: Request) -> Response:
 
 async def get_hours(request: Request) -> Response:
     admin = await _admin(request)
-    return JSONResponse((await admin.hours(_id(request, "site_id"))).public())
+    return JSONResponse((await admin.hours(path_id(request, "site_id"))).public())
 
 
 async def put_hours(request: Request) -> Response:
     admin = await _admin(request)
-    site_id = _id(request, "site_id")
+    site_id = path_id(request, "site_id")
     await admin.site(site_id)  # an unknown site is 404 whatever the body
     body = await read_json(request, HoursBody)
     weekly: dict[str, Any] = {day: [list(pair) for pair in pairs] for day, pairs in body.weekly.items()}
@@ -185,7 +174,7 @@ async def put_hours(request: Request) -> Response:
 
 async def delete_hours(request: Request) -> Response:
     admin = await _admin(request)
-    await admin.clear_hours(_id(request, "site_id"))
+    await admin.clear_hours(path_id(request, "site_id"))
     return Response(status_code=204)
 
 

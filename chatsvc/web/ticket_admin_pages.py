@@ -26,9 +26,9 @@ from chatsvc.errors import BadRequest, ChatError, NotFound
 from chatsvc.services.accounts import StaffIdentity
 from chatsvc.services.ticket_admin import SiteHours, TicketAdmin
 from chatsvc.store import records
-from chatsvc.web import csrf
 from chatsvc.web.edge import services_of
-from chatsvc.web.forms import Form, read_form
+from chatsvc.web.forms import Form
+from chatsvc.web.guards import admin_form, path_id
 from chatsvc.web.i18n import Translator
 from chatsvc.web.rendering import page, page_identity, render, translator
 
@@ -49,19 +49,6 @@ def _admin(request: Request) -> TicketAdmin:
     return TicketAdmin.of(services_of(request))
 
 
-async def _admin_form(request: Request) -> tuple[StaffIdentity, Form]:
-    """The signed-in admin and their form, once its CSRF token is checked (a refusal changes nothing)."""
-    who = await page_identity(request, admin=True)
-    form = await read_form(request)
-    csrf.check_session_form(request, who, form.get(csrf.FORM_FIELD))
-    return who, form
-
-
-def _path_id(request: Request, name: str) -> str:
-    value = str(request.path_params[name])
-    if len(value) > 64:
-        raise NotFound()
-    return value
 
 
 def _done(section: str, notice: str, site: str | None = None) -> Response:
@@ -281,7 +268,7 @@ async def tickets_settings(request: Request) -> Response:
 
 @page
 async def rule_create(request: Request) -> Response:
-    who, form = await _admin_form(request)
+    who, form = await admin_form(request)
     try:
         await _admin(request).create_rule(**_rule_fields(form))
     except ChatError as exc:
@@ -291,8 +278,8 @@ async def rule_create(request: Request) -> Response:
 
 @page
 async def rule_update(request: Request) -> Response:
-    who, form = await _admin_form(request)
-    rule_id = _path_id(request, "rule_id")
+    who, form = await admin_form(request)
+    rule_id = path_id(request, "rule_id")
     admin = _admin(request)
     action = form.get("action")
     try:
@@ -318,8 +305,8 @@ async def rule_update(request: Request) -> Response:
 
 @page
 async def rule_delete(request: Request) -> Response:
-    _who, _form = await _admin_form(request)
-    await _admin(request).delete_rule(_path_id(request, "rule_id"))
+    _who, _form = await admin_form(request)
+    await _admin(request).delete_rule(path_id(request, "rule_id"))
     return _done("rules", "ticket_rule_deleted")
 
 
@@ -328,7 +315,7 @@ async def rule_delete(request: Request) -> Response:
 
 @page
 async def escalation_save(request: Request) -> Response:
-    who, form = await _admin_form(request)
+    who, form = await admin_form(request)
     try:
         await _admin(request).put_escalation({"words": form.lines("words"), "priority": form.get("priority")})
     except ChatError as exc:
@@ -338,7 +325,7 @@ async def escalation_save(request: Request) -> Response:
 
 @page
 async def sla_save(request: Request) -> Response:
-    who, form = await _admin_form(request)
+    who, form = await admin_form(request)
     try:
         await _admin(request).put_sla(_sla_from_form(form))
     except ChatError as exc:
@@ -351,7 +338,7 @@ async def sla_save(request: Request) -> Response:
 
 @page
 async def hours_save(request: Request) -> Response:
-    who, form = await _admin_form(request)
+    who, form = await admin_form(request)
     admin = _admin(request)
     site = await admin.site(form.get("site_id")[:64])  # an unknown site: 404, nothing to re-render
     try:

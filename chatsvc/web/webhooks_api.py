@@ -18,12 +18,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from chatsvc.domain.model import Role
 from chatsvc.domain.tickets import WebhookEvent
-from chatsvc.errors import BadRequest, Forbidden, NotFound
+from chatsvc.errors import BadRequest
 from chatsvc.services.webhooks import WebhookAdmin
-from chatsvc.web import csrf
-from chatsvc.web.edge import services_of, staff_identity
+from chatsvc.web.edge import services_of
+from chatsvc.web.guards import api_admin, path_id
 from chatsvc.web.json_body import read_json
 
 Url = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
@@ -47,19 +46,10 @@ class WebhookPatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 async def _admin(request: Request) -> WebhookAdmin:
-    """An admin's call: signed in, password change done, CSRF header when the cookie authenticates."""
-    who = await staff_identity(request)
-    csrf.check_api(request, who)
-    if who.role is not Role.ADMIN:
-        raise Forbidden("Admins only.")
+    await api_admin(request)
     return WebhookAdmin.of(services_of(request))
 
 
-def _id(request: Request, name: str) -> str:
-    value = str(request.path_params[name])
-    if not value or len(value) > 64:
-        raise NotFound()
-    return value
 
 
 def _limit(request: Request) -> int:
@@ -85,12 +75,12 @@ async def create_webhook(request: Request) -> Response:
 
 async def get_webhook(request: Request) -> Response:
     admin = await _admin(request)
-    return JSONResponse({"webhook": (await admin.get(_id(request, "webhook_id"))).public()})
+    return JSONResponse({"webhook": (await admin.get(path_id(request, "webhook_id"))).public()})
 
 
 async def update_webhook(request: Request) -> Response:
     admin = await _admin(request)
-    webhook_id = _id(request, "webhook_id")
+    webhook_id = path_id(request, "webhook_id")
     body = await read_json(request, WebhookPatch)
     hook = await admin.update(
         webhook_id,
@@ -104,25 +94,25 @@ async def update_webhook(request: Request) -> Response:
 
 async def delete_webhook(request: Request) -> Response:
     admin = await _admin(request)
-    await admin.delete(_id(request, "webhook_id"))
+    await admin.delete(path_id(request, "webhook_id"))
     return Response(status_code=204)
 
 
 async def rotate_secret(request: Request) -> Response:
     admin = await _admin(request)
-    hook, secret = await admin.rotate_secret(_id(request, "webhook_id"))
+    hook, secret = await admin.rotate_secret(path_id(request, "webhook_id"))
     return JSONResponse({"webhook": hook.public(), "secret": secret})
 
 
 async def list_deliveries(request: Request) -> Response:
     admin = await _admin(request)
-    deliveries = await admin.deliveries(_id(request, "webhook_id"), _limit(request))
+    deliveries = await admin.deliveries(path_id(request, "webhook_id"), _limit(request))
     return JSONResponse({"deliveries": [delivery.public() for delivery in deliveries]})
 
 
 async def retry_delivery(request: Request) -> Response:
     admin = await _admin(request)
-    delivery = await admin.redeliver(_id(request, "delivery_id"))
+    delivery = await admin.redeliver(path_id(request, "delivery_id"))
     return JSONResponse({"delivery": delivery.public()}, status_code=202)
 
 
