@@ -7,17 +7,23 @@ import re
 
 # A credential in a query string (a misconfigured client) must not reach a log line through the access log.
 _SECRET_IN_QUERY = re.compile(r"(?i)\b(token|password|secret|session|key|csrf[_-]?token)=([^&\s\"']+)")
+# A ticket status page's path is its credential (the signed link mailed to the visitor).
+_SECRET_IN_PATH = re.compile(r"(/ticket-status/)[^\s?\"'/]+")
+
+
+def redact(text: str) -> str:
+    return _SECRET_IN_PATH.sub(r"\1[redacted]", _SECRET_IN_QUERY.sub(r"\1=[redacted]", text))
 
 
 class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:
             record.args = tuple(
-                _SECRET_IN_QUERY.sub(r"\1=[redacted]", a) if isinstance(a, str) else a
+                redact(a) if isinstance(a, str) else a
                 for a in (record.args if isinstance(record.args, tuple) else (record.args,))
             )
         if isinstance(record.msg, str):
-            record.msg = _SECRET_IN_QUERY.sub(r"\1=[redacted]", record.msg)
+            record.msg = redact(record.msg)
         return True
 
 
@@ -33,9 +39,13 @@ def configure(level: str = "info") -> dict[str, object]:
             "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
         },
         "loggers": {
-            "chatsvc": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
-            "uvicorn": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
-            "uvicorn.access": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
+            # Filtering on the loggers too: every handler attached later (a test's, an operator's) gets the
+            # redacted record, not only ours.
+            "chatsvc": {"handlers": ["stderr"], "level": level.upper(), "propagate": False, "filters": ["redact"]},
+            "uvicorn": {"handlers": ["stderr"], "level": level.upper(), "propagate": False, "filters": ["redact"]},
+            "uvicorn.access": {
+                "handlers": ["stderr"], "level": level.upper(), "propagate": False, "filters": ["redact"]
+            },
             "alembic": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
         },
     }

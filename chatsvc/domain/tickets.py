@@ -23,11 +23,15 @@ class TicketStatus(str, enum.Enum):
 # by the first reply). Closing only follows resolution, so nothing is closed that nobody resolved.
 _TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
     TicketStatus.NEW: frozenset({TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.RESOLVED}),
-    TicketStatus.OPEN: frozenset({TicketStatus.PENDING, TicketStatus.RESOLVED}),
-    TicketStatus.PENDING: frozenset({TicketStatus.OPEN, TicketStatus.RESOLVED}),
-    TicketStatus.RESOLVED: frozenset({TicketStatus.OPEN, TicketStatus.CLOSED}),
+    TicketStatus.OPEN: frozenset({TicketStatus.NEW, TicketStatus.PENDING, TicketStatus.RESOLVED}),
+    TicketStatus.PENDING: frozenset({TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.RESOLVED}),
+    TicketStatus.RESOLVED: frozenset({TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.CLOSED}),
     TicketStatus.CLOSED: frozenset(),
 }
+
+# "New" means nobody has it: a ticket goes back there only by itself (released by its assignee, or the visitor
+# writes again while nobody holds it), never because someone picked "new" in a status control.
+BY_ITSELF_ONLY = frozenset({TicketStatus.NEW})
 
 # Statuses in which the SLA clocks run and the ticket counts as someone's work.
 ACTIVE_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
@@ -38,8 +42,20 @@ def can_transition(current: TicketStatus, target: TicketStatus) -> bool:
 
 
 def allowed_targets(current: TicketStatus) -> list[TicketStatus]:
-    """The statuses a ticket may move to next, in lifecycle order (for the status control)."""
-    return [status for status in TicketStatus if status in _TRANSITIONS[current]]
+    """The statuses a person may move a ticket to next, in lifecycle order (for the status control)."""
+    return [s for s in TicketStatus if s in _TRANSITIONS[current] and s not in BY_ITSELF_ONLY]
+
+
+def check_chosen(current: TicketStatus, target: TicketStatus) -> None:
+    """A status a person chose: a legal transition, and not one that only happens by itself."""
+    check_transition(current, target)
+    if target in BY_ITSELF_ONLY:
+        raise InvalidState(f"A ticket becomes {target.value} again only when nobody has it: release it instead.")
+
+
+def reopened_status(has_assignee: bool) -> TicketStatus:
+    """Where a pending or resolved ticket goes when the visitor writes again."""
+    return TicketStatus.OPEN if has_assignee else TicketStatus.NEW
 
 
 def check_transition(current: TicketStatus, target: TicketStatus) -> None:

@@ -9,7 +9,7 @@ from chatsvc.domain.hours import BusinessHours
 from chatsvc.domain.sla import SlaPolicy, sla_state
 from chatsvc.domain.tickets import TicketStatus, allowed_targets
 from chatsvc.services.frames import event_frame
-from chatsvc.services.tickets import entry_json, ticket_json
+from chatsvc.services.tickets import Scope, entry_json, ticket_json, visible
 from chatsvc.store.tickets import Ticket, TicketStore
 
 if TYPE_CHECKING:
@@ -21,8 +21,11 @@ TRANSCRIPT_LIMIT = 10_000
 class TicketViews:
     """Built per request: it remembers the names and hours it looked up."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, scope: Scope = None) -> None:
         self.services = services
+        self.scope = (
+            scope  # whose eyes: the requester's other tickets are listed only when this one may see them
+        )
         self._hours: dict[str, BusinessHours | None] = {}
         self._policy: SlaPolicy | None = None
 
@@ -37,13 +40,12 @@ class TicketViews:
         hours = await self._site_hours(ticket.site_id)
         business = self._policy.business_hours and hours is not None
         now = self.services.clock()
-        active = ticket.status in (
-            s.value for s in (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
+        # The same clocks as the list's "breached" filter (store.tickets.breached_clause).
+        first_done = ticket.first_response_at or ticket.resolved_at or ticket.closed_at
+        first = sla_state(ticket.first_response_due, first_done, now, hours, business)
+        resolution = sla_state(
+            ticket.resolution_due, ticket.resolved_at or ticket.closed_at, now, hours, business
         )
-        first = sla_state(ticket.first_response_due, ticket.first_response_at, now, hours, business)
-        # A resolved or closed ticket stops the resolution clock even when resolved_at was cleared meanwhile.
-        resolution_done = ticket.resolved_at or (None if active else ticket.updated_at)
-        resolution = sla_state(ticket.resolution_due, resolution_done, now, hours, business)
         return {
             "first_response": {
                 "state": first.kind,
@@ -94,6 +96,7 @@ class TicketViews:
             ticket.requester_email,
             skip_conversation=ticket.conversation_id,
             skip_ticket=ticket.id,
+            scope=self.scope,
         )
 
 
@@ -104,6 +107,7 @@ async def requester_history(
     *,
     skip_conversation: str | None = None,
     skip_ticket: str | None = None,
+    scope: Scope = None,
 ) -> dict[str, Any]:
     """One person's conversations and tickets: the same visitor token, or the same email."""
     tickets = await store.of_requester(visitor_id, email)
@@ -112,7 +116,7 @@ async def requester_history(
         "tickets": [
             {"id": t.id, "subject": t.subject, "status": t.status, "created_at": t.created_at.isoformat()}
             for t in tickets
-            if t.id != skip_ticket
+            if t.id != skip_ticket and visible(t, scope)
         ],
         "conversations": [
             {

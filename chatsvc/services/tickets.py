@@ -27,9 +27,11 @@ from chatsvc.domain.tickets import (
     Source,
     TicketStatus,
     WebhookEvent,
+    check_chosen,
     check_transition,
+    reopened_status,
 )
-from chatsvc.errors import BadRequest, Forbidden, InvalidState, NotFound
+from chatsvc.errors import BadRequest, Conflict, Forbidden, InvalidState, NotFound
 from chatsvc.services.accounts import StaffIdentity
 from chatsvc.services.clock import Clock
 from chatsvc.settings import Settings
@@ -46,6 +48,7 @@ log = logging.getLogger("chatsvc.tickets")
 SUBJECT_MAX = 200
 TEXT_MAX = 20_000
 SYSTEM_NAME = "chatsvc"
+ABANDONED_PER_HOUR = 3  # tickets (and mails) per email address from questions left in the queue
 
 
 @dataclasses.dataclass(frozen=True)
@@ -226,9 +229,25 @@ class TicketService:
             },
         )
         entries = [created] + ([intake.first_message] if intake.first_message else [])
-        changed = await self.store.create(
-            ticket, entries, after=self._follow_up(WebhookEvent.CREATED, "ticket_created")
-        )
+        resend = intake.first_message.client_id if intake.first_message else None
+        if resend is not None:
+            earlier = await self.store.by_first_message(resend, intake.requester.email)
+            if earlier is not None:
+                return earlier  # the same form sent again (a retry after a lost answer): one ticket
+        try:
+            changed = await self.store.create(
+                ticket,
+                entries,
+                after=self._follow_up(WebhookEvent.CREATED, "ticket_created", intake.site.name),
+            )
+        except Conflict:
+            # Two requests made a ticket for one conversation at the same moment: the database kept one.
+            existing = (
+                await self.store.of_conversation(ticket.conversation_id) if ticket.conversation_id else None
+            )
+            if existing is None:
+                raise
+            return existing
         self._poke()
         log.info(
             "ticket %s created from %s (priority %s%s)",
@@ -267,7 +286,13 @@ class TicketService:
             )
         )
         if self.close_chat is not None:
-            await self.close_chat(who, conversation.id)
+            try:
+                await self.close_chat(who, conversation.id)
+            except (NotFound, InvalidState):
+                # The visitor closed it, or it moved, meanwhile: the ticket stands either way.
+                log.info(
+                    "conversation %s was not closed after becoming ticket %s", conversation.id, ticket.id
+                )
         return ticket
 
     async def from_abandoned_chat(self, conversation: records.Conversation) -> Ticket | None:
@@ -277,6 +302,13 @@ class TicketService:
         if visitor is None or not visitor.email or conversation.first_response_at is not None:
             return None
         if await self.store.of_conversation(conversation.id) is not None:
+            return None
+        since = self.clock() - datetime.timedelta(hours=1)
+        if await self.store.count_recent(visitor.email, Source.ABANDONED.value, since) >= ABANDONED_PER_HOUR:
+            # Anyone can type any address: a few a day is courtesy, more would make us a mail cannon.
+            log.warning(
+                "abandoned question of conversation %s not kept: too many for that address", conversation.id
+            )
             return None
         return await self.create(
             await self._intake_from_chat(conversation, Source.ABANDONED, reason="abandoned")
@@ -323,7 +355,7 @@ class TicketService:
 
     # --- who may see and do what ----------------------------------------------------------------------
 
-    async def visibility(self, who: StaffIdentity) -> tuple[str, frozenset[str]] | None:
+    async def visibility(self, who: StaffIdentity) -> Scope:
         """None for managers and admins (everything); an agent sees their own tickets, their teams' and
         the unowned pool."""
         if who.role in (Role.MANAGER, Role.ADMIN):
@@ -334,15 +366,8 @@ class TicketService:
         ticket = await self.store.find(ticket_id) if 0 < len(ticket_id) <= 64 else None
         if ticket is None:
             raise NotFound()
-        scope = await self.visibility(who)
-        if scope is not None:
-            user_id, teams = scope
-            if not (
-                ticket.assignee_id == user_id
-                or (ticket.team_id is not None and ticket.team_id in teams)
-                or (ticket.assignee_id is None and ticket.team_id is None)
-            ):
-                raise NotFound()
+        if not visible(ticket, await self.visibility(who)):
+            raise NotFound()
         return ticket
 
     async def search(
@@ -407,11 +432,12 @@ class TicketService:
         """A reply to the visitor, mailed to them. Replying acknowledges a new ticket (it becomes open and,
         when nobody has it, the replier's); ``status`` moves it on in the same step (pending, resolved)."""
         text = _text(text)
-        await self.readable(who, ticket_id)
+        ticket = await self.readable(who, ticket_id)
         now = self.clock()
         extra: list[NewEntry] = []
 
         def plan(current: Ticket) -> dict[str, Any]:
+            extra.clear()
             _refuse_closed(current)
             values: dict[str, Any] = {}
             state = TicketStatus(current.status)
@@ -432,13 +458,11 @@ class TicketService:
             return values
 
         message = self._staff_entry(who, EntryKind.MESSAGE, body=text, client_id=client_id)
+        follow = self._follow_up_changes(
+            extra, await self._site_name(ticket), reply=text, agent_name=who.user.name
+        )
         changed = await self.store.apply(
-            ticket_id,
-            [message],
-            now=now,
-            changes=plan,
-            extra=extra,
-            after=self._follow_up_changes(extra, reply=text, agent_name=who.user.name),
+            ticket_id, [message], now=now, changes=plan, extra=extra, after=follow
         )
         self._poke()
         return changed
@@ -457,22 +481,23 @@ class TicketService:
         )
 
     async def set_status(self, who: StaffIdentity, ticket_id: str, target: TicketStatus) -> Changed:
-        await self.readable(who, ticket_id)
+        ticket = await self.readable(who, ticket_id)
         now = self.clock()
         extra: list[NewEntry] = []
 
         def plan(current: Ticket) -> dict[str, Any]:
+            extra.clear()
+            check_chosen(TicketStatus(current.status), target)
             values = self._status_changes(current, target, now)
+            extra.append(self._change(who, "status", current.status, target.value))
             if target is TicketStatus.OPEN and current.assignee_id is None:
                 # "Open" means someone has it: the person opening it takes it.
                 values["assignee_id"] = who.user.id
                 extra.append(self._change(who, "assignee", None, who.user.id))
-            extra.insert(0, self._change(who, "status", current.status, target.value))
             return values
 
-        changed = await self.store.apply(
-            ticket_id, [], now=now, changes=plan, extra=extra, after=self._follow_up_changes(extra)
-        )
+        follow = self._follow_up_changes(extra, await self._site_name(ticket))
+        changed = await self.store.apply(ticket_id, [], now=now, changes=plan, extra=extra, after=follow)
         self._poke()
         return changed
 
@@ -486,40 +511,51 @@ class TicketService:
         set_assignee: bool,
         set_team: bool,
     ) -> Changed:
-        """Agents take a ticket or let it go; managers and admins give it to anyone, move it between teams."""
+        """Agents take a free ticket or release their own; managers and admins give it to anyone and move it
+        between teams. A released ticket that was open or pending is new again: nobody has it."""
         ticket = await self.readable(who, ticket_id)
         manager = who.role in (Role.MANAGER, Role.ADMIN)
         if set_team and not manager:
             raise Forbidden("Only managers and admins move tickets between teams.")
         if set_assignee and not manager and assignee_id not in (who.user.id, None):
             raise Forbidden("Agents may take a ticket or release it, not give it to someone else.")
-        if set_assignee and not manager and assignee_id is None and ticket.assignee_id != who.user.id:
-            raise Forbidden("Only the assignee may release a ticket.")
         if set_assignee and assignee_id is not None:
-            user = await self.accounts.get_user(assignee_id) if len(assignee_id) <= 32 else None
+            try:
+                user = await self.accounts.get_user(assignee_id) if len(assignee_id) <= 32 else None
+            except NotFound:
+                user = None
             if user is None or user.disabled:
                 raise BadRequest("No such active staff member.")
         if set_team and team_id is not None:
-            if len(team_id) > 32:
-                raise BadRequest("No such team.")
-            await self.accounts.get_team(team_id)
+            try:
+                await self.accounts.get_team(team_id)
+            except NotFound:
+                raise BadRequest("No such team.") from None
         now = self.clock()
         extra: list[NewEntry] = []
 
         def plan(current: Ticket) -> dict[str, Any]:
+            extra.clear()
             _refuse_closed(current)
+            if set_assignee and not manager and current.assignee_id not in (None, who.user.id):
+                raise Forbidden("Someone else has this ticket: ask a manager to move it.")
             values: dict[str, Any] = {}
             if set_assignee and assignee_id != current.assignee_id:
                 values["assignee_id"] = assignee_id
                 extra.append(self._change(who, "assignee", current.assignee_id, assignee_id))
+                if assignee_id is None and current.status in (
+                    TicketStatus.OPEN.value,
+                    TicketStatus.PENDING.value,
+                ):
+                    values.update(self._status_changes(current, TicketStatus.NEW, now))
+                    extra.append(self._change(who, "status", current.status, TicketStatus.NEW.value))
             if set_team and team_id != current.team_id:
                 values["team_id"] = team_id
                 extra.append(self._change(who, "team", current.team_id, team_id))
             return values
 
-        changed = await self.store.apply(
-            ticket_id, [], now=now, changes=plan, extra=extra, after=self._follow_up_changes(extra)
-        )
+        follow = self._follow_up_changes(extra, await self._site_name(ticket))
+        changed = await self.store.apply(ticket_id, [], now=now, changes=plan, extra=extra, after=follow)
         self._poke()
         return changed
 
@@ -530,6 +566,7 @@ class TicketService:
         extra: list[NewEntry] = []
 
         def plan(current: Ticket) -> dict[str, Any]:
+            extra.clear()
             _refuse_closed(current)
             if current.priority == priority.value:
                 return {}
@@ -540,8 +577,9 @@ class TicketService:
                 "resolution_due": resolution_due,
             }
 
+        follow = self._follow_up_changes(extra, await self._site_name(ticket))
         changed = await self.store.apply(
-            ticket_id, [], now=self.clock(), changes=plan, extra=extra, after=self._follow_up_changes(extra)
+            ticket_id, [], now=self.clock(), changes=plan, extra=extra, after=follow
         )
         self._poke()
         return changed
@@ -556,35 +594,43 @@ class TicketService:
 
     async def visitor_answer(self, token: str, text: str, *, client_id: str | None = None) -> Changed:
         """The visitor answers from the status page: the answer joins the thread and a pending or resolved
-        ticket opens again. A closed ticket is final: the page offers to write a new request."""
+        ticket opens again (new again when nobody has it). A closed ticket is final: the page offers to
+        write a new request."""
         text = _text(text)
         ticket = await self.by_link(token)
         now = self.clock()
         extra: list[NewEntry] = []
+        name = ticket.requester_name or ticket.requester_email or "Visitor"
 
         def plan(current: Ticket) -> dict[str, Any]:
+            extra.clear()
             if current.status == TicketStatus.CLOSED.value:
                 raise InvalidState("This request is closed.")
             if current.status in (TicketStatus.PENDING.value, TicketStatus.RESOLVED.value):
-                extra.append(self._change(None, "status", current.status, "open"))
-                return self._status_changes(current, TicketStatus.OPEN, now)
+                target = reopened_status(current.assignee_id is not None)
+                extra.append(
+                    NewEntry(
+                        kind=EntryKind.CHANGE.value,
+                        author_role=Role.VISITOR.value,
+                        author_id=current.visitor_id,
+                        author_name=name,
+                        data={"field": "status", "from": current.status, "to": target.value},
+                    )
+                )
+                return self._status_changes(current, target, now)
             return {}
 
         message = NewEntry(
             kind=EntryKind.MESSAGE.value,
             author_role=Role.VISITOR.value,
             author_id=ticket.visitor_id,
-            author_name=ticket.requester_name or ticket.requester_email or "Visitor",
+            author_name=name,
             body=text,
             client_id=client_id,
         )
+        follow = self._follow_up_changes(extra, await self._site_name(ticket), visitor_wrote=True)
         changed = await self.store.apply(
-            ticket.id,
-            [message],
-            now=now,
-            changes=plan,
-            extra=extra,
-            after=self._follow_up_changes(extra, visitor_wrote=True),
+            ticket.id, [message], now=now, changes=plan, extra=extra, after=follow
         )
         self._poke()
         return changed
@@ -600,18 +646,21 @@ class TicketService:
             extra: list[NewEntry] = []
 
             def plan(current: Ticket, extra: list[NewEntry] = extra) -> dict[str, Any]:
+                extra.clear()
                 if current.status != TicketStatus.RESOLVED.value:
                     raise InvalidState("reopened meanwhile")
                 extra.append(self._change(None, "status", "resolved", "closed"))
                 return self._status_changes(current, TicketStatus.CLOSED, now)
 
             try:
-                await self.store.apply(
-                    ticket_id, [], now=now, changes=plan, extra=extra, after=self._follow_up_changes(extra)
-                )
+                ticket = await self.store.get(ticket_id)
+                follow = self._follow_up_changes(extra, await self._site_name(ticket))
+                await self.store.apply(ticket_id, [], now=now, changes=plan, extra=extra, after=follow)
                 closed += 1
-            except InvalidState:
+            except (InvalidState, NotFound):
                 continue
+            except Exception:  # one ticket's trouble must not keep the others open
+                log.exception("could not close resolved ticket %s", ticket_id)
         if closed:
             log.info(
                 "closed %d resolved ticket(s) after %g days", closed, self.settings.ticket_autoclose_days
@@ -625,38 +674,43 @@ class TicketService:
         self._poke_mail()
         self._poke_webhooks()
 
+    async def _site_name(self, ticket: Ticket) -> str:
+        """Read before the change's transaction: inside it, a second pooled connection could be waited for
+        while the ticket row is locked."""
+        return (await self.accounts.get_site(ticket.site_id)).name
+
     def _follow_up(
-        self, event: WebhookEvent, mail_kind: str | None
+        self, event: WebhookEvent, mail_kind: str | None, site_name: str
     ) -> Callable[[AsyncConnection, Changed], Any]:
         async def after(conn: AsyncConnection, changed: Changed) -> None:
-            await self._queue(conn, changed, event, mail_kind, reply=None, agent_name=None)
+            await self._queue(conn, changed, event, mail_kind, site_name, reply=None, agent_name=None)
 
         return after
 
     def _follow_up_changes(
         self,
         extra: list[NewEntry],
+        site_name: str,
         *,
         reply: str | None = None,
         agent_name: str | None = None,
         visitor_wrote: bool = False,
     ) -> Callable[[AsyncConnection, Changed], Any]:
-        """After a change: store the change entries the plan wrote down, then mail and webhooks."""
+        """After a change: the visitor's mail (a reply, a resolution) and the webhooks."""
 
         async def after(conn: AsyncConnection, changed: Changed) -> None:
-            if changed.duplicate:
-                return
+            if changed.duplicate or (not extra and reply is None and not visitor_wrote):
+                return  # a resend, or nothing changed
             resolved = changed.ticket.status == TicketStatus.RESOLVED.value and (
                 changed.before is None or changed.before.status != TicketStatus.RESOLVED.value
             )
+            mail_kind: str | None
             if reply is not None:
-                mail_kind: str | None = "ticket_resolved" if resolved else "ticket_reply"
+                mail_kind = "ticket_resolved" if resolved else "ticket_reply"
             else:
                 mail_kind = "ticket_resolved" if resolved else None
-            if not extra and reply is None and not visitor_wrote:
-                return  # nothing changed
             event = WebhookEvent.RESOLVED if resolved else WebhookEvent.UPDATED
-            await self._queue(conn, changed, event, mail_kind, reply=reply, agent_name=agent_name)
+            await self._queue(conn, changed, event, mail_kind, site_name, reply=reply, agent_name=agent_name)
 
         return after
 
@@ -666,6 +720,7 @@ class TicketService:
         changed: Changed,
         event: WebhookEvent,
         mail_kind: str | None,
+        site_name: str,
         *,
         reply: str | None,
         agent_name: str | None,
@@ -673,11 +728,10 @@ class TicketService:
         ticket = changed.ticket
         now = ticket.updated_at
         if mail_kind is not None and ticket.requester_email:
-            site = await self.accounts.get_site(ticket.site_id)
             mail = compose_ticket_mail(
                 mail_kind,  # type: ignore[arg-type]
                 lang=ticket.lang,
-                site_name=site.name,
+                site_name=site_name,
                 requester_name=ticket.requester_name,
                 requester_email=ticket.requester_email,
                 subject=ticket.subject,
@@ -686,13 +740,8 @@ class TicketService:
                 agent_name=agent_name,
             )
             await enqueue_mail(conn, mail, kind=mail_kind, ticket_id=ticket.id, now=now)
-        await enqueue_deliveries(
-            conn,
-            event=event.value,
-            ticket_id=ticket.id,
-            payload=self.webhook_payload(event, changed),
-            now=now,
-        )
+        payload = self.webhook_payload(event, changed)
+        await enqueue_deliveries(conn, event=event.value, ticket_id=ticket.id, payload=payload, now=now)
 
     def webhook_payload(self, event: WebhookEvent, changed: Changed) -> dict[str, Any]:
         ticket = changed.ticket
@@ -701,6 +750,21 @@ class TicketService:
             "ticket": ticket_json(ticket) | {"url": f"{self.base_url}/tickets/{ticket.id}"},
             "entries": [entry_json(e) for e in changed.entries if e.kind != EntryKind.NOTE.value],
         }
+
+
+Scope = tuple[str, frozenset[str]] | None  # (agent id, their team ids); None: sees everything
+
+
+def visible(ticket: Ticket, scope: Scope) -> bool:
+    """Whether a staff member with this scope may see the ticket: their own, their teams', or unowned."""
+    if scope is None:
+        return True
+    user_id, teams = scope
+    return (
+        ticket.assignee_id == user_id
+        or (ticket.team_id is not None and ticket.team_id in teams)
+        or (ticket.assignee_id is None and ticket.team_id is None)
+    )
 
 
 def _text(text: str) -> str:

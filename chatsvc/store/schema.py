@@ -340,6 +340,7 @@ ticket_entries = sa.Table(
         sqlite_where=sa.text("client_id IS NOT NULL"),
         postgresql_where=sa.text("client_id IS NOT NULL"),
     ),
+    sa.Index("ix_ticket_entries_client_id", "client_id"),  # a form sent again finds the ticket it made
 )
 
 # Assignment rules, evaluated in ``position`` order; the first that matches applies.

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from chatsvc.errors import NotFound
+from chatsvc.errors import Conflict, NotFound
 from chatsvc.store.database import Database
 from chatsvc.store.schema import conversations, ticket_entries, tickets, visitors
 
@@ -128,30 +128,17 @@ def _entry(row: Any) -> TicketEntry:
 
 
 def breached_clause(now: datetime.datetime) -> Any:
-    """Tickets whose first response or resolution is overdue now, or was answered or resolved late."""
+    """Tickets whose first response or resolution is overdue now, or came late. The first-response clock
+    stops at the first reply, or at resolution or closing without one; the resolution clock at resolution
+    or closing (``ticket_views`` shows the same rule)."""
+    first_done = sa.func.coalesce(tickets.c.first_response_at, tickets.c.resolved_at, tickets.c.closed_at)
+    resolution_done = sa.func.coalesce(tickets.c.resolved_at, tickets.c.closed_at)
+
+    def late(due: Any, done: Any) -> Any:
+        return sa.and_(due.is_not(None), sa.or_(sa.and_(done.is_(None), due < now), done > due))
+
     return sa.or_(
-        sa.and_(
-            tickets.c.first_response_due.is_not(None),
-            sa.or_(
-                sa.and_(
-                    tickets.c.first_response_at.is_(None),
-                    tickets.c.first_response_due < now,
-                    tickets.c.status.in_(ACTIVE),
-                ),
-                tickets.c.first_response_at > tickets.c.first_response_due,
-            ),
-        ),
-        sa.and_(
-            tickets.c.resolution_due.is_not(None),
-            sa.or_(
-                sa.and_(
-                    tickets.c.resolved_at.is_(None),
-                    tickets.c.resolution_due < now,
-                    tickets.c.status.in_(ACTIVE),
-                ),
-                tickets.c.resolved_at > tickets.c.resolution_due,
-            ),
-        ),
+        late(tickets.c.first_response_due, first_done), late(tickets.c.resolution_due, resolution_done)
     )
 
 
@@ -309,6 +296,32 @@ class TicketStore:
             )
             return [dict(row._mapping) for row in result]
 
+    async def by_first_message(self, client_id: str, email: str | None) -> Ticket | None:
+        """The ticket a form already made with this client id (for this requester), if any."""
+        query = (
+            sa.select(tickets)
+            .join(ticket_entries, ticket_entries.c.ticket_id == tickets.c.id)
+            .where(ticket_entries.c.client_id == client_id, ticket_entries.c.seq <= 2)
+        )
+        if email is not None:
+            query = query.where(tickets.c.requester_email == email)
+        async with self.db.connect() as conn:
+            row = (await conn.execute(query.limit(1))).first()
+        return _ticket(row) if row else None
+
+    async def count_recent(self, email: str, source: str, since: datetime.datetime) -> int:
+        async with self.db.connect() as conn:
+            count = await conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(tickets)
+                .where(
+                    sa.func.lower(tickets.c.requester_email) == email.lower(),
+                    tickets.c.source == source,
+                    tickets.c.created_at >= since,
+                )
+            )
+        return int(count or 0)
+
     async def due_for_autoclose(self, before: datetime.datetime, limit: int = 100) -> list[str]:
         async with self.db.connect() as conn:
             result = await conn.execute(
@@ -329,7 +342,10 @@ class TicketStore:
         stored = self._number(ticket.id, 0, new_entries, ticket.created_at)
         ticket = dataclasses.replace(ticket, last_seq=len(stored))
         async with self.db.begin() as conn:
-            await conn.execute(tickets.insert().values(**dataclasses.asdict(ticket)))
+            try:
+                await conn.execute(tickets.insert().values(**dataclasses.asdict(ticket)))
+            except sa.exc.IntegrityError as exc:
+                raise Conflict("That conversation already has a ticket.") from exc
             if stored:
                 await conn.execute(ticket_entries.insert(), [dataclasses.asdict(e) for e in stored])
             changed = Changed(ticket=ticket, before=None, entries=stored)
@@ -375,6 +391,8 @@ class TicketStore:
             if check is not None:
                 check(current)
             values = changes(current) if callable(changes) else dict(changes or {})
+            if not values and not new_entries and not extra:
+                return Changed(ticket=current, before=current, entries=[])  # nothing to change
             stored = self._number(ticket_id, current.last_seq, new_entries + list(extra or ()), now)
             values["last_seq"] = current.last_seq + len(stored)
             values["updated_at"] = now

@@ -13,18 +13,21 @@ from chatsvc.errors import BadRequest
 from chatsvc.services.container import Services
 from chatsvc.services.frames import event_frame
 from chatsvc.services.ticket_views import requester_history
+from chatsvc.services.tickets import Scope
 from chatsvc.store import records
 from chatsvc.web.edge import services_of, staff_identity
 
 MAX_EVENTS = 10_000
 
 
-async def visitor_history(services: Services, conversation: records.Conversation) -> dict[str, Any]:
+async def visitor_history(
+    services: Services, conversation: records.Conversation, scope: Scope
+) -> dict[str, Any]:
     """Who the visitor is, and their other conversations and tickets (same token or same email)."""
     visitor = await services.conversation_store.get_visitor(conversation.visitor_id)
     email = visitor.email if visitor else None
     earlier = await requester_history(
-        services.ticket_store, conversation.visitor_id, email, skip_conversation=conversation.id
+        services.ticket_store, conversation.visitor_id, email, skip_conversation=conversation.id, scope=scope
     )
     return {"visitor": {"name": visitor.name if visitor else None, "email": email}} | earlier
 
@@ -42,7 +45,7 @@ async def get_conversation(request: Request) -> Response:
         "conversation": info,
         "closed_by": conversation.closed_by_role,
         "events": [event_frame(event) for event in events],
-        "history": await visitor_history(services, conversation),
+        "history": await visitor_history(services, conversation, await services.tickets.visibility(who)),
     }
     return Response(protocol.encode(body), media_type="application/json")
 

@@ -1776,7 +1776,13 @@ SERVICE_MESSAGES["fr"].update({
     "Only managers and admins move tickets between teams.": (
         "Seuls les responsables et les administrateurs changent l'équipe d'un ticket."
     ),
-    "Only the assignee may release a ticket.": "Seule la personne à qui le ticket est attribué peut le libérer.",
+    "Someone else has this ticket: ask a manager to move it.": (
+        "Quelqu'un d'autre a ce ticket : demandez à un responsable de le réattribuer."
+    ),
+    "A ticket becomes new again only when nobody has it: release it instead.": (
+        "Un ticket ne redevient nouveau que lorsque personne ne l'a : libérez-le plutôt."
+    ),
+    "No such team.": "Cette équipe n'existe pas.",
     "No such active staff member.": "Aucun membre actif de l'équipe ne correspond.",
     "Choose an assignee or a team.": "Choisissez une personne ou une équipe.",
     "Unknown status.": "Statut inconnu.",

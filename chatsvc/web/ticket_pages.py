@@ -235,7 +235,7 @@ async def _ticket_page(
 ) -> Response:
     services = services_of(request)
     t = translator(request)
-    full = await TicketViews(services).full(ticket)
+    full = await TicketViews(services, await services.tickets.visibility(who)).full(ticket)
     summary = full["ticket"]
     people, teams = await _choices(request, who)
     context = {

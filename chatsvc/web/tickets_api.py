@@ -214,7 +214,7 @@ async def get_ticket(request: Request) -> Response:
     who = await _staff(request, write=False)
     services = services_of(request)
     ticket = await services.tickets.readable(who, request.path_params["ticket_id"])
-    return _json(await TicketViews(services).full(ticket))
+    return _json(await TicketViews(services, await services.tickets.visibility(who)).full(ticket))
 
 
 async def reply(request: Request) -> Response:

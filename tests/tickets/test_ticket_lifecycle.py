@@ -229,8 +229,14 @@ async def test_the_same_email_links_conversations_and_tickets(server) -> None:  
                     f"/api/conversations/{chat.id}/ticket", json={"reason": "follow-up"}
                 )).json()["ticket"]
             full = (await http.get(f"/api/tickets/{earlier['id']}")).json()
-            assert [t["id"] for t in full["history"]["tickets"]] == [converted["id"]]
+            # Ana sees the chat in the history, not Bo's ticket (not hers, not her team's, not unowned)...
+            assert full["history"]["tickets"] == []
             assert [c["id"] for c in full["history"]["conversations"]] == [chat.id]
+            # ...a manager sees both.
+            boss = await server.add_staff("Boss", role="manager")
+            async with await _api(server, boss) as manager:
+                seen_by_boss = (await manager.get(f"/api/tickets/{earlier['id']}")).json()
+            assert [t["id"] for t in seen_by_boss["history"]["tickets"]] == [converted["id"]]
         finally:
             await visitor.close()
             await bo.close()

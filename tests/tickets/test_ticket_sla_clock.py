@@ -5,75 +5,25 @@ tickets."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import AsyncIterator
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from chatsvc.domain.tickets import Priority, Source, TicketStatus
-from chatsvc.services.accounts import StaffIdentity
-from chatsvc.services.container import Services
-from chatsvc.services.tickets import Intake, Requester
+from chatsvc.domain.tickets import Priority, TicketStatus
 from chatsvc.store.tickets import TicketFilter
-from tests.support.servers import Backend, make_settings
-
-PARIS = ZoneInfo("Europe/Paris")
-FRIDAY_4PM = datetime.datetime(2026, 11, 20, 16, 0, tzinfo=PARIS)  # a Friday
-WEEKDAYS_9_TO_5 = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")} | {
-    "sat": [], "sun": []
-}
-
-
-class MovableClock:
-    def __init__(self, start: datetime.datetime) -> None:
-        self.now = start.astimezone(datetime.timezone.utc)
-
-    def __call__(self) -> datetime.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += datetime.timedelta(**delta)
-
-
-@pytest.fixture
-async def clock_and_services(backend: Backend, tmp_path) -> AsyncIterator[tuple[MovableClock, Services]]:  # type: ignore[no-untyped-def]
-    clock = MovableClock(FRIDAY_4PM)
-    services = Services(make_settings(backend, tmp_path, worker_interval=3600.0), clock)
-    await services.start()
-    try:
-        yield clock, services
-    finally:
-        await services.stop()
-
-
-async def _ticket(services: Services, subject: str = "Where is my parcel?") -> str:
-    site = await services.account_store.find_site_by_key("default")
-    assert site is not None
-    ticket = await services.tickets.create(Intake(
-        site=site, source=Source.API, subject=subject, question="It never came.",
-        requester=Requester(name="Vera", email="vera@example.com"),
-    ))
-    return ticket.id
-
-
-async def _manager(services: Services) -> StaffIdentity:
-    user = await services.accounts.create_user(
-        email="boss@support.example", name="Boss", role="manager", password="a long enough passphrase 42"
-    )
-    return StaffIdentity(user=user, session=None)  # type: ignore[arg-type]
+from tests.tickets.conftest import PARIS, WEEKDAYS_9_TO_5, make_ticket, manager_identity
 
 
 async def test_due_dates_count_business_hours_when_the_site_has_them(clock_and_services) -> None:  # type: ignore[no-untyped-def]
     clock, services = clock_and_services
     site = await services.account_store.find_site_by_key("default")
-    calendar_id = await _ticket(services)
+    calendar_id = await make_ticket(services)
     calendar = await services.ticket_store.get(calendar_id)
     # No business hours: normal priority answers within 8 h and resolves within 3 days of calendar time.
     assert calendar.first_response_due == clock() + datetime.timedelta(hours=8)
     assert calendar.resolution_due == clock() + datetime.timedelta(days=3)
 
     await services.ticket_config.put_hours(site.id, "Europe/Paris", WEEKDAYS_9_TO_5, ["2026-11-23"], clock())
-    business_id = await _ticket(services)
+    business_id = await make_ticket(services)
     business = await services.ticket_store.get(business_id)
     # Friday 16:00 + 8 business hours: 1 h on Friday, Monday is a holiday, 7 h on Tuesday → Tuesday 16:00.
     assert business.first_response_due == datetime.datetime(2026, 11, 24, 16, 0, tzinfo=PARIS)
@@ -84,9 +34,9 @@ async def test_due_dates_count_business_hours_when_the_site_has_them(clock_and_s
 
 async def test_breaches_are_listed_and_met_clocks_stop(clock_and_services) -> None:  # type: ignore[no-untyped-def]
     clock, services = clock_and_services
-    boss = await _manager(services)
-    late_id = await _ticket(services, "Late one")
-    answered_id = await _ticket(services, "Answered one")
+    boss = await manager_identity(services)
+    late_id = await make_ticket(services, "Late one")
+    answered_id = await make_ticket(services, "Answered one")
     clock.advance(hours=1)
     await services.tickets.reply(boss, answered_id, "On it!")
     clock.advance(hours=8)  # 9 h after creation: the first response target (8 h) has passed
@@ -107,8 +57,8 @@ async def test_breaches_are_listed_and_met_clocks_stop(clock_and_services) -> No
 
 async def test_a_new_priority_brings_its_targets(clock_and_services) -> None:  # type: ignore[no-untyped-def]
     clock, services = clock_and_services
-    boss = await _manager(services)
-    ticket_id = await _ticket(services)
+    boss = await manager_identity(services)
+    ticket_id = await make_ticket(services)
     created = clock()
     clock.advance(minutes=10)
     changed = await services.tickets.set_priority(boss, ticket_id, Priority.URGENT)
@@ -120,9 +70,9 @@ async def test_a_new_priority_brings_its_targets(clock_and_services) -> None:  #
 
 async def test_resolved_tickets_close_themselves_after_the_delay(clock_and_services) -> None:  # type: ignore[no-untyped-def]
     clock, services = clock_and_services
-    boss = await _manager(services)
-    quiet_id = await _ticket(services, "Nobody comes back")
-    reopened_id = await _ticket(services, "Comes back")
+    boss = await manager_identity(services)
+    quiet_id = await make_ticket(services, "Nobody comes back")
+    reopened_id = await make_ticket(services, "Comes back")
     await services.tickets.set_status(boss, quiet_id, TicketStatus.RESOLVED)
     await services.tickets.set_status(boss, reopened_id, TicketStatus.RESOLVED)
     clock.advance(days=2)
@@ -132,7 +82,7 @@ async def test_resolved_tickets_close_themselves_after_the_delay(clock_and_servi
     assert await services.tickets.close_resolved() == 1
     assert (await services.ticket_store.get(quiet_id)).status == "closed"
     reopened = await services.ticket_store.get(reopened_id)
-    assert reopened.status == "open"
+    assert reopened.status == "new"  # nobody had it: the visitor's answer puts it back in the pool
     entries = await services.ticket_store.entries(quiet_id)
     assert entries[-1].author_role == "system" and entries[-1].data == {
         "field": "status", "from": "resolved", "to": "closed"

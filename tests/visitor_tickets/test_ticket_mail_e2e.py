@@ -253,10 +253,6 @@ async def test_without_smtp_the_mail_is_a_file_and_the_log_keeps_no_secret(
     assert "vera.private" not in logged and "Vera Private" not in logged
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "chatsvc/logs.py RedactSecrets scrubs credentials in query strings only; uvicorn.access writes the "
-    "/ticket-status/<token> path as it is"
-))
 async def test_the_access_log_never_carries_a_status_link(
     backend: Backend, start_server, tmp_path: Path, caplog: pytest.LogCaptureFixture  # type: ignore[no-untyped-def]
 ) -> None:

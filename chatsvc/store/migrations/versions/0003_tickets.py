@@ -97,6 +97,7 @@ def upgrade() -> None:
     op.create_index("uq_ticket_entries_client_id", "ticket_entries", ["ticket_id", "client_id"], unique=True,
         sqlite_where=sa.text("client_id IS NOT NULL"), postgresql_where=sa.text("client_id IS NOT NULL"),
     )
+    op.create_index("ix_ticket_entries_client_id", "ticket_entries", ["client_id"])
     op.create_table(
         "ticket_rules",
         sa.Column("id", sa.String(32), primary_key=True),
