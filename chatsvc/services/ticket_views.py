@@ -15,7 +15,6 @@ from chatsvc.store.tickets import Ticket, TicketStore
 if TYPE_CHECKING:
     from chatsvc.services.container import Services
 
-TRANSCRIPT_LIMIT = 10_000
 
 
 class TicketViews:
@@ -74,13 +73,8 @@ class TicketViews:
 
     async def full(self, ticket: Ticket) -> dict[str, Any]:
         services = self.services
-        entries = await services.ticket_store.entries(ticket.id)
-        transcript = []
-        if ticket.conversation_id:
-            events = await services.conversation_store.events_after(
-                ticket.conversation_id, 0, TRANSCRIPT_LIMIT
-            )
-            transcript = [event_frame(e) for e in events]
+        events, entries = await services.tickets.story(ticket)
+        transcript = [event_frame(e) for e in events]
         return {
             "ticket": await self.summary(ticket),
             "entries": [entry_json(e) for e in entries],

@@ -48,6 +48,7 @@ log = logging.getLogger("chatsvc.tickets")
 SUBJECT_MAX = 200
 TEXT_MAX = 20_000
 SYSTEM_NAME = "chatsvc"
+TRANSCRIPT_LIMIT = 10_000  # events of the chat a ticket came from, shown with it
 ABANDONED_PER_HOUR = 3  # tickets (and mails) per email address from questions left in the queue
 
 
@@ -591,6 +592,14 @@ class TicketService:
         if ticket is None:
             raise NotFound()
         return ticket
+
+    async def story(self, ticket: Ticket) -> tuple[list[records.StoredEvent], list[TicketEntry]]:
+        """The chat it came from (its events) and the ticket's thread, in order: what pages show, each
+        keeping only what its reader may see."""
+        events = []
+        if ticket.conversation_id:
+            events = await self.conversations.events_after(ticket.conversation_id, 0, TRANSCRIPT_LIMIT)
+        return events, await self.store.entries(ticket.id)
 
     async def visitor_answer(self, token: str, text: str, *, client_id: str | None = None) -> Changed:
         """The visitor answers from the status page: the answer joins the thread and a pending or resolved

@@ -56,7 +56,6 @@ ANSWER_WINDOW = 600.0
 NAME_MAX = 120
 PAGE_URL_MAX = 2048
 USER_AGENT_MAX = 300
-TRANSCRIPT_LIMIT = 10_000
 # A form that carries a whole answer: the text (up to TEXT_MAX characters, 4 bytes each at worst, URL-encoded)
 # and a client id.
 ANSWER_FORM_BYTES = TEXT_MAX * 12 + 4096
@@ -291,8 +290,10 @@ def ticket_items(entries: list[TicketEntry], t: Translator, site_name: str) -> l
                 # A first reply opens the ticket in the same step: the reply itself says someone is on it.
                 replied = bool(items) and items[-1].side == "staff" and items[-1].at == entry.created_at
                 key = None if replied else "ts.event.open"
-            elif field == "status" and after == "open":
-                key = "ts.event.reopened"
+            elif field == "status" and after in ("open", "new") and before in ("pending", "resolved"):
+                key = "ts.event.reopened"  # the visitor wrote again (to "new" when nobody had it)
+            elif field == "status" and after in ("open", "new"):
+                key = None  # taken or released inside the team: nothing changes for the visitor
             elif field == "status":
                 key = _STATUS_LINES.get(str(after))
             else:
@@ -314,7 +315,7 @@ def _formatter(t: Translator, zone: ZoneInfo | None) -> Any:
     months = t("ts.months").split()
 
     def when(moment: datetime.datetime) -> str:
-        local = moment.astimezone(zone or datetime.timezone.utc)
+        local = moment.astimezone(zone or datetime.UTC)
         date = f"{local.day} {months[local.month - 1]} {local.year}"
         return t("ts.at", date=date, time=local.strftime("%H:%M"), zone=local.tzname() or "UTC")
 
@@ -375,11 +376,8 @@ async def _render_ticket(
     site_name = site.name if site else ""
     hours = await services.tickets.business_hours(ticket.site_id)
     when = _formatter(t, ZoneInfo(hours.timezone) if hours else None)
-    items: list[ThreadItem] = []
-    if ticket.conversation_id:
-        events = await services.conversation_store.events_after(ticket.conversation_id, 0, TRANSCRIPT_LIMIT)
-        items += chat_items(events)
-    items += ticket_items(await services.ticket_store.entries(ticket.id), t, site_name)
+    events, entries = await services.tickets.story(ticket)
+    items: list[ThreadItem] = chat_items(events) + ticket_items(entries, t, site_name)
     token = request.path_params["token"]
     explicit = _lang_override(request)
     action = f"/ticket-status/{token}" + (f"?lang={explicit}" if explicit else "")
