@@ -32,6 +32,7 @@ from chatsvc.web import (
     tickets_api,
     visitor_api,
     visitor_tickets,
+    webhook_pages,
     webhooks_api,
 )
 from chatsvc.web.errors import chat_error_handler, http_error_handler, server_error_handler
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
         *kb_pages.routes,
         *replies_api.routes,
         *webhooks_api.routes,
+        *webhook_pages.routes,
         *tickets_api.routes,
         *pages.routes,
         *replies_pages.routes,

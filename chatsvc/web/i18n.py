@@ -11,13 +11,16 @@ from starlette.requests import HTTPConnection
 
 from chatsvc.domain.canned import MAX_BODY as CANNED_MAX_BODY
 from chatsvc.domain.canned import MAX_TITLE as CANNED_MAX_TITLE
+from chatsvc.domain.webhooks import MAX_URL_LENGTH as WEBHOOK_MAX_URL
 from chatsvc.errors import ChatError
 from chatsvc.services.accounts import MIN_PASSWORD_LENGTH
 from chatsvc.services.admin import MAX_CHATS
 from chatsvc.services.kb import MAX_ALT, MAX_BODY, MAX_TAGS, MAX_TITLE
 from chatsvc.services.replies import MAX_CANNED_PER_OWNER
+from chatsvc.services.ssrf import BlockedAddress, UnresolvableHost
 from chatsvc.services.ticket_admin import MAX_RULES, NO_OUTCOME, STALE_REFERENCE
 from chatsvc.services.tickets import TEXT_MAX as TICKET_TEXT_MAX
+from chatsvc.services.webhooks import MAX_WEBHOOKS as WEBHOOK_MAX
 
 LANGUAGES = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
@@ -1794,6 +1797,255 @@ SERVICE_MESSAGES["fr"].update({
     "flagged must be 1 or 0.": "« Signalés » vaut 1 ou 0.",
     "page and per_page must be numbers.": "La page et le nombre par page sont des nombres.",
 })
+
+
+# --- admin: webhooks (web/webhook_pages.py, admin_webhooks.html) -------------------------------------------
+
+EN.update({
+    "nav.admin_webhooks": "Webhooks",
+    "webhooks.title": "Webhooks",
+    "webhooks.intro": (
+        "Let other systems know when tickets change: chatsvc POSTs a signed JSON body to each URL you register, "
+        "retries with backoff when the receiver is down, and keeps a log of every delivery."
+    ),
+    "webhooks.show_form": "Show the form",
+    "webhooks.list": "Registered webhooks",
+    "webhooks.list.intro": "Each one receives the events it subscribes to. At most {n} webhooks.",
+    "webhooks.empty": "No webhook yet: nothing is sent to other systems.",
+    "webhooks.url": "URL",
+    "webhooks.url.hint": "http:// or https://, no user name or password in it; the body is signed instead.",
+    "webhooks.events": "Events",
+    "webhooks.event.created": "Ticket created",
+    "webhooks.event.updated": "Ticket updated",
+    "webhooks.event.resolved": "Ticket resolved",
+    "webhooks.enabled": "Enabled",
+    "webhooks.disabled": "Disabled",
+    "webhooks.private": "Allow private and internal addresses",
+    "webhooks.private.badge": "Private targets allowed",
+    "webhooks.private.hint": (
+        "Off by default: the server sends these requests itself, so a URL pointing at 127.0.0.1, your own "
+        "network or the cloud metadata address (169.254.169.254) could reach internal services nobody exposed "
+        "(server-side request forgery). Tick it only for a receiver you run on your internal network."
+    ),
+    "webhooks.error.blocked_hint": (
+        "To send to a receiver on your own network on purpose, tick “Allow private and internal addresses”."
+    ),
+    "webhooks.edit": "Edit",
+    "webhooks.edit.hint": "A new URL is checked again before it is saved.",
+    "webhooks.enable": "Enable",
+    "webhooks.disable": "Disable",
+    "webhooks.rotate": "New secret",
+    "webhooks.rotate.confirm": (
+        "Replace the signing secret? The receiver must use the new one at once: deliveries signed with the old "
+        "one stop verifying."
+    ),
+    "webhooks.delete.text": "The webhook and its delivery log are removed; queued deliveries are not sent.",
+    "webhooks.delete.confirm": "Yes, delete this webhook",
+    "webhooks.delete.button": "Delete for good",
+    "webhooks.new": "New webhook",
+    "webhooks.new.hint": "Its signing secret is shown once, right after it is added.",
+    "webhooks.add": "Add the webhook",
+    "webhooks.secret.created": "The webhook is added.",
+    "webhooks.secret.rotated": "The webhook has a new signing secret; the old one no longer signs anything.",
+    "webhooks.secret.title": "Signing secret",
+    "webhooks.secret.for": "For",
+    "webhooks.secret.once": "Copy it now; it will not be shown again.",
+    "webhooks.secret.once.text": (
+        "Store it with the receiver's configuration. If it is lost, make a new one with “New secret”."
+    ),
+    "webhooks.secret.done": "I have copied it",
+    "webhooks.verify.title": "How the receiver checks a delivery",
+    "webhooks.verify.read": "Read the two headers:",
+    "webhooks.verify.compute": "Compute over the exact bytes of the body:",
+    "webhooks.verify.compare": (
+        "Compare with the signature header in constant time, and refuse timestamps more than 5 minutes away "
+        "from your clock (a captured delivery cannot be replayed later)."
+    ),
+    "webhooks.verify.more": (
+        "{event} names the event; {delivery} is the same on every attempt of one delivery, so a receiver can "
+        "drop a duplicate."
+    ),
+    "webhooks.log.title": "Delivery log",
+    "webhooks.log.intro": "The last {n} deliveries of this webhook, newest first. A failed one can be sent again.",
+    "webhooks.log.back": "All webhooks",
+    "webhooks.log.link": "Delivery log",
+    "webhooks.log.pending": "Pending",
+    "webhooks.log.delivered": "Delivered",
+    "webhooks.log.failed": "Failed",
+    "webhooks.log.event": "Event",
+    "webhooks.log.ticket": "Ticket",
+    "webhooks.log.status": "Status",
+    "webhooks.log.attempts": "Attempts",
+    "webhooks.log.http": "HTTP",
+    "webhooks.log.error": "Last error",
+    "webhooks.log.times": "When",
+    "webhooks.log.created": "Queued",
+    "webhooks.log.delivered_at": "Delivered",
+    "webhooks.log.next": "next try {when}",
+    "webhooks.log.retry": "Send again",
+    "webhooks.log.empty": "Nothing sent yet: deliveries appear here when tickets change.",
+    "webhooks.log.utc": "Times in UTC.",
+    "error.code.blocked_address": "The webhook URL points at a private, loopback or otherwise non-public address.",
+    "error.code.unresolvable_host": "The webhook URL's host name does not resolve to any address.",
+    "notice.webhook_updated": "The webhook is saved.",
+    "notice.webhook_enabled": "The webhook is enabled: it receives its events again.",
+    "notice.webhook_disabled": "The webhook is disabled: nothing is sent to it until it is enabled.",
+    "notice.webhook_deleted": "The webhook and its delivery log are deleted.",
+    "notice.webhook_redelivered": "The delivery is queued again; it is sent in a moment.",
+})
+
+FR.update({key: french_spacing(text) for key, text in {
+    "nav.admin_webhooks": "Webhooks",
+    "webhooks.title": "Webhooks",
+    "webhooks.intro": (
+        "Prévenez d'autres systèmes quand les tickets changent : chatsvc envoie (POST) un corps JSON signé à "
+        "chaque URL enregistrée, réessaie en espaçant les tentatives si le destinataire ne répond pas, et garde "
+        "le journal de chaque envoi."
+    ),
+    "webhooks.show_form": "Voir le formulaire",
+    "webhooks.list": "Webhooks enregistrés",
+    "webhooks.list.intro": "Chacun reçoit les événements auxquels il est abonné. Au plus {n} webhooks.",
+    "webhooks.empty": "Aucun webhook pour l'instant : rien n'est envoyé à d'autres systèmes.",
+    "webhooks.url": "URL",
+    "webhooks.url.hint": (
+        "http:// ou https://, sans nom d'utilisateur ni mot de passe ; c'est le corps qui est signé."
+    ),
+    "webhooks.events": "Événements",
+    "webhooks.event.created": "Ticket créé",
+    "webhooks.event.updated": "Ticket modifié",
+    "webhooks.event.resolved": "Ticket résolu",
+    "webhooks.enabled": "Actif",
+    "webhooks.disabled": "Désactivé",
+    "webhooks.private": "Autoriser les adresses privées et internes",
+    "webhooks.private.badge": "Adresses privées autorisées",
+    "webhooks.private.hint": (
+        "Désactivé par défaut : c'est le serveur qui envoie ces requêtes, donc une URL visant 127.0.0.1, votre "
+        "propre réseau ou l'adresse des métadonnées du cloud (169.254.169.254) pourrait atteindre des services "
+        "internes que personne n'a exposés (falsification de requête côté serveur, SSRF). Ne cochez que pour "
+        "un destinataire que vous hébergez sur votre réseau interne."
+    ),
+    "webhooks.error.blocked_hint": (
+        "Pour envoyer volontairement à un destinataire de votre réseau, cochez « Autoriser les adresses "
+        "privées et internes »."
+    ),
+    "webhooks.edit": "Modifier",
+    "webhooks.edit.hint": "Une nouvelle URL est vérifiée à nouveau avant d'être enregistrée.",
+    "webhooks.enable": "Activer",
+    "webhooks.disable": "Désactiver",
+    "webhooks.rotate": "Nouveau secret",
+    "webhooks.rotate.confirm": (
+        "Remplacer le secret de signature ? Le destinataire doit utiliser le nouveau tout de suite : les envois "
+        "ne se vérifient plus avec l'ancien."
+    ),
+    "webhooks.delete.text": (
+        "Le webhook et son journal d'envois sont supprimés ; les envois en attente ne partent pas."
+    ),
+    "webhooks.delete.confirm": "Oui, supprimer ce webhook",
+    "webhooks.delete.button": "Supprimer définitivement",
+    "webhooks.new": "Nouveau webhook",
+    "webhooks.new.hint": "Son secret de signature n'est affiché qu'une fois, juste après l'ajout.",
+    "webhooks.add": "Ajouter le webhook",
+    "webhooks.secret.created": "Le webhook est ajouté.",
+    "webhooks.secret.rotated": "Le webhook a un nouveau secret de signature ; l'ancien ne signe plus rien.",
+    "webhooks.secret.title": "Secret de signature",
+    "webhooks.secret.for": "Pour",
+    "webhooks.secret.once": "Copiez-le maintenant : il ne sera plus affiché.",
+    "webhooks.secret.once.text": (
+        "Rangez-le avec la configuration du destinataire. S'il est perdu, créez-en un autre avec « Nouveau "
+        "secret »."
+    ),
+    "webhooks.secret.done": "Je l'ai copié",
+    "webhooks.verify.title": "Comment le destinataire vérifie un envoi",
+    "webhooks.verify.read": "Lire les deux en-têtes :",
+    "webhooks.verify.compute": "Calculer sur les octets exacts du corps :",
+    "webhooks.verify.compare": (
+        "Comparer avec l'en-tête de signature en temps constant, et refuser un horodatage à plus de 5 minutes "
+        "de votre horloge (un envoi intercepté ne peut pas être rejoué plus tard)."
+    ),
+    "webhooks.verify.more": (
+        "{event} nomme l'événement ; {delivery} est le même à chaque tentative d'un envoi, ce qui permet au "
+        "destinataire d'écarter un doublon."
+    ),
+    "webhooks.log.title": "Journal des envois",
+    "webhooks.log.intro": (
+        "Les {n} derniers envois de ce webhook, du plus récent au plus ancien. Un envoi échoué peut être "
+        "renvoyé."
+    ),
+    "webhooks.log.back": "Tous les webhooks",
+    "webhooks.log.link": "Journal des envois",
+    "webhooks.log.pending": "En attente",
+    "webhooks.log.delivered": "Remis",
+    "webhooks.log.failed": "Échoué",
+    "webhooks.log.event": "Événement",
+    "webhooks.log.ticket": "Ticket",
+    "webhooks.log.status": "État",
+    "webhooks.log.attempts": "Tentatives",
+    "webhooks.log.http": "HTTP",
+    "webhooks.log.error": "Dernière erreur",
+    "webhooks.log.times": "Quand",
+    "webhooks.log.created": "Mis en file",
+    "webhooks.log.delivered_at": "Remis",
+    "webhooks.log.next": "prochain essai {when}",
+    "webhooks.log.retry": "Renvoyer",
+    "webhooks.log.empty": "Rien n'a encore été envoyé : les envois apparaissent ici quand des tickets changent.",
+    "webhooks.log.utc": "Heures en UTC.",
+    "error.code.blocked_address": (
+        "L'URL du webhook vise une adresse privée, de bouclage ou autrement non publique."
+    ),
+    "error.code.unresolvable_host": "Le nom d'hôte de l'URL du webhook ne correspond à aucune adresse.",
+    "notice.webhook_updated": "Le webhook est enregistré.",
+    "notice.webhook_enabled": "Le webhook est activé : il reçoit de nouveau ses événements.",
+    "notice.webhook_disabled": "Le webhook est désactivé : rien ne lui est envoyé tant qu'il n'est pas réactivé.",
+    "notice.webhook_deleted": "Le webhook et son journal d'envois sont supprimés.",
+    "notice.webhook_redelivered": "L'envoi est remis en file ; il part dans un instant.",
+}.items()})
+
+# The webhook service's fixed sentences (domain/webhooks.py, services/webhooks.py, services/ssrf.py).
+SERVICE_MESSAGES["fr"].update({
+    "The webhook URL is empty.": "L'URL du webhook est vide.",
+    f"The webhook URL is longer than {WEBHOOK_MAX_URL} characters.": (
+        f"L'URL du webhook dépasse {WEBHOOK_MAX_URL} caractères."
+    ),
+    "The webhook URL may not contain spaces, control or non-ASCII characters (percent-encode them; use the "
+    "punycode form of international host names).": (
+        "L'URL du webhook ne peut contenir ni espace, ni caractère de contrôle ou non ASCII (encodez-les avec "
+        "des %, et écrivez les noms d'hôte internationaux sous leur forme punycode)."
+    ),
+    "The webhook URL may not contain backslashes.": "L'URL du webhook ne peut pas contenir de barre oblique inverse.",
+    "The webhook URL must start with http:// or https://.": "L'URL du webhook doit commencer par http:// ou https://.",
+    "The webhook URL may not have a #fragment.": "L'URL du webhook ne peut pas avoir de #fragment.",
+    "The webhook URL may not contain a user name or password; put credentials in the path or rely on the "
+    "signature.": (
+        "L'URL du webhook ne peut pas contenir de nom d'utilisateur ni de mot de passe ; mettez les "
+        "identifiants dans le chemin ou fiez-vous à la signature."
+    ),
+    "The webhook URL must name a host.": "L'URL du webhook doit nommer un hôte.",
+    "The webhook URL's IPv6 address is not valid.": "L'adresse IPv6 de l'URL du webhook n'est pas valide.",
+    "The webhook URL's host name is not valid.": "Le nom d'hôte de l'URL du webhook n'est pas valide.",
+    "The webhook URL's port is not valid.": "Le port de l'URL du webhook n'est pas valide.",
+    BlockedAddress.default_message: (
+        "L'URL du webhook vise une adresse privée, de bouclage, lien-local ou autrement non publique. "
+        "Indiquez allow_private à true pour autoriser volontairement un destinataire interne."
+    ),
+    UnresolvableHost.default_message: "Le nom d'hôte de l'URL du webhook ne correspond à aucune adresse.",
+    "A webhook needs at least one event.": "Un webhook a besoin d'au moins un événement.",
+    f"There are already {WEBHOOK_MAX} webhooks; delete one first.": (
+        f"Il y a déjà {WEBHOOK_MAX} webhooks ; supprimez-en un d'abord."
+    ),
+    "No such webhook.": "Webhook introuvable.",
+    "No such webhook delivery.": "Envoi de webhook introuvable.",
+    "Only a failed delivery can be sent again; this one is pending.": (
+        "Seul un envoi échoué peut être renvoyé ; celui-ci est en attente."
+    ),
+    "Only a failed delivery can be sent again; this one is delivered.": (
+        "Seul un envoi échoué peut être renvoyé ; celui-ci est déjà remis."
+    ),
+    "Tick the box to confirm the deletion. Nothing was deleted.": (
+        "Cochez la case pour confirmer la suppression. Rien n'a été supprimé."
+    ),
+})
+
+# --- end of admin: webhooks ----------------------------------------------------------------------------------
 
 SERVICE_MESSAGES["fr"] = {english: french_spacing(text) for english, text in SERVICE_MESSAGES["fr"].items()}
 MENU_ERRORS["fr"] = {reason: french_spacing(text) for reason, text in MENU_ERRORS["fr"].items()}
