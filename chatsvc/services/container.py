@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from chatsvc.broker import create_broker
@@ -21,6 +20,7 @@ from chatsvc.services.kb import KnowledgeBaseService
 from chatsvc.services.mailer import Mailer
 from chatsvc.services.replies import RepliesService
 from chatsvc.services.routing import Routing
+from chatsvc.services.tasks import stop_task
 from chatsvc.services.tickets import TicketService
 from chatsvc.services.webhooks import WebhookSender
 from chatsvc.settings import Settings
@@ -112,10 +112,7 @@ class Services:
 
     async def stop(self) -> None:
         await self.webhooks.stop()
-        if self._housekeeping is not None:
-            self._housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._housekeeping
+        await stop_task(self._housekeeping)
         await self.mailer.stop()
         await self.routing.stop()
         await self.replies.stop()

@@ -13,7 +13,6 @@ Only published articles are in the index: a draft is never offered to a visitor.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import functools
 import logging
@@ -30,6 +29,7 @@ from chatsvc.domain.matching import DEFAULT_THRESHOLDS, Article, Decision, KbInd
 from chatsvc.errors import BadRequest, NotFound
 from chatsvc.services.clock import Clock
 from chatsvc.services.hub import Envelope, Hub
+from chatsvc.services.tasks import stop_task, wait_for_poke
 from chatsvc.store.kb import KbArticle, KbPage, KbStore
 
 log = logging.getLogger("chatsvc.kb")
@@ -227,9 +227,7 @@ class KnowledgeBaseService:
     async def stop(self) -> None:
         self._live = False
         if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
+            await stop_task(self._worker)
             self._worker = None
         await self.hub.unfollow(CHANNEL, self)
 
@@ -428,8 +426,7 @@ class KnowledgeBaseService:
 
     async def _follow_changes(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), SYNC_SECONDS)
+            await wait_for_poke(self._wake, SYNC_SECONDS)
             self._wake.clear()
             pending, self._pending = self._pending, set()
             full, self._full_sync = self._full_sync, False

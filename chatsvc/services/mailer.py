@@ -41,6 +41,7 @@ import aiosmtplib
 
 from chatsvc.domain.mail import build_message, recipient_domain, sender_address
 from chatsvc.services.clock import Clock, utcnow
+from chatsvc.services.tasks import stop_task, wait_for_poke
 from chatsvc.settings import Settings
 from chatsvc.store.database import Database
 from chatsvc.store.outbox import OutboxStore, QueuedMail
@@ -138,11 +139,7 @@ class Mailer:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_task(task)
 
     async def _run(self) -> None:
         while True:
@@ -156,8 +153,7 @@ class Mailer:
                 handled = 0
             if handled >= BATCH:
                 continue  # more may be due: no pause
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.worker_interval)
+            await wait_for_poke(self._wake, self.settings.worker_interval)
 
     # --- one round ------------------------------------------------------------------------------------------
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import contextlib
 import datetime
 import ipaddress
 import logging
@@ -27,6 +26,7 @@ from chatsvc.domain.tickets import WebhookEvent
 from chatsvc.errors import BadRequest, Conflict
 from chatsvc.services.clock import Clock
 from chatsvc.services.ssrf import Address, BlockedAddress, UnresolvableHost, resolve_public
+from chatsvc.services.tasks import stop_task, wait_for_poke
 from chatsvc.settings import Settings
 from chatsvc.store.webhooks import Delivery, Webhook, WebhookStore
 
@@ -161,10 +161,7 @@ class WebhookSender:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_task(task)
 
     def poke(self) -> None:
         """Look at the queue now rather than at the next interval (after queueing, or an admin's retry)."""
@@ -174,14 +171,12 @@ class WebhookSender:
         while True:
             try:
                 handled = await self.run_once()
-            except Exception:  # noqa: BLE001 - the worker must outlive a database hiccup; logged, retried
+            except Exception:
                 log.exception("webhook worker pass failed")
                 handled = 0
             if handled >= BATCH:
                 continue  # more may be due: no pause while there is a backlog
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.settings.worker_interval):
-                    await self._wake.wait()
+            await wait_for_poke(self._wake, self.settings.worker_interval)
             self._wake.clear()
 
     # --- one pass ---
