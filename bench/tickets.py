@@ -122,7 +122,7 @@ async def run(database_url: str, count: int, rounds: int, progress: Progress) ->
     db = Database(database_url)
     await db.migrate()
     try:
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         progress.say(f"seeding {count:,} tickets on {database_url.split(':')[0]}")
         team_ids, agent_ids = await seed(db, count, now, progress)
         if database_url.startswith("postgresql"):
