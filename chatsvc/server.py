@@ -9,9 +9,18 @@ from chatsvc.logs import configure
 from chatsvc.settings import Settings
 
 
+def served_url(host: str, port: int) -> str:
+    """This process's own address, for links in mail when no public URL is configured."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def uvicorn_config(settings: Settings, host: str, port: int) -> uvicorn.Config:
+    app = create_app(settings)
+    app.state.services.tickets.served_url = served_url(host, port)
     return uvicorn.Config(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         log_config=configure(settings.log_level),

@@ -88,7 +88,7 @@ _WORDS: dict[str, dict[str, str]] = {
     "en": {
         "hello": "Hello {name},",
         "hello_anonymous": "Hello,",
-        "ticket_created.subject": "[{site}] Re: {subject}",
+        "ticket_created.subject": "[{site}] {subject}",
         "ticket_created.lead": "We received your message “{subject}”. Someone from our team will answer "
         "you soon.",
         "ticket_created.action": "You can follow your request and add to it here:",
@@ -106,7 +106,7 @@ _WORDS: dict[str, dict[str, str]] = {
     "fr": {
         "hello": "Bonjour {name},",
         "hello_anonymous": "Bonjour,",
-        "ticket_created.subject": "[{site}] Re: {subject}",
+        "ticket_created.subject": "[{site}] {subject}",
         "ticket_created.lead": f"Nous avons bien reçu votre message «{_NBSP}{{subject}}{_NBSP}». "
         "Quelqu'un de notre équipe vous répondra bientôt.",
         "ticket_created.action": f"Vous pouvez suivre votre demande et la compléter ici{_NBSP}:",
@@ -169,7 +169,8 @@ def compose_ticket_mail(
     name = safe_header_text(requester_name or "", NAME_LIMIT)
     ticket_subject = safe_header_text(subject, SUBJECT_LIMIT)
     agent = safe_header_text(agent_name or "", NAME_LIMIT) or words["our_team"]
-    reply = _body_text(reply_text or "") if kind == "ticket_reply" else ""
+    # A reply that also resolves the request is quoted in the resolution mail: the visitor reads it there.
+    reply = _body_text(reply_text or "") if kind in ("ticket_reply", "ticket_resolved") else ""
 
     # str.format runs on our templates only; the values are never parsed as templates themselves.
     greeting = words["hello"].format(name=name) if name else words["hello_anonymous"]

@@ -94,6 +94,13 @@ class Services:
         await ensure_defaults(self.settings, self.account_store, self.accounts, self.clock)
         await self.hub.start()
         log.info("broker: %s", self.broker.name)
+        if not self.settings.public_urls:
+            local = any(h in self.tickets.base_url for h in ("//127.", "//localhost", "//[::1]"))
+            log.log(
+                logging.INFO if local else logging.WARNING,
+                "links mailed to visitors point at %s; set CHATSVC_PUBLIC_URLS to the address visitors reach "
+                "this server at", self.tickets.base_url,
+            )
         await self.kb.start()
         await self.replies.start()
         await self.routing.recover()

@@ -109,6 +109,7 @@ class TicketService:
         self._poke_mail = poke_mail
         self._poke_webhooks = poke_webhooks
         self._links: TicketLinks | None = None
+        self.served_url = "http://127.0.0.1:8000"  # set by the server from its host and port
         # Closing a chat that becomes a ticket is the chat service's job (set at start: it is built then).
         self.close_chat: Callable[[StaffIdentity, str], Awaitable[object]] | None = None
 
@@ -123,9 +124,9 @@ class TicketService:
 
     @property
     def base_url(self) -> str:
-        return (
-            self.settings.public_urls[0] if self.settings.public_urls else "http://127.0.0.1:8000"
-        ).rstrip("/")
+        """Where mailed links point: the first public URL, else the address this process serves on. Never the
+        request's Host header: anyone can send one, and a link in someone else's mail must not follow it."""
+        return (self.settings.public_urls[0] if self.settings.public_urls else self.served_url).rstrip("/")
 
     def status_link(self, ticket_id: str) -> str:
         return self.links.url(self.base_url, ticket_id)

@@ -108,20 +108,24 @@ def _json(data: Any, status: int = 200) -> Response:
     return Response(msgspec.json.encode(data), status_code=status, media_type="application/json")
 
 
-def parse_filter(params: QueryParams) -> tuple[TicketFilter, str, int, int]:
+def parse_filter(params: QueryParams, me: str | None = None) -> tuple[TicketFilter, str, int, int]:
     """The list's filters from the query string; anything outside the allow-lists is refused."""
     unknown = set(params.keys()) - FILTER_PARAMS
     if unknown:
         raise BadRequest(f"Unknown filter: {min(unknown)[:40]}.")
     statuses = tuple(params.getlist("status"))
-    if any(s not in {t.value for t in TicketStatus} | {"active"} for s in statuses):
+    if any(s not in {t.value for t in TicketStatus} | {"active", "all"} for s in statuses):
         raise BadRequest("Unknown status.")
+    if "all" in statuses:
+        statuses = ()  # every status: the same as no status filter
     if "active" in statuses:
         statuses = tuple({s for s in statuses if s != "active"} | {"new", "open", "pending"})
     priorities = tuple(params.getlist("priority"))
     if any(p not in {q.value for q in Priority} for p in priorities):
         raise BadRequest("Unknown priority.")
     assignee = params.get("assignee") or None
+    if assignee == "me" and me is not None:
+        assignee = me
     team = params.get("team") or None
     for value in (assignee, team):
         if value is not None and len(value) > 32:
@@ -161,7 +165,7 @@ def parse_filter(params: QueryParams) -> tuple[TicketFilter, str, int, int]:
 async def list_tickets(request: Request) -> Response:
     who = await _staff(request, write=False)
     services = services_of(request)
-    spec, sort, page, per_page = parse_filter(request.query_params)
+    spec, sort, page, per_page = parse_filter(request.query_params, me=who.user.id)
     found, total = await services.tickets.search(
         who, spec, sort=sort, limit=per_page, offset=(page - 1) * per_page
     )
@@ -334,7 +338,7 @@ EXPORT_COLUMNS = (
 async def export_csv(request: Request) -> Response:
     who = await _staff(request, write=False)
     services = services_of(request)
-    spec, sort, _page, _per_page = parse_filter(request.query_params)
+    spec, sort, _page, _per_page = parse_filter(request.query_params, me=who.user.id)
     found, _total = await services.tickets.search(who, spec, sort=sort, limit=EXPORT_LIMIT, offset=0)
     views = TicketViews(services)
     out = io.StringIO()

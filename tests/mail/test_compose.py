@@ -63,7 +63,7 @@ def parts(message: EmailMessage) -> tuple[str, str]:
 def test_english_created_mail() -> None:
     mail = compose()
     assert mail.to_address == "ana@example.com"
-    assert mail.subject == "[Shop] Re: Where is my order?"
+    assert mail.subject == "[Shop] Where is my order?"  # the first mail answers nothing yet: no "Re:"
     assert mail.body_text.startswith("Hello Ana,\n")
     assert "We received your message" in mail.body_text and "We received your message" in mail.body_html
     assert LINK in mail.body_text and f'href="{LINK}"' in mail.body_html
@@ -98,6 +98,10 @@ def test_english_reply_and_resolved() -> None:
     assert "Our team replied to your request" in anonymous.body_text
     resolved = compose("ticket_resolved")
     assert "is resolved" in resolved.body_text and "reply from the link to reopen it" in resolved.body_text
+    # A reply that resolves the request in the same step is quoted in the resolution mail.
+    answered = compose("ticket_resolved", reply_text="Here is your invoice.", agent_name="Sam")
+    assert "is resolved" in answered.body_text and "> Here is your invoice." in answered.body_text
+    assert "Here is your invoice." in answered.body_html
 
 
 def test_bad_email_unknown_kind_or_non_http_link_are_refused() -> None:

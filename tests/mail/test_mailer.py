@@ -142,7 +142,7 @@ async def test_mail_is_delivered_by_smtp(db: Database, smtp: SmtpSink, tmp_path:
     assert envelope.rcpt_tos == ["ana@example.com"]
     [message] = smtp.messages()
     assert message["To"] == "ana@example.com"
-    assert message["Subject"] == f"[Shop] Re: {SUBJECT}"
+    assert message["Subject"] == f"[Shop] {SUBJECT}"
     assert message["From"] == MAIL_FROM
     assert LINK in body_text(message)
     html = message.get_body(("html",))

@@ -211,3 +211,15 @@ async def test_ticket_api_needs_a_signed_in_staff_member_and_csrf_for_cookies(sq
             refused = await browser.post("/api/tickets", json=_body(), headers=header)
             assert refused.status_code == 403, header
         assert (await browser.get("/api/tickets")).json()["total"] == 0
+
+
+async def test_me_and_all_are_understood_by_the_api(sqlite_server) -> None:  # type: ignore[no-untyped-def]
+    ana = await sqlite_server.add_staff("Ana")
+    async with await _api(sqlite_server, ana) as http:
+        mine = (await http.post("/api/tickets", json=_body("Mine"))).json()["ticket"]
+        await http.post("/api/tickets", json=_body("Not mine"))
+        await http.post(f"/api/tickets/{mine['id']}/status", json={"status": "resolved"})
+        await http.post(f"/api/tickets/{mine['id']}/assign", json={"assignee_id": ana.id})
+        found = (await http.get("/api/tickets", params={"assignee": "me", "status": "all"})).json()
+        assert [t["id"] for t in found["tickets"]] == [mine["id"]]
+        assert (await http.get("/api/tickets", params={"status": "all"})).json()["total"] == 2

@@ -271,3 +271,11 @@ async def test_the_access_log_never_carries_a_status_link(
             access.removeHandler(caplog.handler)
     assert "/ticket-status/" in caplog.text  # the request was logged...
     assert token not in caplog.text  # ...without its credential
+
+
+def test_mailed_links_use_the_served_address_unless_public_urls_say_otherwise() -> None:
+    from chatsvc.server import served_url
+
+    assert served_url("127.0.0.1", 8931) == "http://127.0.0.1:8931"
+    assert served_url("0.0.0.0", 8080) == "http://127.0.0.1:8080"
+    assert served_url("::1", 8080) == "http://[::1]:8080"
