@@ -25,7 +25,7 @@ from chatsvc.errors import BadRequest, NotFound
 from chatsvc.services.accounts import StaffIdentity
 from chatsvc.services.ticket_views import TicketViews
 from chatsvc.services.tickets import Intake, Requester, entry_json, ticket_json
-from chatsvc.store.tickets import SORTS, NewEntry, TicketFilter
+from chatsvc.store.tickets import SORTS, Changed, NewEntry, TicketFilter
 from chatsvc.web import csrf
 from chatsvc.web.edge import services_of, staff_identity
 from chatsvc.web.json_body import read_json
@@ -106,6 +106,17 @@ async def _staff(request: Request, *, write: bool) -> StaffIdentity:
 
 def _json(data: Any, status: int = 200) -> Response:
     return Response(msgspec.json.encode(data), status_code=status, media_type="application/json")
+
+
+def _changed(changed: Changed) -> Response:
+    """What a change answers: the ticket as it is now, the entries it added, and whether it was a resend."""
+    return _json(
+        {
+            "ticket": ticket_json(changed.ticket),
+            "entries": [entry_json(e) for e in changed.entries],
+            "duplicate": changed.duplicate,
+        }
+    )
 
 
 def parse_filter(params: QueryParams, me: str | None = None) -> tuple[TicketFilter, str, int, int]:
@@ -231,13 +242,7 @@ async def reply(request: Request) -> Response:
         status=TicketStatus(body.status) if body.status else None,
         client_id=body.client_id,
     )
-    return _json(
-        {
-            "ticket": ticket_json(changed.ticket),
-            "entries": [entry_json(e) for e in changed.entries],
-            "duplicate": changed.duplicate,
-        }
-    )
+    return _changed(changed)
 
 
 async def add_note(request: Request) -> Response:
@@ -246,13 +251,7 @@ async def add_note(request: Request) -> Response:
     changed = await services_of(request).tickets.note(
         who, request.path_params["ticket_id"], body.text, client_id=body.client_id
     )
-    return _json(
-        {
-            "ticket": ticket_json(changed.ticket),
-            "entries": [entry_json(e) for e in changed.entries],
-            "duplicate": changed.duplicate,
-        }
-    )
+    return _changed(changed)
 
 
 async def set_status(request: Request) -> Response:
@@ -261,7 +260,7 @@ async def set_status(request: Request) -> Response:
     changed = await services_of(request).tickets.set_status(
         who, request.path_params["ticket_id"], TicketStatus(body.status)
     )
-    return _json({"ticket": ticket_json(changed.ticket), "entries": [entry_json(e) for e in changed.entries]})
+    return _changed(changed)
 
 
 async def assign(request: Request) -> Response:
@@ -277,7 +276,7 @@ async def assign(request: Request) -> Response:
         set_assignee=body.assignee_id is not UNSET,
         set_team=body.team_id is not UNSET,
     )
-    return _json({"ticket": ticket_json(changed.ticket), "entries": [entry_json(e) for e in changed.entries]})
+    return _changed(changed)
 
 
 async def set_priority(request: Request) -> Response:
@@ -286,7 +285,7 @@ async def set_priority(request: Request) -> Response:
     changed = await services_of(request).tickets.set_priority(
         who, request.path_params["ticket_id"], Priority(body.priority)
     )
-    return _json({"ticket": ticket_json(changed.ticket), "entries": [entry_json(e) for e in changed.entries]})
+    return _changed(changed)
 
 
 async def convert_conversation(request: Request) -> Response:

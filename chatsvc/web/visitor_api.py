@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from chatsvc.errors import ChatError
+from chatsvc.web.cors import cors_headers, preflight
 from chatsvc.web.edge import services_of
 from chatsvc.web.errors import error_response
 from chatsvc.web.json_body import read_json
@@ -19,35 +20,18 @@ class SessionRequest(msgspec.Struct, forbid_unknown_fields=True):
     site: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
-def _cors(origin: str | None) -> dict[str, str]:
-    if origin is None:
-        return {}
-    return {
-        "Access-Control-Allow-Origin": origin,
-        "Access-Control-Allow-Methods": "POST",
-        "Access-Control-Allow-Headers": "Content-Type",
-        "Access-Control-Max-Age": "600",
-        "Vary": "Origin",
-    }
-
-
 async def visitor_session(request: Request) -> Response:
     services = services_of(request)
     origin = request.headers.get("origin")
     if request.method == "OPTIONS":
-        # A preflight has no body: the widget names its site in the query so the allow-list can be checked.
-        try:
-            await services.chat.site_for_handshake(request.query_params.get("site", ""), origin)
-        except ChatError:
-            return Response(status_code=204)  # no CORS headers: the browser refuses the real request
-        return Response(status_code=204, headers=_cors(origin))
+        return await preflight(request, "POST")
     try:
         body = await read_json(request, SessionRequest)
         site = await services.chat.site_for_handshake(body.site, origin)
         token = await services.chat.new_visitor(site)
     except ChatError as exc:
         return error_response(exc)
-    return JSONResponse({"token": token, "site": site.key}, headers=_cors(origin))
+    return JSONResponse({"token": token, "site": site.key}, headers=cors_headers(origin, "POST"))
 
 
 routes = [Route("/api/visitor/session", visitor_session, methods=["POST", "OPTIONS"])]

@@ -33,6 +33,7 @@ from chatsvc.errors import BadRequest, ChatError, InvalidState, NotFound, RateLi
 from chatsvc.services.tickets import TEXT_MAX, Intake, Requester, subject_from
 from chatsvc.store import records
 from chatsvc.store.tickets import NewEntry, Ticket, TicketEntry
+from chatsvc.web.cors import cors_headers, preflight
 from chatsvc.web.edge import client_address, same_origin, services_of
 from chatsvc.web.errors import error_response
 from chatsvc.web.forms import read_form
@@ -94,18 +95,6 @@ def _window(request: Request, name: str, limit: int, window: float) -> FailureWi
     return found  # type: ignore[no-any-return]
 
 
-def _cors(origin: str | None, methods: str) -> dict[str, str]:
-    if origin is None:
-        return {}
-    return {
-        "Access-Control-Allow-Origin": origin,
-        "Access-Control-Allow-Methods": methods,
-        "Access-Control-Allow-Headers": "Content-Type",
-        "Access-Control-Max-Age": "600",
-        "Vary": "Origin",
-    }
-
-
 def _refusal(exc: ChatError, cors: dict[str, str]) -> Response:
     response = error_response(exc)
     response.headers.update(cors)
@@ -127,12 +116,7 @@ async def leave_message(request: Request) -> Response:
     services = services_of(request)
     origin = request.headers.get("origin")
     if request.method == "OPTIONS":
-        # A preflight has no body: the widget names its site in the query so the allow-list can be checked.
-        try:
-            await services.chat.site_for_handshake(request.query_params.get("site", ""), origin)
-        except ChatError:
-            return Response(status_code=204)  # no CORS headers: the browser refuses the real request
-        return Response(status_code=204, headers=_cors(origin, "POST"))
+        return await preflight(request, "POST")
 
     limiter = _window(request, "visitor_ticket_limiter", LEAVE_LIMIT, LEAVE_WINDOW)
     address = client_address(request)
@@ -140,7 +124,7 @@ async def leave_message(request: Request) -> Response:
     try:
         body = await read_json(request, LeaveMessage, max_bytes=ANSWER_FORM_BYTES)
         site = await services.chat.site_for_handshake(body.site, origin)
-        cors = _cors(origin, "POST")
+        cors = cors_headers(origin, "POST")
         wait = limiter.blocked(address)
         if wait:
             raise RateLimited("Too many messages from this address; try again later.", retry_after=wait)
@@ -198,7 +182,7 @@ async def availability(request: Request) -> Response:
     next_opening = None if is_open or hours is None else hours.next_opening(now)
     # Presence is this process's (see services/routing.py): the same answer the router assigns chats by.
     agents_online = any(p.online for p in services.routing.presence.values())
-    headers = _cors(origin, "GET") | {"Cache-Control": "no-store"}
+    headers = cors_headers(origin, "GET") | {"Cache-Control": "no-store"}
     return JSONResponse(
         {
             "open": is_open,
