@@ -330,7 +330,8 @@ EXPORT_COLUMNS = (
     "resolution_due",
     "first_response_at",
     "resolved_at",
-    "sla",
+    "first_response_sla",  # met, breached, running (not due yet) or none
+    "resolution_sla",
 )
 
 
@@ -365,7 +366,8 @@ async def export_csv(request: Request) -> Response:
                     ticket.resolution_due.isoformat() if ticket.resolution_due else "",
                     ticket.first_response_at.isoformat() if ticket.first_response_at else "",
                     ticket.resolved_at.isoformat() if ticket.resolved_at else "",
-                    "breached" if summary["breached"] else "",
+                    summary["sla"]["first_response"]["state"],
+                    summary["sla"]["resolution"]["state"],
                 )
             ]
         )

@@ -185,6 +185,8 @@ async def test_csv_export_is_inert_and_scoped(server) -> None:  # type: ignore[n
         assert "attachment" in exported.headers["content-disposition"]
         rows = list(csv.reader(io.StringIO(exported.text)))
         assert rows[0][:3] == ["id", "subject", "status"]
+        assert rows[0][-2:] == ["first_response_sla", "resolution_sla"]
+        assert {row[-2] for row in rows[1:]} == {"running"} and {row[-1] for row in rows[1:]} == {"running"}
         cells = [cell for row in rows[1:] for cell in row]
         assert "'=cmd|' /C calc'!A0" in cells and "'@SUM(1+1)" in cells and "'+1-555" in cells and "'-2" in cells
         assert not any(cell[:1] in ("=", "+", "-", "@") for cell in cells)
