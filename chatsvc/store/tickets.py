@@ -114,8 +114,6 @@ SORTS: dict[str, Sequence[Any]] = {
     ),
 }
 
-ACTIVE = ("new", "open", "pending")
-
 
 def _ticket(row: Any) -> Ticket:
     mapping = dict(row._mapping)
@@ -240,12 +238,6 @@ class TicketStore:
                 self._where(sa.select(tickets), spec, now).order_by(*order).limit(limit).offset(offset)
             )
             return [_ticket(row) for row in result], int(total or 0)
-
-    async def counts_by_status(self, spec: TicketFilter, now: datetime.datetime) -> dict[str, int]:
-        query = self._where(sa.select(tickets.c.status, sa.func.count()).select_from(tickets), spec, now)
-        async with self.db.connect() as conn:
-            result = await conn.execute(query.group_by(tickets.c.status))
-            return {row[0]: int(row[1]) for row in result}
 
     async def of_requester(self, visitor_id: str | None, email: str | None, limit: int = 50) -> list[Ticket]:
         """The tickets of one person: the same visitor token, or the same email (case-insensitive)."""

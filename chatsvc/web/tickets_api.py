@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from chatsvc.domain.mail import valid_email
-from chatsvc.domain.tickets import Priority, Source, TicketStatus
+from chatsvc.domain.tickets import ACTIVE_STATUSES, Priority, Source, TicketStatus
 from chatsvc.errors import BadRequest, NotFound
 from chatsvc.services.accounts import StaffIdentity
 from chatsvc.services.ticket_views import TicketViews
@@ -130,7 +130,7 @@ def parse_filter(params: QueryParams, me: str | None = None) -> tuple[TicketFilt
     if "all" in statuses:
         statuses = ()  # every status: the same as no status filter
     if "active" in statuses:
-        statuses = tuple({s for s in statuses if s != "active"} | {"new", "open", "pending"})
+        statuses = tuple({s for s in statuses if s != "active"} | {s.value for s in ACTIVE_STATUSES})
     priorities = tuple(params.getlist("priority"))
     if any(p not in {q.value for q in Priority} for p in priorities):
         raise BadRequest("Unknown priority.")

@@ -6,6 +6,7 @@ import datetime
 from collections.abc import AsyncIterator
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 from chatsvc.domain.tickets import Source
@@ -61,3 +62,7 @@ async def manager_identity(services: Services) -> StaffIdentity:
     return StaffIdentity(user=user, session=None)  # type: ignore[arg-type]
 
 
+async def staff_api(server, user) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+    """An HTTP client of the real server, signed in as ``user`` with a Bearer token."""
+    token = await server.staff_token(user)
+    return httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {token}"})

@@ -10,11 +10,7 @@ import httpx
 import pytest
 
 from chatsvc.client import VisitorClient
-
-
-async def _api(server, user) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
-    token = await server.staff_token(user)
-    return httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {token}"})
+from tests.tickets.conftest import staff_api
 
 
 async def _new_ticket(http: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
@@ -31,7 +27,7 @@ async def _new_ticket(http: httpx.AsyncClient, **overrides: Any) -> dict[str, An
 
 async def test_api_ticket_keeps_the_message_and_requester(server) -> None:  # type: ignore[no-untyped-def]
     ana = await server.add_staff("Ana")
-    async with await _api(server, ana) as http:
+    async with await staff_api(server, ana) as http:
         ticket = await _new_ticket(http)
         assert ticket["status"] == "new" and ticket["source"] == "api" and ticket["priority"] == "normal"
         full = (await http.get(f"/api/tickets/{ticket['id']}")).json()
@@ -47,7 +43,7 @@ async def test_api_ticket_keeps_the_message_and_requester(server) -> None:  # ty
 
 async def test_every_legal_transition_and_each_illegal_one_refused(server) -> None:  # type: ignore[no-untyped-def]
     ana = await server.add_staff("Ana")
-    async with await _api(server, ana) as http:
+    async with await staff_api(server, ana) as http:
         ticket_id = (await _new_ticket(http))["id"]
 
         async def move(status: str) -> httpx.Response:
@@ -87,7 +83,7 @@ async def test_every_legal_transition_and_each_illegal_one_refused(server) -> No
 
 async def test_reply_acknowledges_and_can_set_pending(server) -> None:  # type: ignore[no-untyped-def]
     ana = await server.add_staff("Ana")
-    async with await _api(server, ana) as http:
+    async with await staff_api(server, ana) as http:
         ticket_id = (await _new_ticket(http))["id"]
         replied = await http.post(
             f"/api/tickets/{ticket_id}/reply",
@@ -121,7 +117,7 @@ async def test_converted_chat_keeps_the_whole_transcript(server) -> None:  # typ
         await visitor.handoff()
         chat = await agent.wait_chat()
         await agent.send(chat.id, "Let me look into it, I will write to you by mail.")
-        async with await _api(server, ana) as http:
+        async with await staff_api(server, ana) as http:
             converted = await http.post(
                 f"/api/conversations/{chat.id}/ticket", json={"reason": "needs the warehouse", "priority": "high"}
             )
@@ -165,7 +161,7 @@ async def test_visitor_leaving_the_queue_with_an_email_leaves_a_ticket(server) -
         await visitor.wait_event(kind="closed")
     finally:
         await visitor.close()
-    async with await _api(server, admin) as http:
+    async with await staff_api(server, admin) as http:
         for _ in range(50):
             listed = (await http.get("/api/tickets")).json()
             if listed["total"]:
@@ -192,7 +188,7 @@ async def test_leaving_the_queue_without_an_email_makes_no_ticket(server) -> Non
         await visitor.wait_event(kind="closed")
     finally:
         await visitor.close()
-    async with await _api(server, admin) as http:
+    async with await staff_api(server, admin) as http:
         assert (await http.get("/api/tickets")).json()["total"] == 0
 
 
@@ -211,7 +207,7 @@ async def test_identify_refuses_bad_emails(sqlite_server, email: str) -> None:  
 async def test_the_same_email_links_conversations_and_tickets(server) -> None:  # type: ignore[no-untyped-def]
     ana = await server.add_staff("Ana")
     agent = await server.add_staff("Bo")
-    async with await _api(server, ana) as http:
+    async with await staff_api(server, ana) as http:
         earlier = await _new_ticket(http, requester={"email": "Vera@Example.com", "name": "Vera"})
         bo = await server.agent(agent)
         visitor = VisitorClient(server.url, origin="https://shop.example")
@@ -221,7 +217,7 @@ async def test_the_same_email_links_conversations_and_tickets(server) -> None:  
             await visitor.send("Hello again")
             await visitor.handoff()
             chat = await bo.wait_chat()
-            async with await _api(server, agent) as bo_http:
+            async with await staff_api(server, agent) as bo_http:
                 seen = (await bo_http.get(f"/api/conversations/{chat.id}")).json()
                 assert seen["history"]["visitor"]["email"] == "vera@example.com"
                 assert [t["id"] for t in seen["history"]["tickets"]] == [earlier["id"]]
@@ -234,7 +230,7 @@ async def test_the_same_email_links_conversations_and_tickets(server) -> None:  
             assert [c["id"] for c in full["history"]["conversations"]] == [chat.id]
             # ...a manager sees both.
             boss = await server.add_staff("Boss", role="manager")
-            async with await _api(server, boss) as manager:
+            async with await staff_api(server, boss) as manager:
                 seen_by_boss = (await manager.get(f"/api/tickets/{earlier['id']}")).json()
             assert [t["id"] for t in seen_by_boss["history"]["tickets"]] == [converted["id"]]
         finally:

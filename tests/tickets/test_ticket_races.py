@@ -12,12 +12,7 @@ from chatsvc.client import VisitorClient
 from chatsvc.domain.tickets import TicketStatus
 from chatsvc.services.ticket_views import TicketViews
 from chatsvc.store.tickets import TicketFilter
-from tests.tickets.conftest import make_ticket, manager_identity
-
-
-async def _api(server, user) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
-    token = await server.staff_token(user)
-    return httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {token}"})
+from tests.tickets.conftest import make_ticket, manager_identity, staff_api
 
 
 def _body(**extra: object) -> dict[str, object]:
@@ -35,7 +30,7 @@ async def test_a_double_click_on_convert_makes_one_ticket(server) -> None:  # ty
         await visitor.send("My parcel is broken")
         await visitor.handoff()
         chat = await agent.wait_chat()
-        async with await _api(server, ana) as http:
+        async with await staff_api(server, ana) as http:
             answers = await asyncio.gather(*(
                 http.post(f"/api/conversations/{chat.id}/ticket", json={"reason": "warehouse"}) for _ in range(3)
             ))
@@ -52,7 +47,7 @@ async def test_a_double_click_on_convert_makes_one_ticket(server) -> None:  # ty
 async def test_releasing_puts_a_ticket_back_in_the_pool_and_nobody_takes_a_held_one(server) -> None:  # type: ignore[no-untyped-def]
     ana = await server.add_staff("Ana")
     bob = await server.add_staff("Bob")
-    async with await _api(server, ana) as ana_http, await _api(server, bob) as bob_http:
+    async with await staff_api(server, ana) as ana_http, await staff_api(server, bob) as bob_http:
         ticket = (await ana_http.post("/api/tickets", json=_body())).json()["ticket"]
         await ana_http.post(f"/api/tickets/{ticket['id']}/status", json={"status": "open"})  # Ana takes it
         taken = await bob_http.post(f"/api/tickets/{ticket['id']}/assign", json={"assignee_id": bob.id})
@@ -78,7 +73,7 @@ async def test_a_form_sent_again_makes_one_ticket(sqlite_server) -> None:  # typ
         other = await http.post("/api/visitor/tickets", json=form | {"client_id": "form-8b1c"})
     assert first.status_code == again.status_code == other.status_code == 201
     assert first.json()["ticket"]["id"] == again.json()["ticket"]["id"] != other.json()["ticket"]["id"]
-    async with await _api(sqlite_server, admin) as staff:
+    async with await staff_api(sqlite_server, admin) as staff:
         assert (await staff.get("/api/tickets")).json()["total"] == 2
 
 
@@ -125,6 +120,6 @@ async def test_an_address_gets_a_few_abandoned_question_tickets_not_more(server)
             await visitor.wait_event(kind="closed")
         finally:
             await visitor.close()
-    async with await _api(server, admin) as http:
+    async with await staff_api(server, admin) as http:
         listed = (await http.get("/api/tickets", params={"q": "victim@example.com"})).json()
     assert listed["total"] == 3  # ABANDONED_PER_HOUR

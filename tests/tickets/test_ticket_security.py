@@ -11,11 +11,7 @@ import httpx
 import pytest
 
 from chatsvc.web.tickets_api import csv_cell
-
-
-async def _api(server, user) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
-    token = await server.staff_token(user)
-    return httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {token}"})
+from tests.tickets.conftest import staff_api
 
 
 def _body(subject: str = "Where is my parcel?", **extra: object) -> dict[str, object]:
@@ -29,8 +25,8 @@ async def test_an_agent_sees_only_their_own_their_teams_and_unowned_tickets(serv
     bob = await server.add_staff("Bob")
     billing = await server.services.account_store.create_team(name="Billing", topics=[], member_ids=[bob.id],
                                                               now=server.services.clock())
-    async with await _api(server, boss) as manager, await _api(server, ana) as ana_http, \
-            await _api(server, bob) as bob_http:
+    async with await staff_api(server, boss) as manager, await staff_api(server, ana) as ana_http, \
+            await staff_api(server, bob) as bob_http:
         pool = (await manager.post("/api/tickets", json=_body("Pool ticket"))).json()["ticket"]
         billing_ticket = (await manager.post("/api/tickets", json=_body("Billing ticket"))).json()["ticket"]
         moved = await manager.post(f"/api/tickets/{billing_ticket['id']}/assign", json={"team_id": billing.id})
@@ -75,7 +71,7 @@ async def test_an_agent_sees_only_their_own_their_teams_and_unowned_tickets(serv
 )
 async def test_fields_the_caller_may_not_set_are_refused(sqlite_server, field: str, value: object) -> None:  # type: ignore[no-untyped-def]
     ana = await sqlite_server.add_staff("Ana")
-    async with await _api(sqlite_server, ana) as http:
+    async with await staff_api(sqlite_server, ana) as http:
         refused = await http.post("/api/tickets", json=_body(**{field: value}))
         assert refused.status_code == 400 and refused.json()["error"] == "bad_request"
         assert (await http.get("/api/tickets")).json()["total"] == 0
@@ -86,7 +82,7 @@ async def test_fields_the_caller_may_not_set_are_refused(sqlite_server, field: s
 )
 async def test_wrong_json_types_are_refused(sqlite_server, subject: object) -> None:  # type: ignore[no-untyped-def]
     ana = await sqlite_server.add_staff("Ana")
-    async with await _api(sqlite_server, ana) as http:
+    async with await staff_api(sqlite_server, ana) as http:
         refused = await http.post("/api/tickets", json=_body(subject=subject))  # type: ignore[arg-type]
         assert refused.status_code == 400
         ticket = (await http.post("/api/tickets", json=_body())).json()["ticket"]
@@ -97,7 +93,7 @@ async def test_wrong_json_types_are_refused(sqlite_server, subject: object) -> N
 
 async def test_ticket_ids_are_unguessable(sqlite_server) -> None:  # type: ignore[no-untyped-def]
     ana = await sqlite_server.add_staff("Ana")
-    async with await _api(sqlite_server, ana) as http:
+    async with await staff_api(sqlite_server, ana) as http:
         ids = [(await http.post("/api/tickets", json=_body(f"T{i}"))).json()["ticket"]["id"] for i in range(5)]
         assert len(set(ids)) == 5 and all(len(i) >= 22 for i in ids)
         for walked in ("1", "2", "3", "100", "0", "-1", "../1", "%2e%2e"):
@@ -122,7 +118,7 @@ async def test_ticket_ids_are_unguessable(sqlite_server) -> None:  # type: ignor
 )
 async def test_filters_outside_the_allow_lists_are_refused_at_once(sqlite_server, query: str) -> None:  # type: ignore[no-untyped-def]
     ana = await sqlite_server.add_staff("Ana")
-    async with await _api(sqlite_server, ana) as http:
+    async with await staff_api(sqlite_server, ana) as http:
         await http.post("/api/tickets", json=_body())
         started = time.monotonic()
         refused = await http.get(f"/api/tickets?{query}")
@@ -133,7 +129,7 @@ async def test_filters_outside_the_allow_lists_are_refused_at_once(sqlite_server
 
 async def test_text_search_is_a_value_not_sql(sqlite_server) -> None:  # type: ignore[no-untyped-def]
     ana = await sqlite_server.add_staff("Ana")
-    async with await _api(sqlite_server, ana) as http:
+    async with await staff_api(sqlite_server, ana) as http:
         await http.post("/api/tickets", json=_body("Refund for order 12"))
         await http.post("/api/tickets", json=_body("100% broken_widget"))
         for text, expected in (("' OR 1=1--", 0), ("pg_sleep(5)", 0), ("%", 1), ("_", 1), ("order 12", 1)):
@@ -143,7 +139,7 @@ async def test_text_search_is_a_value_not_sql(sqlite_server) -> None:  # type: i
 
 async def test_filters_narrow_the_list(server) -> None:  # type: ignore[no-untyped-def]
     boss = await server.add_staff("Boss", role="manager")
-    async with await _api(server, boss) as http:
+    async with await staff_api(server, boss) as http:
         low = (await http.post("/api/tickets", json=_body("Small question", priority="low"))).json()["ticket"]
         urgent = (await http.post("/api/tickets", json=_body("Card fraud on my account"))).json()["ticket"]
         assert urgent["priority"] == "urgent" and urgent["flagged"]  # escalation word "fraud"
@@ -174,7 +170,7 @@ def test_csv_cells_starting_a_formula_are_neutralised() -> None:
 
 async def test_csv_export_is_inert_and_scoped(server) -> None:  # type: ignore[no-untyped-def]
     boss = await server.add_staff("Boss", role="manager")
-    async with await _api(server, boss) as http:
+    async with await staff_api(server, boss) as http:
         await http.post("/api/tickets", json=_body(
             "=cmd|' /C calc'!A0", requester={"email": "x@example.com", "name": "@SUM(1+1)"}
         ))
@@ -192,11 +188,11 @@ async def test_csv_export_is_inert_and_scoped(server) -> None:  # type: ignore[n
         assert not any(cell[:1] in ("=", "+", "-", "@") for cell in cells)
     # An agent's export holds only what the agent may see.
     ana = await server.add_staff("Ana")
-    async with await _api(server, ana) as http:
+    async with await staff_api(server, ana) as http:
         mine = (await http.post("/api/tickets", json=_body("Mine"))).json()["ticket"]
         await http.post(f"/api/tickets/{mine['id']}/assign", json={"assignee_id": ana.id})
     bob = await server.add_staff("Bob")
-    async with await _api(server, bob) as http:
+    async with await staff_api(server, bob) as http:
         rows = list(csv.reader(io.StringIO((await http.get("/api/tickets.csv")).text)))
         assert mine["id"] not in [row[0] for row in rows]
 
@@ -217,7 +213,7 @@ async def test_ticket_api_needs_a_signed_in_staff_member_and_csrf_for_cookies(sq
 
 async def test_me_and_all_are_understood_by_the_api(sqlite_server) -> None:  # type: ignore[no-untyped-def]
     ana = await sqlite_server.add_staff("Ana")
-    async with await _api(sqlite_server, ana) as http:
+    async with await staff_api(sqlite_server, ana) as http:
         mine = (await http.post("/api/tickets", json=_body("Mine"))).json()["ticket"]
         await http.post("/api/tickets", json=_body("Not mine"))
         await http.post(f"/api/tickets/{mine['id']}/status", json={"status": "resolved"})
