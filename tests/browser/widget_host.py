@@ -16,6 +16,7 @@ import html
 import http.server
 import json
 import threading
+import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -219,7 +220,7 @@ async def start_again(server: InProcessServer) -> InProcessServer:
 
 
 async def admin_http(server: InProcessServer) -> httpx.AsyncClient:
-    user = await server.add_staff("Ada Admin", role="admin", email="ada.admin@support.example")
+    user = await server.add_staff("Ada Admin", role="admin", email=f"admin-{uuid.uuid4().hex[:8]}@support.example")
     token = await server.staff_token(user)
     return httpx.AsyncClient(base_url=server.url, timeout=10, headers={"Authorization": f"Bearer {token}"})
 
