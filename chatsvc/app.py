@@ -34,6 +34,8 @@ from chatsvc.web import (
     visitor_tickets,
     webhook_pages,
     webhooks_api,
+    widget_api,
+    widget_script,
 )
 from chatsvc.web.errors import chat_error_handler, http_error_handler, server_error_handler
 from chatsvc.web.ratelimit import AddressCounter, FailureWindow
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
         *auth_api.routes,
         *visitor_api.routes,
         *visitor_tickets.routes,
+        *widget_api.routes,
+        *widget_script.routes,
         *conversations_api.routes,
         *admin_api.routes,
         *ticket_admin_api.routes,
@@ -90,6 +94,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
     )
     app.state.services = services
     app.state.settings = settings
+    app.state.widget_script = widget_script.WidgetScript.load()
     app.state.address_counter = AddressCounter(settings.max_connections_per_address)
     app.state.login_failures = FailureWindow(settings.login_attempts, settings.login_window)
     return app

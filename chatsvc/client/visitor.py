@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from chatsvc.client.base import BaseClient, new_client_id
+from chatsvc.client.base import BaseClient, ServerError, new_client_id
 from chatsvc.domain import protocol
 
 
@@ -99,6 +99,24 @@ class VisitorClient(BaseClient):
     async def end(self) -> None:
         """Close the conversation (the chat, not the socket)."""
         await self.send_frame(protocol.VisitorClose())
+
+    async def rate(
+        self, conversation: str, csat: int, *, comment: str | None = None, nps: int | None = None,
+        ces: int | None = None, timeout: float = 10.0,
+    ) -> protocol.Rated:
+        """Send the end-of-chat survey of a closed conversation; returns the server's ``rated``, or raises
+        ``ServerError`` with the refusal (``not_found``, ``invalid_state``...)."""
+        await self.send_frame(protocol.VisitorRate(conversation=conversation, csat=csat, comment=comment, nps=nps,
+                                                   ces=ces))
+        frame = await self.next_frame(
+            lambda f: isinstance(f, protocol.ErrorFrame)
+            or (isinstance(f, protocol.Rated) and f.conversation == conversation),
+            timeout,
+        )
+        if isinstance(frame, protocol.ErrorFrame):
+            raise ServerError(frame)
+        assert isinstance(frame, protocol.Rated)
+        return frame
 
     async def wait_queue(self, timeout: float = 10.0) -> protocol.QueueUpdate:
         frame = await self.next_frame(lambda f: isinstance(f, protocol.QueueUpdate), timeout)

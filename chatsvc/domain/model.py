@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 
 from chatsvc.errors import InvalidState
 
@@ -20,6 +21,10 @@ class Role(str, enum.Enum):
 
 
 STAFF_ROLES = (Role.AGENT, Role.MANAGER, Role.ADMIN)
+
+# A site's public key (it goes in the embed tag and URLs): short, lower case, nothing to escape. \Z, not $:
+# $ also matches before a trailing newline.
+SITE_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
 
 
 class AgentStatus(str, enum.Enum):

@@ -25,6 +25,7 @@ PersonName = Annotated[
 ]
 Topic = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}\Z")]
 Version = Annotated[int, msgspec.Meta(ge=1, le=1000)]
+SURVEY_COMMENT_MAX = 1000
 
 
 class _Frame(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, omit_defaults=True):
@@ -92,6 +93,17 @@ class VisitorIdentify(_Frame, tag="identify"):
     email: Annotated[str, msgspec.Meta(min_length=3, max_length=254)] | None = None
 
 
+class VisitorRate(_Frame, tag="rate"):
+    """The end-of-chat survey for one of the visitor's closed conversations, once: CSAT 1-5, optionally NPS 0-10,
+    CES 1-7 and a comment. Answered by ``rated``."""
+
+    conversation: ConversationId
+    csat: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    comment: Annotated[str, msgspec.Meta(max_length=SURVEY_COMMENT_MAX)] | None = None
+    nps: Annotated[int, msgspec.Meta(ge=0, le=10)] | None = None
+    ces: Annotated[int, msgspec.Meta(ge=1, le=7)] | None = None
+
+
 class Sync(_Frame, tag="sync"):
     """Replay a conversation's events after ``after_seq``, then a ``synced`` frame."""
 
@@ -101,7 +113,7 @@ class Sync(_Frame, tag="sync"):
 
 VisitorFrame = Union[
     VisitorHello, VisitorMessage, VisitorTyping, VisitorHandoff, VisitorClose, VisitorFeedback, VisitorChoose,
-    VisitorMenu, VisitorIdentify, Sync,
+    VisitorMenu, VisitorIdentify, VisitorRate, Sync,
 ]
 
 
@@ -153,7 +165,7 @@ AgentFrame = Union[
 ]
 
 VISITOR_FRAME_TYPES = frozenset(
-    {"hello", "message", "typing", "handoff", "close", "feedback", "choose", "menu", "identify", "sync"}
+    {"hello", "message", "typing", "handoff", "close", "feedback", "choose", "menu", "identify", "rate", "sync"}
 )
 AGENT_FRAME_TYPES = frozenset({"hello", "status", "message", "typing", "close", "pick", "transfer", "sync"})
 
@@ -258,6 +270,12 @@ class PresenceUpdate(_Frame, tag="presence"):
     capacity: int
 
 
+class Rated(_Frame, tag="rated"):
+    """To the visitor: their survey of ``conversation`` is stored."""
+
+    conversation: str
+
+
 class ErrorFrame(_Frame, tag="error"):
     code: str
     message: str
@@ -265,7 +283,7 @@ class ErrorFrame(_Frame, tag="error"):
 
 
 ServerFrame = Union[
-    Welcome, Ack, Event, Synced, TypingNotice, QueueUpdate, ChatUpdate, PresenceUpdate, ErrorFrame
+    Welcome, Ack, Event, Synced, TypingNotice, QueueUpdate, ChatUpdate, PresenceUpdate, Rated, ErrorFrame
 ]
 
 _encoder = msgspec.json.Encoder()

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from msgspec import UNSET, UnsetType
 
-from chatsvc.domain.model import Role
+from chatsvc.domain.model import SITE_KEY, Role
 from chatsvc.domain.origins import normalize_origin
 from chatsvc.errors import BadRequest, Conflict, NotFound
 from chatsvc.services.accounts import AccountService, check_password_strength, normalize_email
@@ -33,8 +33,6 @@ MAX_TOPICS = 50
 MAX_MEMBERS = 500
 MAX_CHATS = 50
 
-# Site keys go in the embed tag and URLs: short, lower case, nothing to escape.
-_SITE_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # Topics come from the bot's menu and the widget; same shape, and the column is 40 characters.
 _TOPIC = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 # A DNS name made of labels: no "*", no "_", no empty label. Wildcards are exactly what must not pass.
@@ -64,7 +62,7 @@ def check_max_chats(value: int | None) -> int | None:
 
 
 def check_site_key(key: str) -> str:
-    if not _SITE_KEY.match(key):
+    if not SITE_KEY.match(key):
         raise BadRequest("A site key is 1 to 64 lower-case letters, digits, '-' or '_', starting with a letter or digit.")
     return key
 

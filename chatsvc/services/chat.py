@@ -8,11 +8,18 @@ from collections.abc import Awaitable, Callable
 
 from chatsvc.domain import protocol
 from chatsvc.domain.bot import Move, Offer
-from chatsvc.domain.model import PRIORITY_NORMAL, ConversationStatus, EventKind, Role, check_transition
+from chatsvc.domain.mail import valid_email
+from chatsvc.domain.model import (
+    PRIORITY_NORMAL,
+    SITE_KEY,
+    ConversationStatus,
+    EventKind,
+    Role,
+    check_transition,
+)
 from chatsvc.domain.origins import origin_allowed
 from chatsvc.domain.tokens import VisitorClaims, VisitorTokens
-from chatsvc.domain.mail import valid_email
-from chatsvc.errors import BadRequest, InvalidState, NotFound, OriginNotAllowed, Unauthorized
+from chatsvc.errors import BadRequest, Conflict, InvalidState, NotFound, OriginNotAllowed, Unauthorized
 from chatsvc.services.accounts import StaffIdentity
 from chatsvc.services.bot import Bot, Turn
 from chatsvc.services.clock import Clock
@@ -22,6 +29,7 @@ from chatsvc.services.routing import Routing
 from chatsvc.store import records
 from chatsvc.store.accounts import AccountStore
 from chatsvc.store.conversations import Applied, ConversationStore, NewEvent
+from chatsvc.store.surveys import Survey, SurveyStore
 
 log = logging.getLogger("chatsvc.chat")
 
@@ -73,6 +81,7 @@ class ChatService:
         hub: Hub,
         tokens: VisitorTokens,
         clock: Clock,
+        surveys: SurveyStore,
         bot: Bot | None = None,
         on_abandoned: Callable[[records.Conversation], Awaitable[object]] | None = None,
     ) -> None:
@@ -85,6 +94,7 @@ class ChatService:
         self.hub = hub
         self.tokens = tokens
         self.clock = clock
+        self.surveys = surveys
 
     # --- visitors: identity --------------------------------------------------------------------------
 
@@ -94,7 +104,8 @@ class ChatService:
         Browsers always send Origin; a client without one (a server-side integration) is not a cross-site
         hijack risk because its credential is in the first frame, never ambient.
         """
-        site = await self.accounts.find_site_by_key(site_key) if site_key and len(site_key) <= 64 else None
+        # Only a well-formed key reaches the database (PostgreSQL refuses a NUL byte with an error, not a miss).
+        site = await self.accounts.find_site_by_key(site_key) if site_key and SITE_KEY.match(site_key) else None
         if site is None:
             raise NotFound("No such site.")
         if origin is not None and not origin_allowed(origin, site.allowed_origins):
@@ -328,6 +339,21 @@ class ChatService:
             return who
         visitor = await self.conversations.set_visitor_details(who.visitor.id, **values)
         return dataclasses.replace(who, visitor=visitor)
+
+    async def visitor_rate(self, who: VisitorIdentity, frame: protocol.VisitorRate) -> protocol.Rated:
+        """The end-of-chat survey of one of the visitor's own conversations, once it is closed; stored once."""
+        conversation = await self.visitor_conversation(who, frame.conversation)
+        if conversation.status != ConversationStatus.CLOSED.value:
+            raise InvalidState("The conversation is still open: rate it once it has ended.")
+        comment = (frame.comment or "").strip() or None
+        try:
+            await self.surveys.add(Survey(
+                conversation_id=conversation.id, site_id=conversation.site_id, csat=frame.csat, nps=frame.nps,
+                ces=frame.ces, comment=comment, created_at=self.clock(),
+            ))
+        except Conflict:
+            raise InvalidState("This conversation was rated already.") from None
+        return protocol.Rated(conversation=conversation.id)
 
     async def visitor_typing(self, who: VisitorIdentity, active: bool) -> None:
         conversation = await self.conversations.open_of_visitor(who.visitor.id)

@@ -23,15 +23,18 @@ from chatsvc.services.routing import Routing
 from chatsvc.services.tasks import stop_task
 from chatsvc.services.tickets import TicketService
 from chatsvc.services.webhooks import WebhookSender
+from chatsvc.services.widget import WidgetService
 from chatsvc.settings import Settings
 from chatsvc.store.accounts import AccountStore
 from chatsvc.store.conversations import ConversationStore
 from chatsvc.store.database import Database, describe
 from chatsvc.store.kb import KbStore
 from chatsvc.store.replies import CannedStore, MenuStore
+from chatsvc.store.surveys import SurveyStore
 from chatsvc.store.ticket_config import TicketConfigStore
 from chatsvc.store.tickets import TicketStore
 from chatsvc.store.webhooks import WebhookStore
+from chatsvc.store.widget_settings import WidgetSettingsStore
 
 log = logging.getLogger("chatsvc")
 
@@ -67,6 +70,9 @@ class Services:
             settings, self.ticket_store, self.ticket_config, self.account_store, self.conversation_store, clock,
             poke_mail=self.mailer.poke, poke_webhooks=self.webhooks.poke,
         )
+        self.survey_store = SurveyStore(self.db)
+        self.widget_store = WidgetSettingsStore(self.db)
+        self.widgets = WidgetService(self.widget_store, clock)
         self._chat: ChatService | None = None
         self._housekeeping: asyncio.Task[None] | None = None
 
@@ -85,7 +91,7 @@ class Services:
         tokens = VisitorTokens(secret, self.settings.visitor_token_ttl)
         self._chat = ChatService(
             self.conversation_store, self.account_store, self.routing, self.hub, tokens, self.clock,
-            bot=Bot(self.kb, self.replies), on_abandoned=self.tickets.from_abandoned_chat,
+            self.survey_store, bot=Bot(self.kb, self.replies), on_abandoned=self.tickets.from_abandoned_chat,
         )
         self.tickets.start(await self.account_store.get_or_create_secret("ticket_link_key", new_secret))
         self.tickets.close_chat = lambda who, conversation_id: self.chat.agent_close(

@@ -414,3 +414,38 @@ outbound_mail = sa.Table(
     sa.Column("sent_at", UTCDateTime(), nullable=True),
     sa.Index("ix_outbound_mail_due", "status", "next_attempt_at"),
 )
+
+
+# --- the widget (migration 0004) ----------------------------------------------------------------------------
+
+# How a site's widget looks and what it asks; a site without a row uses the defaults of domain/widget.py.
+widget_settings = sa.Table(
+    "widget_settings",
+    metadata,
+    sa.Column("site_id", sa.String(32), sa.ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("color", sa.String(7), nullable=False),  # #rrggbb; the text colour is derived from it
+    sa.Column("position", sa.String(8), nullable=False),  # right | left
+    sa.Column("greeting_en", sa.String(300), nullable=True),  # null: the widget's own greeting
+    sa.Column("greeting_fr", sa.String(300), nullable=True),
+    sa.Column("prechat", sa.String(8), nullable=False),  # off | optional | required
+    sa.Column("survey_csat", sa.Boolean, nullable=False),
+    sa.Column("survey_nps", sa.Boolean, nullable=False),
+    sa.Column("survey_ces", sa.Boolean, nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# The visitor's end-of-chat rating: one per conversation (the primary key refuses a second).
+surveys = sa.Table(
+    "surveys",
+    metadata,
+    sa.Column(
+        "conversation_id", sa.String(32), sa.ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("site_id", sa.String(32), sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("csat", sa.SmallInteger, nullable=False),  # 1..5
+    sa.Column("nps", sa.SmallInteger, nullable=True),  # 0..10
+    sa.Column("ces", sa.SmallInteger, nullable=True),  # 1..7
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_surveys_site", "site_id", "created_at"),
+)

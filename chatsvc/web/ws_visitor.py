@@ -95,6 +95,8 @@ class VisitorSocket(SocketSession):
                 await self.follow(conversation.id, 0)
         elif isinstance(frame, protocol.VisitorIdentify):
             self.who = await chat.visitor_identify(self.who, frame.name, frame.email)
+        elif isinstance(frame, protocol.VisitorRate):
+            self.send(await chat.visitor_rate(self.who, frame))
         elif isinstance(frame, protocol.Sync):
             await chat.visitor_conversation(self.who, frame.conversation)
             await self.follow(frame.conversation, None)

@@ -23,6 +23,7 @@ VISITOR_FRAMES: list[dict[str, Any]] = [
     {"type": "choose", "article": "frA-001"},
     {"type": "menu", "item": "billing"},
     {"type": "identify", "name": "Vera Lamb", "email": "vera@example.com"},
+    {"type": "rate", "conversation": "conv_1", "csat": 5, "comment": "Quick and kind", "nps": 10, "ces": 1},
     {"type": "sync", "conversation": "conv_1", "after_seq": 0},
 ]
 AGENT_FRAMES: list[dict[str, Any]] = [
@@ -136,6 +137,8 @@ STRING_FIELDS = [
     ("visitor", {"type": "message", "client_id": "a", "text": "x"}, "topic", True),
     ("visitor", {"type": "handoff"}, "topic", True),
     ("visitor", {"type": "sync", "conversation": "c"}, "conversation", False),
+    ("visitor", {"type": "rate", "conversation": "c", "csat": 5}, "conversation", False),
+    ("visitor", {"type": "rate", "conversation": "c", "csat": 5}, "comment", True),
     ("agent", {"type": "message", "conversation": "c", "client_id": "a", "text": "x"}, "conversation", False),
     ("agent", {"type": "message", "conversation": "c", "client_id": "a", "text": "x"}, "client_id", False),
     ("agent", {"type": "message", "conversation": "c", "client_id": "a", "text": "x"}, "text", False),
@@ -173,6 +176,20 @@ def test_non_string_values_are_refused_where_a_string_is_expected(
 def test_typing_active_must_be_a_boolean(value: Any) -> None:
     refused(p.decode_visitor, raw({"type": "typing", "active": value}))
     refused(p.decode_agent, raw({"type": "typing", "conversation": "c", "active": value}))
+
+
+@pytest.mark.parametrize(
+    ("field", "good", "bad"),
+    [("csat", (1, 5), (0, 6)), ("nps", (0, 10), (-1, 11)), ("ces", (1, 7), (0, 8))],
+)
+def test_survey_scores_are_integers_within_their_scales(field: str, good: tuple[int, int], bad: tuple[int, int]) -> None:
+    frame = {"type": "rate", "conversation": "c", "csat": 3}
+    for value in good:
+        assert getattr(p.decode_visitor(raw({**frame, field: value})), field) == value
+    for wrong in (*bad, str(good[0]), True, False, 2.5, [1], {"$gt": 0}):
+        refused(p.decode_visitor, raw({**frame, field: wrong}))
+    assert p.decode_visitor(raw({**frame, "comment": "x" * 1000})).comment == "x" * 1000  # type: ignore[union-attr]
+    refused(p.decode_visitor, raw({**frame, "comment": "x" * 1001}))
 
 
 @pytest.mark.parametrize("status", ["busy", "ONLINE", "", "online "])
@@ -465,6 +482,7 @@ SERVER_FRAMES: list[p.ServerFrame] = [
     p.ChatUpdate(conversation=INFO, mine=True),
     p.ChatUpdate(conversation=INFO, mine=False),
     p.PresenceUpdate(status="away", load=1, capacity=3),
+    p.Rated(conversation="conv_1"),
     p.ErrorFrame(code="bad_frame", message="nope"),
     p.ErrorFrame(code="rate_limited", message="slow down", ref="c-9"),
 ]

@@ -1,0 +1,32 @@
+"""A site's widget settings: read with the defaults filled in, changed only through the domain's checks."""
+
+from __future__ import annotations
+
+from chatsvc.domain.widget import DEFAULT_WIDGET, InvalidWidgetSetting, WidgetSettings, updated
+from chatsvc.errors import BadRequest
+from chatsvc.services.clock import Clock
+from chatsvc.store.widget_settings import WidgetSettingsStore
+
+
+class WidgetService:
+    def __init__(self, store: WidgetSettingsStore, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    async def settings_of(self, site_id: str) -> WidgetSettings:
+        return await self.store.get(site_id) or DEFAULT_WIDGET
+
+    async def settings_of_sites(self, site_ids: list[str]) -> dict[str, WidgetSettings]:
+        stored = await self.store.of_sites(site_ids)
+        return {site_id: stored.get(site_id, DEFAULT_WIDGET) for site_id in site_ids}
+
+    async def update(self, site_id: str, **changes: object) -> WidgetSettings:
+        """Apply ``changes`` (field name to value) to the site's settings; a refused value changes nothing."""
+        current = await self.settings_of(site_id)
+        try:
+            new = updated(current, **changes)
+        except InvalidWidgetSetting as exc:
+            raise BadRequest(str(exc)) from None
+        if new != current:
+            await self.store.put(site_id, new, self.clock())
+        return new

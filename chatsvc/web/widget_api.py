@@ -1,0 +1,51 @@
+"""``GET /api/visitor/widget?site=KEY``: what the widget needs to draw itself before the visitor opens it.
+
+Public (the site key is in the embed tag) but only for the site's allowed origins, like the other visitor
+calls: an origin not on the list gets 403 and no CORS headers, so a page elsewhere cannot read the answer.
+Never cached: availability changes by the minute and settings take effect at the next page load.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from chatsvc.domain.widget import WidgetSettings
+from chatsvc.errors import ChatError
+from chatsvc.store import records
+from chatsvc.web.cors import cors_headers
+from chatsvc.web.edge import services_of
+from chatsvc.web.errors import error_response
+from chatsvc.web.visitor_tickets import site_availability
+
+
+def widget_json(settings: WidgetSettings) -> dict[str, Any]:
+    """The settings as the widget config and the admin API show them (the text colour is derived)."""
+    return {
+        "look": {"color": settings.color, "text_color": settings.text_color, "position": settings.position},
+        "greeting": {"en": settings.greeting_en, "fr": settings.greeting_fr},
+        "prechat": settings.prechat,
+        "survey": {"csat": settings.survey_csat, "nps": settings.survey_nps, "ces": settings.survey_ces},
+    }
+
+
+def config_json(site: records.Site, settings: WidgetSettings, availability: dict[str, Any]) -> dict[str, Any]:
+    return {"site": {"key": site.key, "name": site.name}, **widget_json(settings), "availability": availability}
+
+
+async def widget_config(request: Request) -> Response:
+    services = services_of(request)
+    origin = request.headers.get("origin")
+    try:
+        site = await services.chat.site_for_handshake(request.query_params.get("site", ""), origin)
+    except ChatError as exc:
+        return error_response(exc)
+    settings = await services.widgets.settings_of(site.id)
+    body = config_json(site, settings, await site_availability(services, site))
+    return JSONResponse(body, headers=cors_headers(origin, "GET") | {"Cache-Control": "no-store"})
+
+
+routes: list[BaseRoute] = [Route("/api/visitor/widget", widget_config, methods=["GET"])]

@@ -1,0 +1,93 @@
+"""``GET /widget.js``: the built widget (``chatsvc/web/static/widget.js``, made by ``widget/build.py``).
+
+Read and gzip-compressed once when the app is made, so each request only picks the bytes: every page of every
+customer site loads it. Cached briefly by browsers (a new release reaches visitors within minutes) and
+revalidated by ETag. Without a built file the route answers 404 rather than an empty script.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from chatsvc.errors import NotFound
+
+SCRIPT_PATH = Path(__file__).parent / "static" / "widget.js"
+MAX_AGE = 300
+
+
+@dataclasses.dataclass(frozen=True)
+class WidgetScript:
+    plain: bytes
+    gzipped: bytes
+    etag: str
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> WidgetScript | None:
+        """The script at ``path`` (default ``SCRIPT_PATH``, read when called), or None when it is not built."""
+        try:
+            plain = (path or SCRIPT_PATH).read_bytes()
+        except FileNotFoundError:
+            return None
+        # mtime=0: the same bytes give the same compressed bytes, on every process behind a load balancer.
+        gzipped = gzip.compress(plain, compresslevel=9, mtime=0)
+        return cls(plain=plain, gzipped=gzipped, etag='"' + hashlib.sha256(plain).hexdigest()[:32] + '"')
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether ``Accept-Encoding`` allows gzip: named (or ``*``) with a non-zero quality, not refused by name."""
+    named: float | None = None
+    wildcard: float | None = None
+    for part in accept_encoding.lower().split(",")[:30]:
+        coding, *params = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if coding in ("gzip", "x-gzip"):
+            named = quality
+        elif coding == "*":
+            wildcard = quality
+    if named is not None:
+        return named > 0
+    return wildcard is not None and wildcard > 0
+
+
+def matches_etag(if_none_match: str, etag: str) -> bool:
+    """``If-None-Match`` names this version (weak comparison, as RFC 9110 asks for this header)."""
+    if if_none_match.strip() == "*":
+        return True
+    tags = (tag.strip() for tag in if_none_match.split(","))
+    return any(tag.removeprefix("W/") == etag for tag in tags)
+
+
+async def widget_js(request: Request) -> Response:
+    script: WidgetScript | None = request.app.state.widget_script
+    if script is None:
+        raise NotFound("The widget is not built: run python widget/build.py.")
+    headers = {
+        "Cache-Control": f"public, max-age={MAX_AGE}",
+        "ETag": script.etag,
+        "Vary": "Accept-Encoding",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if matches_etag(request.headers.get("if-none-match", ""), script.etag):
+        return Response(status_code=304, headers=headers)
+    body = script.plain
+    if accepts_gzip(request.headers.get("accept-encoding", "")):
+        body = script.gzipped
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
+
+
+routes: list[BaseRoute] = [Route("/widget.js", widget_js, methods=["GET"])]
