@@ -10,7 +10,7 @@
     en: {
       open: 'Open chat', openUnread: 'Open chat, {n} unread', closeChat: 'Minimise chat', dialog: 'Chat with {site}',
       connecting: 'Connecting…', reconnecting: 'Reconnecting…', offline: 'Connection lost. Reconnecting…',
-      online: 'We’re online', replies: 'We usually reply in a few minutes', away: 'We’re away. Leave us a message',
+      online: 'We’re online', replies: 'We reply in a few minutes', away: 'We’ll reply by email',
       withAgent: 'Chatting with {name}', unavailable: 'Chat is unavailable right now.',
       greeting: 'Hi! How can we help you today?', placeholder: 'Write a message…', message: 'Message', send: 'Send',
       you: 'You', sending: 'Sending…', sent: 'Sent', failed: 'Not sent.', retry: 'Retry',
@@ -46,8 +46,8 @@
       open: 'Ouvrir la discussion', openUnread: 'Ouvrir la discussion, {n} non lu(s)',
       closeChat: 'Réduire la discussion', dialog: 'Discussion avec {site}',
       connecting: 'Connexion…', reconnecting: 'Reconnexion…', offline: 'Connexion perdue. Reconnexion…',
-      online: 'Nous sommes en ligne', replies: 'Nous répondons en général en quelques minutes',
-      away: 'Nous sommes absents. Laissez-nous un message', withAgent: 'En discussion avec {name}',
+      online: 'Nous sommes en ligne', replies: 'Nous répondons en quelques minutes',
+      away: 'Nous répondrons par e-mail', withAgent: 'En discussion avec {name}',
       unavailable: 'La discussion n’est pas disponible pour le moment.',
       greeting: 'Bonjour ! Comment pouvons-nous vous aider ?', placeholder: 'Écrivez un message…',
       message: 'Message', send: 'Envoyer', you: 'Vous', sending: 'Envoi…', sent: 'Envoyé', failed: 'Non envoyé.',
@@ -257,7 +257,7 @@
   function clock(iso) {
     var d = iso ? new Date(iso) : new Date();
     if (isNaN(d)) d = new Date();
-    try { return d.toLocaleTimeString(LANG, {hour: '2-digit', minute: '2-digit'}); } catch (e) { return d.toTimeString().slice(0, 5); }
+    try { return d.toLocaleTimeString(LANG, {hour: 'numeric', minute: '2-digit'}); } catch (e) { return d.toTimeString().slice(0, 5); }
   }
 
   function waitText(seconds) {
@@ -330,7 +330,7 @@
     '.pv button:hover{background:#f2f4f7}.pv svg{width:16px;height:16px}',
     // the panel
     '.p{position:fixed;bottom:96px;right:20px;width:384px;height:680px;max-height:calc(100vh - 116px);display:flex;',
-    'flex-direction:column;background:#fff;border-radius:16px;overflow:hidden;',
+    'flex-direction:column;background:#fff;border-radius:16px;overflow:hidden;overflow:clip;',
     'box-shadow:0 16px 48px rgba(16,24,40,.22),0 4px 12px rgba(16,24,40,.1);animation:cs-in .22s ease-out}',
     '.left .p{right:auto;left:20px}',
     '@keyframes cs-in{from{opacity:0;transform:translateY(12px) scale(.98)}to{opacity:1;transform:none}}',
@@ -348,10 +348,9 @@
     '.hs i{width:8px;height:8px;border-radius:4px;flex:none;background:#98a2b3;box-shadow:0 0 0 2px var(--hv)}',
     '.hs i.on{background:#12b76a}',
     '.hs span{overflow:hidden;text-overflow:ellipsis}',
-    '.hb{height:32px;border-radius:16px;padding:0 12px;font-size:13px;font-weight:600;border:1px solid currentColor;flex:none}',
     '.ib{width:36px;height:36px;border-radius:18px;display:flex;align-items:center;justify-content:center;flex:none}',
     '.ib svg{width:22px;height:22px}',
-    '.ib:hover,.hb:hover{background:var(--hv)}',
+    '.ib:hover{background:var(--hv)}',
     '.of{display:flex;align-items:center;gap:8px;padding:8px 16px;background:#fef0c7;color:#6b3a00;font-size:13px;',
     'line-height:18px;font-weight:500;flex:none}',
     '.sp{width:12px;height:12px;border-radius:6px;border:2px solid currentColor;border-right-color:transparent;',
@@ -454,7 +453,8 @@
     '.dn i{width:32px;height:32px;border-radius:16px;background:#dcfae6;color:#067647;display:flex;align-items:center;',
     'justify-content:center;flex:none}.dn svg{width:18px;height:18px}',
     '.dn span{flex:1;overflow-wrap:anywhere}',
-    '.nc{margin-top:14px}',
+    '.nc{margin-top:14px;background:#fff;color:var(--a);border:1px solid var(--a)}',
+    '.nc:hover{background:var(--a);color:#fff;filter:none}',
     // the composer
     '.ft{flex:none;background:#fff;border-top:1px solid #eaecf0;padding:8px 12px 6px}',
     '.hm{display:inline-flex;align-items:center;gap:6px;padding:5px 12px 5px 10px;margin:0 0 8px;border-radius:16px;',
@@ -527,8 +527,8 @@
     // header
     V.dot = h('i');
     V.statusText = h('span', {text: L.connecting});
-    V.endButton = h('button', {type: 'button', class: 'hb', cs: 'end-chat', hidden: true, text: L.endChat,
-      onclick: askEnd});
+    V.endButton = h('button', {type: 'button', class: 'ib', cs: 'end-chat', hidden: true, 'aria-label': L.endChat,
+      title: L.endChat, onclick: askEnd}, [icon('exit')]);
     var header = h('div', {class: 'hd'}, [
       h('div', {class: 'ha', 'aria-hidden': 'true', text: (siteName.trim()[0] || '?')}),
       h('div', {class: 'hi'}, [
