@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 BIN := $(VENV)/bin
 
-.PHONY: run test venv bench clean
+.PHONY: run test venv bench clean widget screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.load
+
+widget: $(STAMP)
+	$(BIN)/python widget/build.py
+
+screenshots: $(STAMP)
+	$(BIN)/python tests/screenshots.py
 
 clean:
 	rm -rf $(VENV) *.egg-info
