@@ -1,0 +1,267 @@
+"""Screenshots of the visitor widget, so anyone can look at it: ``make screenshots`` (or
+``python tests/screenshots.py [--out DIR]``).
+
+Starts a chat server on a fresh SQLite database with a small knowledge base and one agent, serves a shop's page
+from another origin (as a customer's site would be), and drives real conversations in headless Chromium (Debian's
+``/usr/bin/chromium``) with the agent on the other side through ``chatsvc.client``. Writes PNGs to
+``screenshots/`` (git-ignored): the launcher closed, then with an unread reply; the bot's answer card; the
+leave-a-message form; the agent's reply; the end-of-chat survey, at desktop size (1280×800), and the open widget
+and the launcher on a phone (375×740).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import http.server
+import sys
+import tempfile
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: python tests/screenshots.py
+    sys.path.insert(0, str(ROOT))
+
+from chatsvc.client import AgentClient
+from chatsvc.services.admin import AdminService
+from tests.support.servers import Backend, InProcessServer, free_port, make_settings
+
+CHROMIUM = "/usr/bin/chromium"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
+WAIT = 10_000  # ms
+
+ARTICLES = [
+    {
+        "article_id": "reset-password",
+        "title": "Reset your password",
+        "body": "Open **Account > Security** and choose *Reset password*. We email you a link.\n\n"
+                "1. Open the link within 30 minutes.\n2. Choose a new password of at least 10 characters.\n\n"
+                "No email? Check your spam folder or read [our help centre](https://help.example.com/passwords).",
+        "alt": ["I forgot my password", "how do I change my password", "I can't sign in"],
+    },
+    {
+        "article_id": "refund",
+        "title": "Ask for a refund",
+        "body": "Refunds are paid within **5 days** to the card you used. Open *Orders*, pick the order and choose "
+                "`Request a refund`.",
+        "alt": ["money back", "I want a refund", "return an item"],
+    },
+    {
+        "article_id": "delivery",
+        "title": "Where is my order?",
+        "body": "Most orders arrive in 2 to 4 working days; the tracking link is in your confirmation email.\n\n"
+                "- Standard delivery: 2-4 days\n- Express delivery: the next working day",
+        "alt": ["track my order", "delivery time", "my parcel has not arrived"],
+    },
+]
+
+HOST_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Northwind Outfitters</title>
+<style>
+body { margin: 0; font: 16px/1.6 Georgia, serif; color: #1f2328; background: #f6f3ee; }
+header { background: #1d3b2a; color: #fff; padding: 18px 48px; display: flex; gap: 32px; align-items: center; }
+header b { font-size: 22px; } header span { opacity: .85; }
+main { padding: 40px 48px; display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 24px;
+  max-width: 820px; }
+.card { background: #fff; border-radius: 8px; padding: 20px; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
+.card h2 { margin: 0 0 8px; font-size: 20px; } .price { color: #1d3b2a; font-weight: bold; }
+@media (max-width: 600px) { header, main { padding: 16px; } header span { display: none; } }
+</style></head>
+<body><header><b>Northwind Outfitters</b><span>Tents</span><span>Backpacks</span><span>Sleeping bags</span></header>
+<main>
+<div class="card"><h2>Ridge 2 tent</h2><p>Two people, 2.1 kg, up in four minutes.</p><p class="price">€249</p></div>
+<div class="card"><h2>Trail 40 backpack</h2><p>Light, waterproof, with a back that breathes.</p><p class="price">€129</p></div>
+<div class="card"><h2>Summit sleeping bag</h2><p>Comfortable down to −5 °C, packs to the size of a melon.</p>
+<p class="price">€179</p></div>
+</main>
+<script src="CHAT_URL/widget.js" data-site="default" async></script>
+</body></html>
+"""
+
+
+@contextlib.contextmanager
+def host_site() -> Iterator[dict[str, str]]:
+    """The shop's page on http://localhost:PORT (another origin than the chat server's 127.0.0.1). The page
+    names the chat server given later in ``site["chat_url"]``."""
+    site = {"origin": ""}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.split("?")[0] != "/":
+                self.send_response(204)  # no favicon: and no 404 in the console
+                self.end_headers()
+                return
+            body = HOST_PAGE.replace("CHAT_URL", site["chat_url"]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    site["origin"] = f"http://localhost:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield site
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.asynccontextmanager
+async def chat_server(data_dir: Path, origin: str) -> AsyncIterator[InProcessServer]:
+    backend = Backend(name="sqlite", database_url=f"sqlite:///{data_dir}/chatsvc.db", redis_url="")
+    settings = make_settings(backend, data_dir, allowed_origins=(origin,), agent_grace_seconds=30.0)
+    async with InProcessServer(settings) as server:
+        services = server.services
+        for article in ARTICLES:
+            await services.kb.create(**article)  # type: ignore[arg-type]
+        admin = AdminService.of(services)
+        site = await admin.site_by_key("default")
+        await admin.update_site(site.id, name="Northwind Outfitters", widget={
+            "color": "#1d3b2a",
+            "greeting_en": "Hi there! Ask us anything about your order, our gear or your account.",
+            "greeting_fr": "Bonjour ! Posez-nous vos questions sur votre commande, nos produits ou votre compte.",
+            "survey_csat": True,
+        })
+        yield server
+
+
+class Shots:
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.written: list[Path] = []
+        self.problems: list[str] = []
+
+    async def page(self, browser: Any, url: str, viewport: dict[str, int], **options: Any) -> Any:
+        context = await browser.new_context(viewport=viewport, locale="en-GB", **options)
+        context.set_default_timeout(WAIT)
+        page = await context.new_page()
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        await page.emulate_media(reduced_motion="reduce")  # no half-finished animations in the pictures
+        await page.goto(url)
+        await page.locator("[data-cs=launcher]").wait_for()
+        return page
+
+    async def take(self, page: Any, name: str) -> None:
+        await asyncio.sleep(0.4)  # the last frame's scroll
+        path = self.out / f"{name}.png"
+        await page.screenshot(path=str(path))
+        self.written.append(path)
+
+
+async def ask(page: Any, text: str) -> None:
+    await page.locator("[data-cs=input]").fill(text)
+    await page.locator("[data-cs=input]").press("Enter")
+
+
+async def run(out: Path) -> Shots:
+    from playwright.async_api import async_playwright
+
+    shots = Shots(out)
+    with tempfile.TemporaryDirectory(prefix="chatsvc-shots-") as tmp, host_site() as site:
+        async with chat_server(Path(tmp), site["origin"]) as server, async_playwright() as playwright:
+            site["chat_url"] = server.url
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+            try:
+                await _scenes(shots, browser, server, site["origin"] + "/")
+            finally:
+                await browser.close()
+    return shots
+
+
+async def _scenes(shots: Shots, browser: Any, server: InProcessServer, url: str) -> None:
+    alice = await server.add_staff("Alice Martin")
+
+    # 1. Nobody online: the launcher, the bot's answer card, then the leave-a-message form.
+    page = await shots.page(browser, url, DESKTOP)
+    await shots.take(page, "desktop-launcher")
+    await page.locator("[data-cs=launcher]").click()
+    await shots.take(page, "desktop-greeting")
+    await ask(page, "I forgot my password, how do I reset it?")
+    await page.locator("[data-cs=card]").wait_for()
+    await shots.take(page, "desktop-bot-answer")
+    await page.locator("[data-cs=human]").click()
+    await page.locator("[data-cs=leave-form]").wait_for()
+    await page.locator("[data-cs=leave-form] [name=name]").fill("Sam Taylor")
+    await page.locator("[data-cs=leave-form] [name=email]").fill("sam@example.com")
+    await shots.take(page, "desktop-leave-message")
+    await page.context.close()
+
+    # 2. Alice online: a question, a person, her reply with her name; then the survey.
+    agent: AgentClient = await server.agent(alice)
+    try:
+        page = await shots.page(browser, url, DESKTOP)
+        await page.locator("[data-cs=launcher]").click()
+        await ask(page, "My parcel has not arrived, where is my order?")
+        await page.locator("[data-cs=card]").wait_for()
+        await page.locator("[data-cs=no]").click()
+        chat = await agent.wait_chat()
+        await agent.send(chat.id, "Hi, I'm Alice! Sorry about the wait for your parcel. Could you give me your "
+                                  "order number? It starts with NW.")
+        await page.locator("[data-role=agent]").wait_for()
+        await ask(page, "Sure, it's NW-20417.")
+        await page.locator("[data-role=visitor][data-state=sent] >> nth=-1").wait_for()
+        await agent.typing(chat.id, True)
+        await page.locator("[data-cs=typing]").wait_for()
+        await shots.take(page, "desktop-agent-reply")
+        await agent.send(chat.id, "Thanks! It left our warehouse yesterday and should reach you tomorrow. "
+                                  "Tracking: https://track.example.com/NW-20417")
+        await page.locator("[data-role=agent] >> nth=1").wait_for()
+        await page.locator("[data-cs=close-panel]").click()
+        await agent.send(chat.id, "Is there anything else I can help you with?")
+        await page.locator("[data-cs=badge]").wait_for()
+        await shots.take(page, "desktop-launcher-unread")
+        await page.locator("[data-cs=launcher]").click()
+        await agent.end(chat.id)
+        await page.locator("[data-cs=survey]").wait_for()
+        await page.locator("[data-cs=csat][data-value='5']").click()
+        await page.locator("[data-cs=survey] [name=comment]").fill("Quick and friendly, thank you!")
+        await shots.take(page, "desktop-survey")
+        await page.context.close()
+
+        # 3. A phone: the launcher, then the open widget full screen with an answer card and Alice's reply.
+        page = await shots.page(browser, url, PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+        await shots.take(page, "phone-launcher")
+        await page.locator("[data-cs=launcher]").click()
+        await ask(page, "How do I get my money back?")
+        await page.locator("[data-cs=card]").wait_for()
+        await shots.take(page, "phone-bot-answer")
+        await page.locator("[data-cs=human]").click()
+        chat = await agent.wait_chat()
+        await agent.send(chat.id, "Hello, Alice here. I can start the refund for you right now.")
+        await page.locator("[data-role=agent]").wait_for()
+        await shots.take(page, "phone-agent-reply")
+        await page.context.close()
+    finally:
+        await agent.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Screenshots of the visitor widget.")
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots", help="where to write the PNGs")
+    args = parser.parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} not found (apt-get install chromium)", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    shots = asyncio.run(run(args.out))
+    for path in shots.written:
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    for problem in shots.problems:
+        print("warning:", problem, file=sys.stderr)
+    return 1 if shots.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
