@@ -1039,16 +1039,16 @@
 
   function renderBot(f, name, data) {
     var el = entry('bot', name, f.text || '', f);
-    var bubble = el._bubble;
+    var text = el._bubble.parentNode, body = text.parentNode;
     var articles = Array.isArray(data.articles) ? data.articles : [];
     articles.forEach(function (a) { if (a && a.id && a.title) S.titles[a.id] = a.title; });
     if (data.move === 'answer') {
       articles.forEach(function (a) {
-        bubble.parentNode.appendChild(card(a.title, a.html != null ? safeHtml(a.html) : document.createTextNode(a.text || '')));
+        body.insertBefore(card(a.title, a.html != null ? safeHtml(a.html) : document.createTextNode(a.text || '')), el._meta);
       });
     } else if (data.move === 'canned' && data.canned) {
-      var body = data.canned.html != null ? safeHtml(data.canned.html) : document.createTextNode(data.canned.text || '');
-      bubble.parentNode.insertBefore(card(null, body), bubble);
+      var canned = data.canned.html != null ? safeHtml(data.canned.html) : document.createTextNode(data.canned.text || '');
+      body.insertBefore(card(null, canned), text);
     }
     if (articles.length || data.canned) el.classList.add('wide');
     if (S.status !== 'bot' && S.status !== '') return;
@@ -1071,11 +1071,13 @@
       row.appendChild(h('button', {type: 'button', class: 'ch', cs: 'no', text: L.no, onclick: function () {
         removeActions();
         act({type: 'feedback', helpful: false});
+        // a person was asked for and none can answer now: the form at once, not after a wait in the queue
+        if (S.avail && S.avail.leave_message) showLeave(true);
       }}));
     }
     if (row.firstChild) {
       el.classList.add('wide');
-      el.lastChild.insertBefore(row, el._meta);
+      body.insertBefore(row, el._meta);
       V.actions = row;
     }
   }
@@ -1086,7 +1088,7 @@
 
   function card(title, body) {
     return h('div', {class: 'cd', cs: 'card'}, [
-      title ? h('div', {class: 'ct', cs: 'card-title'}, [icon('book'), h('span', {text: title})]) : null,
+      title ? h('div', {class: 'ct'}, [icon('book'), h('span', {cs: 'card-title', text: title})]) : null,
       h('div', {class: 'cb', cs: 'card-body'}, [body])
     ]);
   }
