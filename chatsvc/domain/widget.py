@@ -28,7 +28,13 @@ _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}\Z")
 
 
 class InvalidWidgetSetting(ValueError):
-    """A value an admin may not store; the message says why, for the person who typed it."""
+    """A value an admin may not store. The message says why in English; ``reason`` and ``values`` let a page
+    say it in the admin's language."""
+
+    def __init__(self, message: str, reason: str, **values: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.values = values
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +63,9 @@ DEFAULT_WIDGET = WidgetSettings()
 
 def parse_hex(color: str) -> tuple[int, int, int]:
     if not _HEX_COLOR.match(color):
-        raise InvalidWidgetSetting(f"A colour is written #rrggbb, like #1f5fd1 (got {color[:20]!r}).")
+        shown = color[:20]
+        raise InvalidWidgetSetting(f"A colour is written #rrggbb, like #1f5fd1 (got {shown!r}).", "not_a_color",
+                                   value=shown)
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
 
 
@@ -101,9 +109,11 @@ def check_color(raw: str) -> str:
     parse_hex(color)
     if contrast_ratio(color, text_color_on(color)) < MIN_CONTRAST:
         # Mid-tones (luminance near 0.19) leave both white and dark text below 4.5:1.
+        suggestion = readable_shade(color)
         raise InvalidWidgetSetting(
             f"Text on {color} would be hard to read (below the {MIN_CONTRAST}:1 contrast of WCAG AA with white"
-            f" or dark text). A darker shade such as {readable_shade(color)} works."
+            f" or dark text). A darker shade such as {suggestion} works.",
+            "unreadable_color", color=color, suggestion=suggestion,
         )
     return color
 
@@ -113,13 +123,13 @@ def check_color(raw: str) -> str:
 
 def check_position(value: str) -> Position:
     if value not in POSITIONS:
-        raise InvalidWidgetSetting("The position is right or left.")
+        raise InvalidWidgetSetting("The position is right or left.", "position")
     return value  # type: ignore[return-value]
 
 
 def check_prechat(value: str) -> Prechat:
     if value not in PRECHAT_MODES:
-        raise InvalidWidgetSetting("The pre-chat form is off, optional or required.")
+        raise InvalidWidgetSetting("The pre-chat form is off, optional or required.", "prechat")
     return value  # type: ignore[return-value]
 
 
@@ -132,9 +142,10 @@ def check_greeting(value: str | None) -> str | None:
     if not text:
         return None
     if len(text) > GREETING_MAX:
-        raise InvalidWidgetSetting(f"A greeting is at most {GREETING_MAX} characters.")
+        raise InvalidWidgetSetting(f"A greeting is at most {GREETING_MAX} characters.", "greeting_too_long",
+                                   n=str(GREETING_MAX))
     if any((ord(c) < 32 and c not in "\n\t") or ord(c) == 127 for c in text):
-        raise InvalidWidgetSetting("A greeting may not contain control characters.")
+        raise InvalidWidgetSetting("A greeting may not contain control characters.", "greeting_control")
     return text
 
 
@@ -152,8 +163,8 @@ def updated(current: WidgetSettings, **changes: object) -> WidgetSettings:
             checked[name] = check_greeting(value if value is None else str(value))
         elif name in ("survey_csat", "survey_nps", "survey_ces"):
             if not isinstance(value, bool):
-                raise InvalidWidgetSetting(f"{name} is true or false.")
+                raise InvalidWidgetSetting(f"{name} is true or false.", "not_a_switch", name=name)
             checked[name] = value
         else:
-            raise InvalidWidgetSetting(f"Unknown widget setting {name[:40]!r}.")
+            raise InvalidWidgetSetting(f"Unknown widget setting {name[:40]!r}.", "unknown", name=name[:40])
     return dataclasses.replace(current, **checked)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -17,6 +17,7 @@ from msgspec import UNSET, UnsetType
 
 from chatsvc.domain.model import SITE_KEY, Role
 from chatsvc.domain.origins import normalize_origin
+from chatsvc.domain.widget import WidgetSettings
 from chatsvc.errors import BadRequest, Conflict, NotFound
 from chatsvc.services.accounts import AccountService, check_password_strength, normalize_email
 from chatsvc.services.clock import Clock
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from chatsvc.services.container import Services
     from chatsvc.services.directory import Directory
     from chatsvc.services.routing import Routing
+    from chatsvc.services.widget import WidgetService
 
 MAX_ORIGINS = 50
 MAX_TOPICS = 50
@@ -119,16 +121,21 @@ class AdminService:
         clock: Clock,
         directory: Directory | None = None,
         routing: Routing | None = None,
+        widgets: WidgetService | None = None,
     ) -> None:
         self.accounts = accounts
         self.store = store
         self.clock = clock
         self.directory = directory  # names are cached briefly for the chat path; renames forget them
         self.routing = routing  # connected agents' capacity and teams, applied at once when changed
+        self.widgets = widgets  # each site's widget settings
 
     @classmethod
     def of(cls, services: Services) -> AdminService:
-        return cls(services.accounts, services.account_store, services.clock, services.directory, services.routing)
+        return cls(
+            services.accounts, services.account_store, services.clock, services.directory, services.routing,
+            services.widgets,
+        )
 
     async def _agents_changed(self, user_ids: Iterable[str]) -> None:
         if self.routing is not None:
@@ -254,17 +261,34 @@ class AdminService:
         *,
         name: str | UnsetType = UNSET,
         allowed_origins: Sequence[str] | UnsetType = UNSET,
+        widget: Mapping[str, object] | UnsetType = UNSET,
     ) -> records.Site:
+        """Change the site and, with ``widget`` (setting name to value), its widget settings. Every value is
+        checked before anything is written: a refused request changes nothing."""
         values: dict[str, object] = {}
         if name is not UNSET:
             values["name"] = check_name(name)
         if allowed_origins is not UNSET:
             values["allowed_origins"] = check_origins(allowed_origins)
-        if not values:
-            return await self.store.get_site(site_id)
-        site = await self.store.update_site(site_id, **values)
-        self._names_changed()
+        site = await self.store.get_site(site_id)
+        if widget is not UNSET and widget:
+            widgets = self._widgets()
+            await widgets.check(site.id, widget)
+        if values:
+            site = await self.store.update_site(site_id, **values)
+            self._names_changed()
+        if widget is not UNSET and widget:
+            await self._widgets().update(site.id, **widget)
         return site
+
+    def _widgets(self) -> WidgetService:
+        if self.widgets is None:
+            raise RuntimeError("AdminService made without the widget service")
+        return self.widgets
+
+    async def widget_settings(self, site_ids: list[str]) -> dict[str, WidgetSettings]:
+        """Each site's widget settings, the defaults for a site nobody configured."""
+        return await self._widgets().settings_of_sites(site_ids)
 
     async def delete_site(self, site_id: str) -> None:
         await self.store.delete_site(site_id)

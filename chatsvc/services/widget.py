@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from chatsvc.domain.widget import DEFAULT_WIDGET, InvalidWidgetSetting, WidgetSettings, updated
 from chatsvc.errors import BadRequest
 from chatsvc.services.clock import Clock
 from chatsvc.store.widget_settings import WidgetSettingsStore
+
+
+class WidgetSettingRefused(BadRequest):
+    """A refused widget setting, with the domain's reason so pages can word it in the admin's language."""
+
+    def __init__(self, refusal: InvalidWidgetSetting) -> None:
+        super().__init__(str(refusal))
+        self.reason = refusal.reason
+        self.values = refusal.values
 
 
 class WidgetService:
@@ -20,13 +31,22 @@ class WidgetService:
         stored = await self.store.of_sites(site_ids)
         return {site_id: stored.get(site_id, DEFAULT_WIDGET) for site_id in site_ids}
 
+    async def check(self, site_id: str, changes: Mapping[str, object]) -> WidgetSettings:
+        """The site's settings with ``changes`` (setting name to value) applied, or BadRequest saying why not.
+        Nothing is written."""
+        return _apply(await self.settings_of(site_id), changes)
+
     async def update(self, site_id: str, **changes: object) -> WidgetSettings:
-        """Apply ``changes`` (field name to value) to the site's settings; a refused value changes nothing."""
+        """Apply ``changes`` to the site's settings; a refused value changes nothing."""
         current = await self.settings_of(site_id)
-        try:
-            new = updated(current, **changes)
-        except InvalidWidgetSetting as exc:
-            raise BadRequest(str(exc)) from None
+        new = _apply(current, changes)
         if new != current:
             await self.store.put(site_id, new, self.clock())
         return new
+
+
+def _apply(current: WidgetSettings, changes: Mapping[str, object]) -> WidgetSettings:
+    try:
+        return updated(current, **changes)
+    except InvalidWidgetSetting as exc:
+        raise WidgetSettingRefused(exc) from None

@@ -15,8 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from chatsvc.domain.widget import Position, Prechat, WidgetSettings
 from chatsvc.services.accounts import StaffIdentity
 from chatsvc.services.admin import MAX_CHATS, MAX_MEMBERS, MAX_ORIGINS, MAX_TOPICS, AdminService
+from chatsvc.store import records
 from chatsvc.web.edge import services_of
 from chatsvc.web.guards import api_admin, path_id
 from chatsvc.web.json_body import read_json
@@ -55,9 +57,49 @@ class SiteCreate(msgspec.Struct, forbid_unknown_fields=True):
     allowed_origins: Annotated[list[Origin], msgspec.Meta(max_length=MAX_ORIGINS)] = []
 
 
+# Bounds the input only: the domain's checks (domain/widget.py) decide, and say why in their own words.
+Color = Annotated[str, msgspec.Meta(max_length=20)]
+Greeting = Annotated[str, msgspec.Meta(max_length=2000)]
+
+
+class WidgetPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """The widget settings to change; omitted ones stay. A null greeting means the widget's own."""
+
+    color: Color | UnsetType = UNSET
+    position: Position | UnsetType = UNSET
+    greeting_en: Greeting | None | UnsetType = UNSET
+    greeting_fr: Greeting | None | UnsetType = UNSET
+    prechat: Prechat | UnsetType = UNSET
+    survey_csat: bool | UnsetType = UNSET
+    survey_nps: bool | UnsetType = UNSET
+    survey_ces: bool | UnsetType = UNSET
+
+    def changes(self) -> dict[str, object]:
+        return {name: value for name in self.__struct_fields__ if (value := getattr(self, name)) is not UNSET}
+
+
 class SitePatch(msgspec.Struct, forbid_unknown_fields=True):
     name: Name | UnsetType = UNSET
     allowed_origins: Annotated[list[Origin], msgspec.Meta(max_length=MAX_ORIGINS)] | UnsetType = UNSET
+    widget: WidgetPatch | UnsetType = UNSET
+
+
+def widget_settings_json(settings: WidgetSettings) -> dict[str, object]:
+    """The stored settings, field for field as PATCH takes them (the text colour is derived, not stored)."""
+    return {
+        "color": settings.color,
+        "position": settings.position,
+        "greeting_en": settings.greeting_en,
+        "greeting_fr": settings.greeting_fr,
+        "prechat": settings.prechat,
+        "survey_csat": settings.survey_csat,
+        "survey_nps": settings.survey_nps,
+        "survey_ces": settings.survey_ces,
+    }
+
+
+def site_json(site: records.Site, widget: WidgetSettings) -> dict[str, object]:
+    return {**site.public(), "widget": widget_settings_json(widget)}
 
 
 class TeamCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -114,22 +156,29 @@ async def update_user(request: Request) -> Response:
 
 async def list_sites(request: Request) -> Response:
     _who, admin = await _admin(request)
-    return JSONResponse({"sites": [site.public() for site in await admin.list_sites()]})
+    sites = await admin.list_sites()
+    widgets = await admin.widget_settings([site.id for site in sites])
+    return JSONResponse({"sites": [site_json(site, widgets[site.id]) for site in sites]})
 
 
 async def create_site(request: Request) -> Response:
     _who, admin = await _admin(request)
     body = await read_json(request, SiteCreate)
     site = await admin.create_site(key=body.key, name=body.name, allowed_origins=body.allowed_origins)
-    return JSONResponse({"site": site.public()}, status_code=201)
+    widgets = await admin.widget_settings([site.id])
+    return JSONResponse({"site": site_json(site, widgets[site.id])}, status_code=201)
 
 
 async def update_site(request: Request) -> Response:
     _who, admin = await _admin(request)
     site_id = path_id(request, "site_id")
     body = await read_json(request, SitePatch)
-    site = await admin.update_site(site_id, name=body.name, allowed_origins=body.allowed_origins)
-    return JSONResponse({"site": site.public()})
+    site = await admin.update_site(
+        site_id, name=body.name, allowed_origins=body.allowed_origins,
+        widget=UNSET if body.widget is UNSET else body.widget.changes(),
+    )
+    widgets = await admin.widget_settings([site.id])
+    return JSONResponse({"site": site_json(site, widgets[site.id])})
 
 
 async def delete_site(request: Request) -> Response:

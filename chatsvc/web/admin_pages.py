@@ -11,13 +11,16 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from chatsvc.domain.model import STAFF_ROLES
+from chatsvc.domain.widget import GREETING_MAX, LIGHT_TEXT, WidgetSettings, contrast_ratio
 from chatsvc.errors import BadRequest, ChatError
 from chatsvc.services.accounts import MIN_PASSWORD_LENGTH, StaffIdentity
 from chatsvc.services.admin import MAX_CHATS, AdminService
-from chatsvc.web.edge import services_of
+from chatsvc.services.widget import WidgetSettingRefused
+from chatsvc.web.edge import public_base_url, services_of
 from chatsvc.web.forms import Form
 from chatsvc.web.guards import admin_form, path_id
 from chatsvc.web.rendering import page, page_identity, render, translator
+from chatsvc.web.widget_preview import preview_data_uri
 
 ROLES = [role.value for role in STAFF_ROLES]
 
@@ -125,20 +128,61 @@ async def user_update(request: Request) -> Response:
 # --- sites ---------------------------------------------------------------------------------------------
 
 
+def _widget_view(settings: WidgetSettings, typed: Form | None = None) -> dict[str, object]:
+    """One site's widget section: the form's values (what was typed, after a refusal) and the stored look."""
+    values: dict[str, object] = {
+        "color": settings.color,
+        "position": settings.position,
+        "greeting_en": settings.greeting_en or "",
+        "greeting_fr": settings.greeting_fr or "",
+        "prechat": settings.prechat,
+        "survey_csat": settings.survey_csat,
+        "survey_nps": settings.survey_nps,
+        "survey_ces": settings.survey_ces,
+    }
+    if typed is not None:
+        values.update(_widget_changes(typed))
+    return {
+        "form": values,
+        "position": settings.position,
+        "text_is_light": settings.text_color == LIGHT_TEXT,
+        "contrast": f"{contrast_ratio(settings.color, settings.text_color):.1f}",
+        "preview": preview_data_uri(settings),
+    }
+
+
 async def _sites_page(
-    request: Request, who: StaffIdentity, *, error: ChatError | None = None, form: Form | None = None
+    request: Request,
+    who: StaffIdentity,
+    *,
+    error: ChatError | None = None,
+    form: Form | None = None,
+    widget_refused: tuple[str, Form, ChatError] | None = None,
 ) -> Response:
+    """``widget_refused``: the site whose widget form was refused, what was typed in it (shown again) and why
+    (shown beside that form, where the admin is looking, rather than at the top of a long page)."""
     typed = form or Form([])
+    admin = _admin(request)
+    sites = await admin.list_sites()
+    widgets = await admin.widget_settings([site.id for site in sites])
+    refused_site, refused_form, refusal = widget_refused or (None, None, None)
     return render(
         request,
         "admin_sites.html",
         {
-            "sites": await _admin(request).list_sites(),
+            "sites": sites,
+            "widgets": {
+                site_id: _widget_view(settings, refused_form if site_id == refused_site else None)
+                for site_id, settings in widgets.items()
+            },
+            "widget_error": {refused_site: _refusal_text(request, refusal)} if refusal else {},
+            "embed_base": public_base_url(request),
+            "greeting_max": GREETING_MAX,
             "form": {"key": typed.get("key"), "name": typed.get("name"), "origins": typed.get("origins")},
             "error": translator(request).error(error) if error else None,
         },
         who=who,
-        status=error.status if error else 200,
+        status=failed.status if (failed := error or refusal) else 200,
     )
 
 
@@ -169,6 +213,38 @@ async def site_update(request: Request) -> Response:
     except ChatError as exc:
         return await _sites_page(request, who, error=exc)
     return _done("/admin/sites", "site_updated")
+
+
+def _refusal_text(request: Request, exc: ChatError) -> str:
+    t = translator(request)
+    if isinstance(exc, WidgetSettingRefused) and f"widget.error.{exc.reason}" in t.table:
+        return t(f"widget.error.{exc.reason}", **exc.values)
+    return t.error(exc)
+
+
+def _widget_changes(form: Form) -> dict[str, object]:
+    """The widget form's fields as settings; an unticked box is absent from the form, so it means off."""
+    return {
+        "color": form.get("color"),
+        "position": form.get("position"),
+        "greeting_en": form.get("greeting_en"),
+        "greeting_fr": form.get("greeting_fr"),
+        "prechat": form.get("prechat"),
+        "survey_csat": "survey_csat" in form,
+        "survey_nps": "survey_nps" in form,
+        "survey_ces": "survey_ces" in form,
+    }
+
+
+@page
+async def site_widget_update(request: Request) -> Response:
+    who, form = await admin_form(request)
+    site_id = path_id(request, "site_id")
+    try:
+        await _admin(request).update_site(site_id, widget=_widget_changes(form))
+    except ChatError as exc:
+        return await _sites_page(request, who, widget_refused=(site_id, form, exc))
+    return _done("/admin/sites", "widget_updated")
 
 
 @page
@@ -256,6 +332,7 @@ routes: list[BaseRoute] = [
     Route("/admin/sites", sites, methods=["GET"]),
     Route("/admin/sites", site_create, methods=["POST"]),
     Route("/admin/sites/{site_id}", site_update, methods=["POST"]),
+    Route("/admin/sites/{site_id}/widget", site_widget_update, methods=["POST"]),
     Route("/admin/sites/{site_id}/delete", site_delete, methods=["POST"]),
     Route("/admin/teams", teams, methods=["GET"]),
     Route("/admin/teams", team_create, methods=["POST"]),

@@ -42,6 +42,16 @@ def own_origins(conn: HTTPConnection) -> set[str]:
     return {origin} if origin else set()
 
 
+def public_base_url(conn: HTTPConnection) -> str:
+    """Where people reach this server, for URLs shown to them (the widget's embed snippet): the first public
+    URL when configured, else the scheme and Host of this request (behind a proxy, what it forwarded)."""
+    settings = services_of(conn).settings
+    if settings.public_urls:
+        return settings.public_urls[0].rstrip("/")
+    scheme = "https" if conn.url.scheme in ("https", "wss") else "http"
+    return normalize_origin(f"{scheme}://{conn.headers.get('host', '')}") or str(conn.base_url).rstrip("/")
+
+
 def same_origin(conn: HTTPConnection) -> bool:
     """Browsers send Origin on WebSocket handshakes and cross-site requests; absent means not a browser."""
     origin = conn.headers.get("origin")

@@ -294,10 +294,10 @@ EN: dict[str, str] = {
     # sites
     "sites.title": "Sites",
     "sites.intro": (
-        "A site is a website your visitors chat from. Its key identifies the site for visitor sessions and "
-        "sockets (POST /api/visitor/session, /ws/visitor?site=KEY); the embeddable widget that will use it is "
-        "coming. Browsers may open chats only from the origins listed, compared exactly: scheme, host and "
-        "port, no wildcards."
+        "A site is a website your visitors chat from, through the widget: one script tag, given below for each "
+        "site. Its key identifies the site to the widget, and to visitor sessions and sockets of your own "
+        "clients (POST /api/visitor/session, /ws/visitor?site=KEY). Browsers may open chats only from the "
+        "origins listed, compared exactly: scheme, host and port, no wildcards."
     ),
     "sites.new": "New site",
     "sites.key": "Key",
@@ -907,10 +907,11 @@ FR: dict[str, str] = {
     "notice.password_reset": "Le mot de passe est réinitialisé ; l'utilisateur est déconnecté partout.",
     "sites.title": "Sites",
     "sites.intro": (
-        "Un site est un site web depuis lequel vos visiteurs écrivent. Sa clé identifie le site pour les "
-        "sessions et les WebSockets des visiteurs (POST /api/visitor/session, /ws/visitor?site=CLÉ) ; le "
-        "widget à intégrer qui l'utilisera est à venir. Les navigateurs ne peuvent ouvrir un chat que depuis "
-        "les origines listées, comparées exactement : schéma, hôte et port, sans joker."
+        "Un site est un site web depuis lequel vos visiteurs écrivent, avec le widget : une balise script, "
+        "donnée ci-dessous pour chaque site. Sa clé identifie le site auprès du widget, et des sessions et "
+        "WebSockets des visiteurs de vos propres clients (POST /api/visitor/session, /ws/visitor?site=CLÉ). "
+        "Les navigateurs ne peuvent ouvrir un chat que depuis les origines listées, comparées exactement : "
+        "schéma, hôte et port, sans joker."
     ),
     "sites.new": "Nouveau site",
     "sites.key": "Clé",
@@ -2048,6 +2049,134 @@ SERVICE_MESSAGES["fr"].update({
 })
 
 # --- end of admin: webhooks ----------------------------------------------------------------------------------
+
+# --- the widget's settings (web/admin_pages.py, admin_sites.html) ---------------------------------------------
+
+EN.update({
+    "widget.title": "Widget",
+    "widget.preview": "How it looks (saved settings)",
+    "widget.preview.alt.right": (
+        "Preview of the widget: its header and launcher button in the site's colour, at the bottom right."
+    ),
+    "widget.preview.alt.left": (
+        "Preview of the widget: its header and launcher button in the site's colour, at the bottom left."
+    ),
+    "widget.embed": "Embed code",
+    "widget.embed.hint": (
+        "Paste it before </body> on every page where visitors may chat; the origin of those pages must be in "
+        "the list above. Add data-lang=\"fr\" or data-lang=\"en\" to choose the language instead of the "
+        "visitor's browser."
+    ),
+    "widget.color": "Colour",
+    "widget.color.hint.light": (
+        "On this colour the launcher and header text is white, at a contrast of {ratio}:1 (WCAG AA asks for "
+        "4.5:1). A colour on which neither white nor dark text reaches 4.5:1 is refused."
+    ),
+    "widget.color.hint.dark": (
+        "On this colour the launcher and header text is dark, at a contrast of {ratio}:1 (WCAG AA asks for "
+        "4.5:1). A colour on which neither white nor dark text reaches 4.5:1 is refused."
+    ),
+    "widget.position": "Launcher position",
+    "widget.position.right": "Bottom right",
+    "widget.position.left": "Bottom left",
+    "widget.prechat": "Pre-chat form",
+    "widget.prechat.off": "Off",
+    "widget.prechat.optional": "Name and email, optional",
+    "widget.prechat.required": "Email required before chatting",
+    "widget.greeting.en": "Greeting in English",
+    "widget.greeting.fr": "Greeting in French",
+    "widget.greeting.hint": (
+        "Plain text, up to {n} characters, shown when a visitor opens the chat. Leave it empty for the "
+        "widget's own greeting."
+    ),
+    "widget.survey": "End-of-chat survey",
+    "widget.survey_csat": "Satisfaction (CSAT, 1 to 5) and a comment",
+    "widget.survey_nps": "Would recommend (NPS, 0 to 10)",
+    "widget.survey_ces": "Effort (CES, 1 to 7)",
+    "widget.survey.hint": (
+        "Offered when a chat ends after a person answered or the bot solved it. NPS and CES are asked only "
+        "together with CSAT."
+    ),
+    "widget.save": "Save the widget",
+    "widget.error.not_a_color": "A colour is written #rrggbb, like #1f5fd1 (got {value}).",
+    "widget.error.unreadable_color": (
+        "Text on {color} would be hard to read: neither white nor dark text reaches the 4.5:1 contrast of "
+        "WCAG AA. A darker shade such as {suggestion} works."
+    ),
+    "widget.error.position": "The position is bottom right or bottom left.",
+    "widget.error.prechat": "The pre-chat form is off, optional or required.",
+    "widget.error.greeting_too_long": "A greeting is at most {n} characters.",
+    "widget.error.greeting_control": "A greeting may not contain control characters.",
+    "widget.error.not_a_switch": "{name} is on or off.",
+    "widget.error.unknown": "Unknown widget setting {name}.",
+    "notice.widget_updated": "The widget settings are saved. Visitors see them at their next page load.",
+})
+
+FR.update({key: french_spacing(text) for key, text in {
+    "widget.title": "Widget",
+    "widget.preview": "Aperçu (réglages enregistrés)",
+    "widget.preview.alt.right": (
+        "Aperçu du widget : son en-tête et son bouton d'ouverture aux couleurs du site, en bas à droite."
+    ),
+    "widget.preview.alt.left": (
+        "Aperçu du widget : son en-tête et son bouton d'ouverture aux couleurs du site, en bas à gauche."
+    ),
+    "widget.embed": "Code à intégrer",
+    "widget.embed.hint": (
+        "Collez-le avant </body> sur chaque page où les visiteurs peuvent écrire ; l'origine de ces pages doit "
+        "figurer dans la liste ci-dessus. Ajoutez data-lang=\"fr\" ou data-lang=\"en\" pour imposer la langue "
+        "au lieu de celle du navigateur du visiteur."
+    ),
+    "widget.color": "Couleur",
+    "widget.color.hint.light": (
+        "Sur cette couleur, le texte du bouton et de l'en-tête est blanc, avec un contraste de {ratio}:1 (le "
+        "niveau AA des WCAG demande 4,5:1). Une couleur sur laquelle ni un texte blanc ni un texte foncé "
+        "n'atteint 4,5:1 est refusée."
+    ),
+    "widget.color.hint.dark": (
+        "Sur cette couleur, le texte du bouton et de l'en-tête est foncé, avec un contraste de {ratio}:1 (le "
+        "niveau AA des WCAG demande 4,5:1). Une couleur sur laquelle ni un texte blanc ni un texte foncé "
+        "n'atteint 4,5:1 est refusée."
+    ),
+    "widget.position": "Position du bouton",
+    "widget.position.right": "En bas à droite",
+    "widget.position.left": "En bas à gauche",
+    "widget.prechat": "Formulaire avant le chat",
+    "widget.prechat.off": "Désactivé",
+    "widget.prechat.optional": "Nom et e-mail, facultatifs",
+    "widget.prechat.required": "E-mail obligatoire avant d'écrire",
+    "widget.greeting.en": "Message d'accueil en anglais",
+    "widget.greeting.fr": "Message d'accueil en français",
+    "widget.greeting.hint": (
+        "Texte simple, {n} caractères au plus, affiché quand un visiteur ouvre le chat. Laissez vide pour le "
+        "message d'accueil du widget."
+    ),
+    "widget.survey": "Questionnaire de fin de chat",
+    "widget.survey_csat": "Satisfaction (CSAT, de 1 à 5) et un commentaire",
+    "widget.survey_nps": "Recommandation (NPS, de 0 à 10)",
+    "widget.survey_ces": "Effort (CES, de 1 à 7)",
+    "widget.survey.hint": (
+        "Proposé à la fin d'un chat où une personne a répondu ou que le bot a résolu. NPS et CES ne sont "
+        "demandés qu'avec CSAT."
+    ),
+    "widget.save": "Enregistrer le widget",
+    "widget.error.not_a_color": "Une couleur s'écrit #rrvvbb, comme #1f5fd1 (reçu : {value}).",
+    "widget.error.unreadable_color": (
+        "Un texte sur {color} serait difficile à lire : ni un texte blanc ni un texte foncé n'atteint le "
+        "contraste de 4,5:1 du niveau AA des WCAG. Une teinte plus foncée comme {suggestion} convient."
+    ),
+    "widget.error.position": "La position est en bas à droite ou en bas à gauche.",
+    "widget.error.prechat": "Le formulaire avant le chat est désactivé, facultatif ou obligatoire.",
+    "widget.error.greeting_too_long": "Un message d'accueil fait au plus {n} caractères.",
+    "widget.error.greeting_control": "Un message d'accueil ne peut pas contenir de caractères de contrôle.",
+    "widget.error.not_a_switch": "{name} est activé ou désactivé.",
+    "widget.error.unknown": "Réglage du widget inconnu : {name}.",
+    "notice.widget_updated": (
+        "Les réglages du widget sont enregistrés. Les visiteurs les voient au prochain chargement de page."
+    ),
+}.items()})
+
+# --- end of the widget's settings ----------------------------------------------------------------------------
 
 SERVICE_MESSAGES["fr"] = {english: french_spacing(text) for english, text in SERVICE_MESSAGES["fr"].items()}
 MENU_ERRORS["fr"] = {reason: french_spacing(text) for reason, text in MENU_ERRORS["fr"].items()}

@@ -30,7 +30,8 @@ async def test_sites_page_says_what_the_key_is_for(sqlite_server: InProcessServe
     async with signed_in_browser(sqlite_server, admin.email) as client:
         english = (await client.get("/admin/sites?lang=en")).text
         french = (await client.get("/admin/sites?lang=fr")).text
-    assert "embed tag" not in english and "balise d&#39;intégration" not in french
     for page in (english, french):
         assert "/api/visitor/session" in page and "/ws/visitor?site=" in page
-    assert "widget that will use it is coming" in english
+        assert 'data-site="default"' in page  # each site's embed snippet
+    assert "through the widget" in english and "avec le widget" in french
+    assert "coming" not in english.split('id="widget-')[0]

@@ -100,3 +100,17 @@ def test_updated_checks_every_field_before_changing_any() -> None:
                 {"color": "#777777"}, {"unknown": 1}):
         with pytest.raises(InvalidWidgetSetting):
             updated(DEFAULT_WIDGET, **bad)
+
+
+def test_every_refusal_reason_has_its_words_in_every_language() -> None:
+    from chatsvc.web.i18n import STRINGS
+
+    reasons = set()
+    for attempt in ({"color": "blue"}, {"color": "#777777"}, {"position": "up"}, {"prechat": "x"},
+                    {"greeting_en": "x" * 301}, {"greeting_en": "\x01"}, {"survey_ces": "no"}, {"other": 1}):
+        with pytest.raises(InvalidWidgetSetting) as refused:
+            updated(DEFAULT_WIDGET, **attempt)
+        reasons.add(refused.value.reason)
+        for table in STRINGS.values():
+            table[f"widget.error.{refused.value.reason}"].format(**refused.value.values)
+    assert len(reasons) == 8
