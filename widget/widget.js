@@ -616,7 +616,8 @@
       if (byUser) focusFirst();
     } else {
       hideConfirm();
-      if (byUser) V.launcher.focus();
+      // focus was in the panel (Escape, the minimise button): give it to the launcher, never take it from the page
+      if (byUser && root.activeElement) V.launcher.focus();
     }
     updateLauncherLabel();
     emit(open ? 'open' : 'close');
@@ -728,7 +729,7 @@
     try { sock = new WebSocket(WS_URL); } catch (e) { return fail(); }
     ws = sock;
     var token = S.token;
-    var helloTimer = setTimeout(function () { if (ws === sock && !ready) sock.close(); }, 12000);
+    var helloTimer = setTimeout(function () { if (ws === sock && !sock.welcomed) sock.close(); }, 12000);
     sock.onopen = function () {
       var hello = {type: 'hello', token: token, v: 1, lang: LANG};
       if (S.conv && S.status !== 'closed') { hello.conversation = S.conv; hello.last_seq = S.last; }
@@ -807,6 +808,7 @@
   }
 
   function onWelcome(f) {
+    ws.welcomed = true;
     attempt = 0;
     badAuth = 0;
     S.menu = Array.isArray(f.menu) ? f.menu : S.status ? S.menu : null;
@@ -1384,9 +1386,8 @@
   // --- pre-chat form -------------------------------------------------------------------------------------------
   function prechatNeeded() {
     var mode = S.config && S.config.prechat;
-    if (mode !== 'optional' && mode !== 'required') return false;
-    if (S.conv || sget('prechat') === 'done') return false;
-    return !(S.ident && S.ident.email);
+    if ((mode !== 'optional' && mode !== 'required') || S.conv || (S.ident && S.ident.email)) return false;
+    return mode === 'required' || sget('prechat') !== 'done';
   }
 
   function showPrechat() {
@@ -1407,21 +1408,21 @@
         return;
       }
       identify({name: who || null, email: mail || null});
-      closePrechat();
+      closePrechat(true);
     }}, [h('h3', {text: L.prechatTitle}), h('p', {text: required ? L.prechatIntroReq : L.prechatIntro})]
       .concat(field(L.nameOpt, name), field(L.email, email), [error,
         h('button', {type: 'submit', class: 'pb', cs: 'prechat-start', text: L.start}),
-        required ? null : h('button', {type: 'button', class: 'sb', cs: 'prechat-skip', text: L.skip, onclick: closePrechat})
+        required ? null : h('button', {type: 'button', class: 'sb', cs: 'prechat-skip', text: L.skip, onclick: function () { closePrechat(true); }})
       ]));
     V.tail.appendChild(V.prechat);
   }
 
-  function closePrechat() {
+  function closePrechat(byUser) {
     sset('prechat', 'done');
     if (V.prechat) V.prechat.remove();
     V.prechat = null;
     refresh();
-    V.input.focus();
+    if (byUser) V.input.focus();
   }
 
   function identify(who) {
@@ -1437,7 +1438,7 @@
     if (name) frame.name = name;
     if (email) frame.email = email;
     if (ready) { S.identifiedWith = S.token; sendIdentity(frame); } else S.identifiedWith = null;
-    if (V.prechat) closePrechat();
+    if (V.prechat) closePrechat(false);
   }
 
   // --- ending, survey, new chat ---------------------------------------------------------------------------
@@ -1609,6 +1610,7 @@
     if (!live) hideConfirm();
     var prechat = !live && st !== 'closed' && prechatNeeded();
     if (prechat) showPrechat();
+    else if (V.prechat) { V.prechat.remove(); V.prechat = null; } // another tab answered it, or a chat began
     V.human.hidden = !(st === '' || st === 'bot') || !!V.leave || !!V.leaveDone || prechat;
     V.footer.hidden = st === 'closed';
     V.composer.hidden = prechat;
@@ -1658,8 +1660,8 @@
     if (key === 'open') setOpen(e.newValue === '1', false, true);
     else if (key === 'unread') setUnread(+e.newValue || 0, true);
     else if (key === 'read') recountUnread();
-    else if (key === 'ident') { S.ident = jget('ident', null); if (V.prechat && !prechatNeeded()) closePrechat(); }
-    else if (key === 'prechat' && e.newValue === 'done' && V.prechat) closePrechat();
+    else if (key === 'ident') { S.ident = jget('ident', null); refresh(); }
+    else if (key === 'prechat') refresh();
     else if (key === 'conv' && e.newValue && !ws) connect();
   });
   document.addEventListener('visibilitychange', function () {
