@@ -60,6 +60,12 @@ ARTICLES = [
     },
 ]
 
+MENU = [  # the bot's first buttons: (label, French label, action, payload)
+    ("Track my order", "Suivre ma commande", "article", "delivery"),
+    ("Returns and refunds", "Retours et remboursements", "article", "refund"),
+    ("Talk to a person", "Parler à un conseiller", "human", None),
+]
+
 HOST_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Northwind Outfitters</title>
@@ -133,6 +139,11 @@ async def chat_server(data_dir: Path, origin: str) -> AsyncIterator[InProcessSer
             "greeting_fr": "Bonjour ! Posez-nous vos questions sur votre commande, nos produits ou votre compte.",
             "survey_csat": True,
         })
+        ada = await server.add_staff("Ada Admin", role="admin")
+        for label, label_fr, action, payload in MENU:
+            await services.replies.add_menu_item(
+                ada, parent_id=None, label=label, label_fr=label_fr, action=action, payload=payload
+            )
         yield server
 
 

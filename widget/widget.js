@@ -12,7 +12,7 @@
       connecting: 'Connecting…', reconnecting: 'Reconnecting…', offline: 'Connection lost. Reconnecting…',
       online: 'We’re online', replies: 'We reply in a few minutes', away: 'We’ll reply by email',
       withAgent: 'Chatting with {name}', unavailable: 'Chat is unavailable right now.',
-      greeting: 'Hi! How can we help you today?', placeholder: 'Write a message…', message: 'Message', send: 'Send',
+      greeting: 'Hi! How can we help you today?', conversation: 'Conversation', placeholder: 'Write a message…', message: 'Message', send: 'Send',
       you: 'You', sending: 'Sending…', sent: 'Sent', failed: 'Not sent.', retry: 'Retry',
       typing: '{name} is typing…', yes: 'Yes', no: 'No, talk to a person', human: 'Talk to a person',
       yesSaid: 'Yes, that solved it', noSaid: 'No, that didn’t help',
@@ -49,7 +49,7 @@
       online: 'Nous sommes en ligne', replies: 'Nous répondons en quelques minutes',
       away: 'Nous répondrons par e-mail', withAgent: 'En discussion avec {name}',
       unavailable: 'La discussion n’est pas disponible pour le moment.',
-      greeting: 'Bonjour ! Comment pouvons-nous vous aider ?', placeholder: 'Écrivez un message…',
+      greeting: 'Bonjour ! Comment pouvons-nous vous aider ?', conversation: 'Discussion', placeholder: 'Écrivez un message…',
       message: 'Message', send: 'Envoyer', you: 'Vous', sending: 'Envoi…', sent: 'Envoyé', failed: 'Non envoyé.',
       retry: 'Réessayer', typing: '{name} écrit…', yes: 'Oui', no: 'Non, parler à un conseiller',
       human: 'Parler à un conseiller', yesSaid: 'Oui, c’est résolu', noSaid: 'Non, cela ne m’a pas aidé',
@@ -507,7 +507,8 @@
     r.style.setProperty('--t', text);
     r.style.setProperty('--a', 'rgb(' + accent.join(',') + ')');
     r.style.setProperty('--rg', 'rgba(' + accent.join(',') + ',.22)');
-    r.style.setProperty('--hv', darkText ? 'rgba(0,0,0,.1)' : 'rgba(255,255,255,.18)');
+    // the header's shade moves away from its text colour: the site's contrast only grows
+    r.style.setProperty('--hv', darkText ? 'rgba(255,255,255,.32)' : 'rgba(0,0,0,.16)');
 
     // launcher
     V.badge = h('span', {class: 'bg', cs: 'badge', 'aria-hidden': 'true', hidden: true});
@@ -548,11 +549,11 @@
     // greeting and the bot's first buttons
     var greeting = (config.greeting && typeof config.greeting[LANG] === 'string' && config.greeting[LANG].trim()) || L.greeting;
     V.introMenu = h('div', {class: 'ac', hidden: true});
-    V.intro = h('div', {class: 'm b in'}, [
+    V.intro = h('div', {class: 'm b in wide'}, [
       h('div', {class: 'av', 'aria-hidden': 'true'}, [icon('spark')]),
       h('div', {class: 'bd'}, [h('div', {class: 'bu', text: greeting}), V.introMenu])
     ]);
-    V.log = h('div', {cs: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': L.message});
+    V.log = h('div', {cs: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': L.conversation});
 
     // what follows the log
     V.typing = h('div', {class: 'ty', cs: 'typing', hidden: true}, [h('div', {class: 'dt', 'aria-hidden': 'true'}, [h('i'), h('i'), h('i')]), h('span')]);
@@ -1478,8 +1479,8 @@
     }
   }
 
-  function scale(kind, from, to, onPick) {
-    var row = h('div', {class: 'sl', role: 'group'});
+  function scale(kind, from, to, label, onPick) {
+    var row = h('div', {class: 'sl', role: 'group', 'aria-label': label});
     row.style.gridTemplateColumns = 'repeat(' + (to - from + 1) + ',1fr)';
     for (var i = from; i <= to; i++) {
       (function (value) {
@@ -1518,11 +1519,11 @@
     var comment = h('textarea', {class: 'fi', name: 'comment', maxlength: '1000', rows: '3'});
     var parts = [h('h3', {text: L.surveyTitle}), stars];
     if (options.nps) {
-      parts.push(h('div', {class: 'sq', text: L.npsQ}), scale('nps', 0, 10, function (v) { picked.nps = v; }),
+      parts.push(h('div', {class: 'sq', text: L.npsQ}), scale('nps', 0, 10, L.npsQ, function (v) { picked.nps = v; }),
         h('div', {class: 'se', 'aria-hidden': 'true'}, [h('span', {text: L.npsLow}), h('span', {text: L.npsHigh})]));
     }
     if (options.ces) {
-      parts.push(h('div', {class: 'sq', text: L.cesQ}), scale('ces', 1, 7, function (v) { picked.ces = v; }),
+      parts.push(h('div', {class: 'sq', text: L.cesQ}), scale('ces', 1, 7, L.cesQ, function (v) { picked.ces = v; }),
         h('div', {class: 'se', 'aria-hidden': 'true'}, [h('span', {text: L.cesLow}), h('span', {text: L.cesHigh})]));
     }
     var conv = S.conv;
@@ -1615,6 +1616,8 @@
     V.footer.hidden = st === 'closed';
     V.composer.hidden = prechat;
     V.introMenu.hidden = !V.introMenu.firstChild || !!S.conv || prechat;
+    // the menu's own "person" button makes the footer's a repeat
+    if (!V.introMenu.hidden && (S.menu || []).some(function (item) { return item.action === 'human'; })) V.human.hidden = true;
     renderQueue();
   }
 
