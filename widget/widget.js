@@ -704,9 +704,11 @@
       if (!r.ok) throw new Error('session ' + r.status);
       return r.json();
     }).then(function (body) {
-      S.token = body.token;
-      sset('token', body.token);
-      return body.token;
+      // another tab may have got one meanwhile: one visitor per browser, so theirs wins
+      var other = sget('token');
+      S.token = other && other !== S.badToken ? other : body.token;
+      if (S.token === body.token) sset('token', body.token);
+      return S.token;
     });
   }
 
@@ -770,6 +772,18 @@
     var delay = Math.max(atLeast || 0, ceiling / 2 + Math.random() * ceiling / 2);
     retryTimer = setTimeout(function () { retryTimer = 0; connect(); }, delay);
     refresh();
+  }
+
+  // A new socket at once, without the offline state (the old one is dropped on purpose).
+  function restartSocket() {
+    if (ws) {
+      var old = ws;
+      ws = null;
+      ready = false;
+      old.onclose = null;
+      old.close(1000);
+    }
+    connect();
   }
 
   function reconnectNow() {
@@ -1560,15 +1574,8 @@
 
   function startNewChat() {
     forgetConversation();
-    if (!S.menu && ws) {
-      // the welcome carries the bot's first buttons only while no conversation is open: ask again
-      var old = ws;
-      ws = null;
-      ready = false;
-      old.onclose = null;
-      old.close(1000);
-      connect();
-    }
+    // the welcome carries the bot's first buttons only while no conversation is open: ask again
+    if (!S.menu && ws) restartSocket();
     renderIntroMenu();
     refresh();
     V.input.focus();
@@ -1666,6 +1673,11 @@
     else if (key === 'ident') { S.ident = jget('ident', null); refresh(); }
     else if (key === 'prechat') refresh();
     else if (key === 'conv' && e.newValue && !ws) connect();
+    else if (key === 'token' && e.newValue && e.newValue !== S.token) {
+      // two tabs asked for a token at once: both follow the one stored last (this tab has no chat of its own)
+      S.token = e.newValue;
+      if (ws && !S.conv && !outbox.length) restartSocket();
+    }
   });
   document.addEventListener('visibilitychange', function () {
     if (document.visibilityState === 'visible') {
