@@ -326,6 +326,18 @@ class ChatService:
                 log.exception("could not keep the abandoned question of conversation %s", conversation.id)
         return closed
 
+    async def open_conversation(self, who: VisitorIdentity) -> records.Conversation | None:
+        """The visitor's open conversation, if any."""
+        return await self.conversations.open_of_visitor(who.visitor.id)
+
+    async def close_as_ticket(self, conversation: records.Conversation) -> records.Conversation:
+        """Close the visitor's chat that became a ticket through their leave-a-message form: closed by them,
+        resolution ``ticket`` (the answer comes by mail). Not an abandoned question: that ticket exists."""
+        visitor = await self.conversations.get_visitor(conversation.visitor_id)
+        name = visitor.name if visitor is not None and visitor.name else "Visitor"
+        return await self._close(conversation.id, role=Role.VISITOR, actor_id=conversation.visitor_id,
+                                 actor_name=name, resolution="ticket")
+
     async def visitor_identify(self, who: VisitorIdentity, name: str | None, email: str | None) -> VisitorIdentity:
         """Record the visitor's name and email (each optional); the identity is refreshed with them."""
         values: dict[str, str] = {}

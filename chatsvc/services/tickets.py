@@ -110,8 +110,10 @@ class TicketService:
         self._poke_webhooks = poke_webhooks
         self._links: TicketLinks | None = None
         self.served_url = "http://127.0.0.1:8000"  # set by the server from its host and port
-        # Closing a chat that becomes a ticket is the chat service's job (set at start: it is built then).
+        # Closing a chat that becomes a ticket is the chat service's job (set at start: it is built then):
+        # by the converting agent, or for the visitor who left a message instead of waiting.
         self.close_chat: Callable[[StaffIdentity, str], Awaitable[object]] | None = None
+        self.close_visitor_chat: Callable[[records.Conversation], Awaitable[object]] | None = None
 
     def start(self, link_secret: str) -> None:
         self._links = TicketLinks(link_secret)
@@ -295,6 +297,36 @@ class TicketService:
                 log.info(
                     "conversation %s was not closed after becoming ticket %s", conversation.id, ticket.id
                 )
+        return ticket
+
+    async def from_open_chat(
+        self,
+        conversation: records.Conversation,
+        *,
+        subject: str,
+        message: NewEntry,
+        lang: str,
+        details: dict[str, Any],
+    ) -> Ticket:
+        """The visitor sent the leave-a-message form while their chat was open (nobody could answer): one
+        ticket made from the chat, like an agent's convert (the transcript stays with it), with the form's
+        message as the visitor's first message; then the chat closes with resolution ``ticket``. Being this
+        ticket's, the chat never becomes a second, "abandoned" one."""
+        chat = await self._intake_from_chat(conversation, Source.FORM, reason="left_message")
+        ticket = await self.create(dataclasses.replace(
+            chat,
+            subject=subject,
+            question="\n".join(part for part in (chat.question, message.body) if part),
+            lang=lang,
+            first_message=message,
+            details={**details, **chat.details},
+        ))
+        if self.close_visitor_chat is not None:
+            try:
+                await self.close_visitor_chat(conversation)
+            except (NotFound, InvalidState):
+                # Closed meanwhile (another tab, an agent): the ticket stands either way.
+                log.info("conversation %s was already closed when it became ticket %s", conversation.id, ticket.id)
         return ticket
 
     async def from_abandoned_chat(self, conversation: records.Conversation) -> Ticket | None:

@@ -3,7 +3,8 @@ answer a ticket on its status page.
 
 - ``POST /api/visitor/tickets``: the widget's leave-a-message form (CORS for the site's allowed origins, like
   ``/api/visitor/session``). The answer names the ticket but never carries its status link: the link goes by
-  mail only, so whoever controls the email address controls the ticket.
+  mail only, so whoever controls the email address controls the ticket. With the visitor's token and a chat
+  of theirs still open, the ticket is made from that chat (its transcript kept) and the chat closes.
 - ``GET /api/visitor/availability?site=KEY``: open hours and agents online, so the widget knows whether to
   offer a chat or the form.
 - ``GET|POST /ticket-status/{token}``: the status page. The signed token in the path is the only credential:
@@ -137,6 +138,7 @@ async def leave_message(request: Request) -> Response:
             raise BadRequest("The message is empty.")
         name = safe_header_text(body.name or "", NAME_MAX) or None  # CR/LF and other controls become spaces
         visitor_id: str | None = None
+        open_chat: records.Conversation | None = None
         if body.token is not None:
             try:
                 identity = await services.chat.identify_visitor(body.token, site)
@@ -145,22 +147,31 @@ async def leave_message(request: Request) -> Response:
                 raise Unauthorized() from None
             visitor_id = identity.visitor.id
             await services.chat.visitor_identify(identity, name, email)
+            open_chat = await services.chat.open_conversation(identity)
         lang = body.lang or parse_accept_language(request.headers.get("accept-language", "")) or "en"
         user_agent = safe_header_text(request.headers.get("user-agent", ""), USER_AGENT_MAX) or None
         first_line = next((line for line in message.splitlines() if line.strip()), message)
-        ticket = await services.tickets.create(Intake(
-            site=site,
-            source=Source.FORM,
-            subject=subject_from(first_line),
-            question=message,
-            requester=Requester(name=name, email=email, visitor_id=visitor_id),
-            lang=lang,
-            first_message=NewEntry(
-                kind=EntryKind.MESSAGE.value, author_role="visitor", author_id=visitor_id,
-                author_name=name or email, body=message, client_id=body.client_id,
-            ),
-            details={"page_url": _page_url(body.page_url), "user_agent": user_agent},
-        ))
+        first_message = NewEntry(
+            kind=EntryKind.MESSAGE.value, author_role="visitor", author_id=visitor_id,
+            author_name=name or email, body=message, client_id=body.client_id,
+        )
+        details = {"page_url": _page_url(body.page_url), "user_agent": user_agent}
+        if open_chat is not None:
+            # Nobody could answer the chat: the chat itself becomes the ticket, transcript and all.
+            ticket = await services.tickets.from_open_chat(
+                open_chat, subject=subject_from(first_line), message=first_message, lang=lang, details=details
+            )
+        else:
+            ticket = await services.tickets.create(Intake(
+                site=site,
+                source=Source.FORM,
+                subject=subject_from(first_line),
+                question=message,
+                requester=Requester(name=name, email=email, visitor_id=visitor_id),
+                lang=lang,
+                first_message=first_message,
+                details=details,
+            ))
         limiter.record(address)
     except ChatError as exc:
         return _refusal(exc, cors)
