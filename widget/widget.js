@@ -515,7 +515,8 @@
     V.launcherIcon = icon('chat');
     V.launcher = h('button', {
       type: 'button', class: 'l', cs: 'launcher', 'aria-expanded': 'false', 'aria-controls': 'cs-panel',
-      'aria-label': L.open, onclick: function () { setOpen(!S.open, true); }
+      'aria-label': L.open, onclick: function () { setOpen(!S.open, true); },
+      onkeydown: function (e) { if (e.key === 'Escape' && S.open) setOpen(false, true); }
     }, [V.launcherIcon, V.badge]);
     V.previewName = h('b');
     V.previewText = h('span');
@@ -1686,6 +1687,8 @@
     }
   });
   window.addEventListener('online', function () { if (S.open || S.conv || outbox.length) reconnectNow(); });
+  // the network went away: say so now rather than when the socket finally notices
+  window.addEventListener('offline', function () { if (ws) ws.close(); });
   window.addEventListener('pagehide', function (e) {
     // leave the socket so the page can enter the back/forward cache; pageshow opens a new one
     if (!e.persisted || !ws) return;
