@@ -28,7 +28,7 @@
       endChat: 'End chat', endAsk: 'End this chat?', endNote: 'You can start a new one at any time.', cancel: 'Cancel',
       newChat: 'Start a new chat',
       leaveTitle: 'Leave us a message', leaveIntro: 'No one can answer right now. Leave a message and we’ll reply by email.',
-      name: 'Name', nameOpt: 'Name (optional)', email: 'Email', yourMessage: 'Message', leaveSend: 'Send message',
+      nameOpt: 'Name (optional)', email: 'Email', yourMessage: 'Message', leaveSend: 'Send message',
       notNow: 'Not now', leaveDone: 'Thanks! We got your message and will reply to {email}.',
       badEmail: 'Please enter a valid email address.', needMessage: 'Please write a message.',
       tooMany: 'Too many messages. Please try again later.', sendFailed: 'That didn’t go through. Please try again.',
@@ -68,7 +68,7 @@
       newChat: 'Nouvelle discussion',
       leaveTitle: 'Laissez-nous un message',
       leaveIntro: 'Personne ne peut répondre pour le moment. Laissez un message, nous vous répondrons par e-mail.',
-      name: 'Nom', nameOpt: 'Nom (facultatif)', email: 'E-mail', yourMessage: 'Message', leaveSend: 'Envoyer le message',
+      nameOpt: 'Nom (facultatif)', email: 'E-mail', yourMessage: 'Message', leaveSend: 'Envoyer le message',
       notNow: 'Plus tard', leaveDone: 'Merci ! Nous avons bien reçu votre message et répondrons à {email}.',
       badEmail: 'Veuillez saisir une adresse e-mail valide.', needMessage: 'Veuillez écrire un message.',
       tooMany: 'Trop de messages. Veuillez réessayer plus tard.', sendFailed: 'L’envoi a échoué. Veuillez réessayer.',
@@ -147,7 +147,7 @@
     conv: storedConv && ID_RE.test(storedConv) ? storedConv : null,
     last: 0, // highest seq shown for conv
     status: '', // '' (none) | bot | queued | assigned | closed
-    agent: '', assigned: false, closedData: null, closedBy: null, queue: null, menu: null,
+    agent: '', assigned: false, closedData: null, queue: null, menu: null,
     titles: {}, countable: [], seenAtLoad: jget('seen', {c: null, s: 0}), ident: jget('ident', null),
     online: false, everOnline: false, avail: null, unread: +sget('unread') || 0
   };
@@ -512,12 +512,11 @@
 
     // launcher
     V.badge = h('span', {class: 'bg', cs: 'badge', 'aria-hidden': 'true', hidden: true});
-    V.launcherIcon = icon('chat');
     V.launcher = h('button', {
       type: 'button', class: 'l', cs: 'launcher', 'aria-expanded': 'false', 'aria-controls': 'cs-panel',
       'aria-label': L.open, onclick: function () { setOpen(!S.open, true); },
       onkeydown: function (e) { if (e.key === 'Escape' && S.open) setOpen(false, true); }
-    }, [V.launcherIcon, V.badge]);
+    }, [icon('chat'), V.badge]);
     V.previewName = h('b');
     V.previewText = h('span');
     V.preview = h('div', {class: 'pv', cs: 'preview', hidden: true, onclick: function () { setOpen(true, true); }}, [
@@ -586,7 +585,6 @@
     r.appendChild(V.launcher);
     root.appendChild(r);
     document.body.appendChild(host);
-    V.host = host;
     S.built = true;
   }
 
@@ -626,12 +624,10 @@
   }
 
   function focusFirst() {
-    setTimeout(function () {
-      var target = V.prechat ? V.prechat.querySelector('input')
-        : !V.footer.hidden ? V.input
-        : (V.survey && V.survey.querySelector('button')) || V.newChat;
-      if (target) target.focus();
-    }, 30);
+    var target = V.prechat ? V.prechat.querySelector('input')
+      : !V.footer.hidden ? V.input
+      : (V.survey && V.survey.querySelector('button')) || V.newChat;
+    if (target) target.focus();
   }
 
   function onPanelKey(e) {
@@ -831,7 +827,7 @@
     setOnline(true);
     var open = Array.isArray(f.conversations) && f.conversations[0];
     if (open && ID_RE.test(open.id)) {
-      if (open.id !== S.conv) adopt(open.id);
+      if (open.id !== S.conv) resetConversation(open.id);
       S.status = open.status;
       if (open.agent && open.status === 'assigned') S.agent = open.agent.name;
       syncWait = open.id; // the replay after hello ends with synced
@@ -871,11 +867,12 @@
   }
 
   // --- conversation state ------------------------------------------------------------------------------------
-  function adopt(id) {
+  // Show conversation id (null: none, the greeting) from its start.
+  function resetConversation(id) {
     clearLog();
     S.conv = id;
     S.last = 0;
-    S.status = 'bot';
+    S.status = id ? 'bot' : '';
     S.agent = '';
     S.assigned = false;
     S.closedData = null;
@@ -887,18 +884,7 @@
   }
 
   function forgetConversation() {
-    clearLog();
-    S.conv = null;
-    S.last = 0;
-    S.status = '';
-    S.agent = '';
-    S.assigned = false;
-    S.closedData = null;
-    S.queue = null;
-    S.countable = [];
-    S.leaveShown = false;
-    sset('conv', null);
-    sset('done', null);
+    resetConversation(null);
     setUnread(0);
     refresh();
   }
@@ -922,7 +908,7 @@
     if (typeof f.seq !== 'number' || typeof f.conversation !== 'string') return;
     if (f.conversation !== S.conv) {
       if (S.conv && S.status !== 'closed' && S.status !== '') return;
-      adopt(f.conversation);
+      resetConversation(f.conversation);
     }
     if (f.seq <= S.last) return;
     S.last = f.seq;
@@ -1377,7 +1363,10 @@
     }
     refresh();
     scrollDown(true);
-    if (focus) setTimeout(function () { (V.leave.querySelector('[name=email]').value ? V.leave.querySelector('textarea') : V.leave.querySelector('[name=email]')).focus(); }, 30);
+    if (focus) {
+      var email = V.leave.querySelector('[name=email]');
+      (email.value ? V.leave.querySelector('textarea') : email).focus();
+    }
   }
 
   function lastVisitorText() {
