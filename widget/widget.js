@@ -254,10 +254,13 @@
     }
   }
 
+  // The time of an entry; with its date when it is not today's (a conversation resumed days later).
   function clock(iso) {
     var d = iso ? new Date(iso) : new Date();
     if (isNaN(d)) d = new Date();
-    try { return d.toLocaleTimeString(LANG, {hour: 'numeric', minute: '2-digit'}); } catch (e) { return d.toTimeString().slice(0, 5); }
+    var options = {hour: 'numeric', minute: '2-digit'};
+    if (d.toDateString() !== new Date().toDateString()) { options.day = 'numeric'; options.month = 'short'; }
+    try { return d.toLocaleString(LANG, options); } catch (e) { return d.toTimeString().slice(0, 5); }
   }
 
   function waitText(seconds) {
