@@ -106,8 +106,9 @@ EN: dict[str, str] = {
         "canned responses, and the staff pages that manage all of it."
     ),
     "home.lead.next": (
-        "Not there yet: the widget visitors chat from, the agent console and the manager page. Today visitors "
-        "and agents connect with a program of yours or the Python client."
+        "Visitors chat through the widget, one script tag on your website; this page embeds it, so try it. Not "
+        "there yet: the agent console and the manager page. Today agents connect with a program of yours or "
+        "the Python client."
     ),
     "home.cta.signin": "Staff sign-in",
     "home.cta.docs": "Documentation",
@@ -138,6 +139,11 @@ EN: dict[str, str] = {
         "Agents, managers and administrators with their capacity; the sites visitors come from and their "
         "allowed origins; teams and the topics they answer. On the admin pages, the API or the command line."
     ),
+    "home.now.widget.title": "The visitor widget",
+    "home.now.widget.text": (
+        "One script tag on your website, so visitors chat without creating an account: the bot's answers, "
+        "the queue, a person, or a message left for later. Its colour, greeting and forms are set per site."
+    ),
     "home.now.safe.title": "No message lost",
     "home.now.safe.text": (
         "A message is confirmed only once it is saved. A dropped connection picks up exactly where it "
@@ -146,16 +152,14 @@ EN: dict[str, str] = {
     "home.next.title": "Coming next",
     "home.next.badge": "Coming",
     "home.next.intro": "These are planned and not available yet; the server side they need is already here.",
-    "home.next.widget.title": "The visitor widget",
-    "home.next.widget.text": "One script tag on your website, so visitors chat without creating an account.",
     "home.next.console.title": "The agent console",
     "home.next.console.text": "A page where agents answer several chats at once and insert canned responses.",
     "home.next.manager.title": "The manager page",
     "home.next.manager.text": "The live queue, who is online, and how the team is doing.",
     "home.how.title": "How a conversation goes",
     "home.how.1": (
-        "A visitor connects to /ws/visitor with the site's key and writes (from the widget once it exists; "
-        "today from a program or the Python client)."
+        "A visitor opens the widget on your website (or a program of yours connects to /ws/visitor with the "
+        "site's key) and writes."
     ),
     "home.how.2": "The bot answers first, from the knowledge base or with the quick-reply menu.",
     "home.how.3": (
@@ -175,8 +179,8 @@ EN: dict[str, str] = {
     "home.docs.intro": "The documentation ships with the source code:",
     "home.docs.readme": "installing, running, and every configuration setting.",
     "home.docs.protocol": (
-        "the WebSocket protocol (/ws/visitor, /ws/agent) with the bot's frames, spoken by the Python client "
-        "today and by the widget and the agent console when they come."
+        "the WebSocket protocol (/ws/visitor, /ws/agent) with the bot's frames, spoken by the widget and the "
+        "Python client today, and by the agent console when it comes."
     ),
     "home.docs.architecture": "how the server is built: processes, storage, broker, the bot.",
     "home.docs.bench": "the benchmarks for messaging and the knowledge-base matcher, and how to run them.",
@@ -188,6 +192,7 @@ EN: dict[str, str] = {
     "home.docs.http.menu": "the bot's quick-reply menu",
     "home.docs.http.canned": "canned responses, and filling their placeholders",
     "home.docs.http.visitor": "a visitor session for a site, before its socket",
+    "home.docs.http.widget": "the widget's script, and a site's widget settings and availability",
     "home.docs.http.conversation": "a conversation and its transcript, for staff",
     "home.docs.http.ws": "the visitors' and the staff's sockets",
     "home.docs.cli": "Command line:",
@@ -711,8 +716,9 @@ FR: dict[str, str] = {
         "tout cela."
     ),
     "home.lead.next": (
-        "Pas encore là : le widget des visiteurs, la console des agents et la page des responsables. "
-        "Aujourd'hui, visiteurs et agents se connectent avec un programme à vous ou le client Python."
+        "Les visiteurs écrivent depuis le widget, une seule balise script sur votre site ; cette page "
+        "l'intègre, essayez-le. Pas encore là : la console des agents et la page des responsables. "
+        "Aujourd'hui, les agents se connectent avec un programme à vous ou le client Python."
     ),
     "home.cta.signin": "Connexion de l'équipe",
     "home.cta.docs": "Documentation",
@@ -744,6 +750,12 @@ FR: dict[str, str] = {
         "et leurs origines autorisées ; les équipes et leurs sujets. Sur les pages d'administration, par "
         "l'API ou en ligne de commande."
     ),
+    "home.now.widget.title": "Le widget des visiteurs",
+    "home.now.widget.text": (
+        "Une seule balise script sur votre site, pour que les visiteurs écrivent sans créer de compte : les "
+        "réponses du bot, la file d'attente, une personne, ou un message laissé pour plus tard. Sa couleur, "
+        "son accueil et ses formulaires se règlent par site."
+    ),
     "home.now.safe.title": "Aucun message perdu",
     "home.now.safe.text": (
         "Un message n'est confirmé qu'une fois enregistré. Une connexion coupée reprend exactement où elle "
@@ -754,10 +766,6 @@ FR: dict[str, str] = {
     "home.next.intro": (
         "Ces éléments sont prévus mais pas encore disponibles ; la partie serveur dont ils ont besoin est déjà là."
     ),
-    "home.next.widget.title": "Le widget des visiteurs",
-    "home.next.widget.text": (
-        "Une seule balise script sur votre site, pour que les visiteurs écrivent sans créer de compte."
-    ),
     "home.next.console.title": "La console des agents",
     "home.next.console.text": (
         "Une page où les agents répondent à plusieurs chats à la fois et insèrent des réponses types."
@@ -766,8 +774,8 @@ FR: dict[str, str] = {
     "home.next.manager.text": "La file en direct, qui est en ligne, et où en est l'équipe.",
     "home.how.title": "Le déroulé d'une conversation",
     "home.how.1": (
-        "Un visiteur se connecte à /ws/visitor avec la clé du site et écrit (depuis le widget quand il "
-        "existera ; aujourd'hui depuis un programme ou le client Python)."
+        "Un visiteur ouvre le widget sur votre site (ou un programme à vous se connecte à /ws/visitor avec la "
+        "clé du site) et écrit."
     ),
     "home.how.2": "Le bot répond d'abord, avec la base de connaissances ou le menu de réponses rapides.",
     "home.how.3": (
@@ -788,7 +796,7 @@ FR: dict[str, str] = {
     "home.docs.readme": "installation, lancement et tous les réglages de configuration.",
     "home.docs.protocol": (
         "le protocole WebSocket (/ws/visitor, /ws/agent) avec les messages du bot, parlé aujourd'hui par le "
-        "client Python, demain par le widget et la console des agents."
+        "widget et le client Python, demain par la console des agents."
     ),
     "home.docs.architecture": "l'organisation du serveur : processus, stockage, broker, bot.",
     "home.docs.bench": "les mesures de performance de la messagerie et du bot, et comment les lancer.",
@@ -800,6 +808,7 @@ FR: dict[str, str] = {
     "home.docs.http.menu": "le menu de réponses rapides du bot",
     "home.docs.http.canned": "les réponses types, et le remplissage de leurs variables",
     "home.docs.http.visitor": "une session de visiteur pour un site, avant sa connexion WebSocket",
+    "home.docs.http.widget": "le script du widget, et les réglages et la disponibilité d'un site pour lui",
     "home.docs.http.conversation": "une conversation et sa transcription, pour l'équipe",
     "home.docs.http.ws": "les WebSockets des visiteurs et de l'équipe",
     "home.docs.cli": "Ligne de commande :",
@@ -2050,7 +2059,7 @@ SERVICE_MESSAGES["fr"].update({
 
 # --- end of admin: webhooks ----------------------------------------------------------------------------------
 
-# --- the widget's settings (web/admin_pages.py, admin_sites.html) ---------------------------------------------
+# --- the widget: its settings (web/admin_pages.py, admin_sites.html) and the demo (web/pages.py, home.html) ----
 
 EN.update({
     "widget.title": "Widget",
@@ -2110,6 +2119,25 @@ EN.update({
     "widget.error.not_a_switch": "{name} is on or off.",
     "widget.error.unknown": "Unknown widget setting {name}.",
     "notice.widget_updated": "The widget settings are saved. Visitors see them at their next page load.",
+    "home.demo.title": "Try the widget",
+    "home.demo.text": (
+        "This page embeds the widget the way your website would, with the default site's key: open it with "
+        "the round button at the bottom of the page. No agent online? It offers to leave a message."
+    ),
+    "home.demo.code": "The tag on this page:",
+    "home.demo.code.off": "The tag this page would carry:",
+    "home.demo.blocked.title": "The widget cannot open on this page",
+    "home.demo.blocked.text": (
+        "This page's origin, {origin}, is not among the default site's allowed origins, so the server would "
+        "refuse the widget. To try it here, add that origin:"
+    ),
+    "home.demo.blocked.admin": "as an administrator, on the Sites page (allowed origins of the default site);",
+    "home.demo.blocked.cli": "or from the command line (it replaces the list: name every origin to keep):",
+    "home.demo.no_site": (
+        "No site has the key default, so this page has no widget to show. Create it on the Sites page, or "
+        "from the command line:"
+    ),
+    "home.demo.unbuilt": "The widget's script is not built: run make widget (python widget/build.py).",
 })
 
 FR.update({key: french_spacing(text) for key, text in {
@@ -2174,9 +2202,32 @@ FR.update({key: french_spacing(text) for key, text in {
     "notice.widget_updated": (
         "Les réglages du widget sont enregistrés. Les visiteurs les voient au prochain chargement de page."
     ),
+    "home.demo.title": "Essayez le widget",
+    "home.demo.text": (
+        "Cette page intègre le widget comme le ferait votre site, avec la clé du site par défaut : ouvrez-le "
+        "avec le bouton rond en bas de la page. Aucun agent en ligne ? Il propose de laisser un message."
+    ),
+    "home.demo.code": "La balise de cette page :",
+    "home.demo.code.off": "La balise que porterait cette page :",
+    "home.demo.blocked.title": "Le widget ne peut pas s'ouvrir sur cette page",
+    "home.demo.blocked.text": (
+        "L'origine de cette page, {origin}, ne fait pas partie des origines autorisées du site par défaut : "
+        "le serveur refuserait le widget. Pour l'essayer ici, ajoutez cette origine :"
+    ),
+    "home.demo.blocked.admin": (
+        "en tant qu'administrateur, sur la page Sites (origines autorisées du site par défaut) ;"
+    ),
+    "home.demo.blocked.cli": (
+        "ou en ligne de commande (elle remplace la liste : nommez toutes les origines à garder) :"
+    ),
+    "home.demo.no_site": (
+        "Aucun site n'a la clé default : cette page n'a pas de widget à montrer. Créez-le sur la page Sites, "
+        "ou en ligne de commande :"
+    ),
+    "home.demo.unbuilt": "Le script du widget n'est pas construit : lancez make widget (python widget/build.py).",
 }.items()})
 
-# --- end of the widget's settings ----------------------------------------------------------------------------
+# --- end of the widget -------------------------------------------------------------------------------------
 
 SERVICE_MESSAGES["fr"] = {english: french_spacing(text) for english, text in SERVICE_MESSAGES["fr"].items()}
 MENU_ERRORS["fr"] = {reason: french_spacing(text) for reason, text in MENU_ERRORS["fr"].items()}

@@ -12,9 +12,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from chatsvc.domain.model import Role
-from chatsvc.errors import BadRequest, ChatError, RateLimited, Unauthorized
+from chatsvc.domain.origins import normalize_origin
+from chatsvc.errors import BadRequest, ChatError, NotFound, OriginNotAllowed, RateLimited, Unauthorized
 from chatsvc.services.accounts import MIN_PASSWORD_LENGTH, StaffIdentity
-from chatsvc.services.bootstrap import one_time_password_pending
+from chatsvc.services.bootstrap import DEFAULT_SITE_KEY, one_time_password_pending
 from chatsvc.web import admin_pages, csrf
 from chatsvc.web.auth_api import change_password, clear_session_cookie, set_session_cookie, sign_in
 from chatsvc.web.edge import services_of, staff_token
@@ -25,7 +26,29 @@ from chatsvc.web.rendering import page, page_identity, render, safe_next, transl
 @page
 async def home(request: Request) -> Response:
     who = await _signed_in_or_none(request)
-    return render(request, "home.html", who=who)
+    return render(request, "home.html", {"demo": await _widget_demo(request)}, who=who)
+
+
+async def _widget_demo(request: Request) -> dict[str, object]:
+    """The home page embeds the default site's widget as a customer's page would: from this page's own origin
+    (the one the browser will send), and only when the site allows that origin; otherwise it says how to
+    allow it, rather than showing a widget the server will refuse."""
+    services = services_of(request)
+    scheme = "https" if request.url.scheme in ("https", "wss") else "http"
+    origin = normalize_origin(f"{scheme}://{request.headers.get('host', '')}") or ""
+    demo: dict[str, object] = {"origin": origin, "script": f"{origin}/widget.js", "site_key": DEFAULT_SITE_KEY,
+                               "state": "ready", "origins": []}
+    if request.app.state.widget_script is None:
+        demo["state"] = "unbuilt"
+        return demo
+    try:
+        await services.chat.site_for_handshake(DEFAULT_SITE_KEY, origin)
+    except OriginNotAllowed:
+        site = await services.chat.site_for_handshake(DEFAULT_SITE_KEY, None)
+        demo.update(state="blocked", origins=list(site.allowed_origins))
+    except NotFound:
+        demo["state"] = "no_site"
+    return demo
 
 
 async def _signed_in_or_none(request: Request) -> StaffIdentity | None:

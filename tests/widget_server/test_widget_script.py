@@ -12,17 +12,8 @@ import pytest
 from chatsvc.web import widget_script
 from chatsvc.web.widget_script import accepts_gzip, matches_etag
 from tests.support.servers import Backend, InProcessServer
+from tests.widget_server.conftest import SCRIPT
 
-SCRIPT = "(function(){var greeting='hello';" + "/* padding so gzip has something to do */" * 40 + "})();\n"
-
-
-@pytest.fixture
-def built_widget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A stand-in built widget, so these tests do not depend on (or write) the real built file."""
-    path = tmp_path / "widget.js"
-    path.write_text(SCRIPT)
-    monkeypatch.setattr(widget_script, "SCRIPT_PATH", path)
-    return path
 
 
 async def test_the_script_is_served_with_its_headers(
