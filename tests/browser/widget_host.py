@@ -18,13 +18,17 @@ import json
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest_asyncio
 import sqlalchemy as sa
 
 from chatsvc.store import records
+from tests.browser.conftest import CHROMIUM
+from tests.conftest import missing
 from tests.support.servers import Backend, InProcessServer, free_port
 
 # Short waits: every step of a widget test is local, a few hundred milliseconds at most.
@@ -161,6 +165,28 @@ window.postAll = function () {{
             self._server.server_close()
 
 
+# --- one Chromium per test module (a launch costs seconds on two cores); each test gets its own contexts ---------
+
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", name="module_browser")
+async def module_browser_fixture() -> AsyncIterator[Any]:
+    """Debian's Chromium, headless, shared by the tests of one module (which run in one event loop:
+    ``pytestmark = pytest.mark.asyncio(loop_scope="module")``)."""
+    if not Path(CHROMIUM).exists():
+        missing(f"{CHROMIUM} not found: browser tests skipped (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
 # --- the chat server -----------------------------------------------------------------------------------------
 
 
@@ -169,12 +195,14 @@ class Env:
     server: InProcessServer
     host: HostSite
     browser: Any
+    contexts: list[Any] = dataclasses.field(default_factory=list)
 
     async def context(self, **options: Any) -> Any:
         options.setdefault("viewport", {"width": 1280, "height": 800})
         options.setdefault("locale", "en-GB")
         context = await self.browser.new_context(**options)
         context.set_default_timeout(STEP)
+        self.contexts.append(context)
         return context
 
     async def widget(self, context: Any | None = None, path: str = "/", *, wait: bool = True) -> Widget:
@@ -195,7 +223,13 @@ async def widget_env(start_server: Callable[..., InProcessServer], backend: Back
     try:
         async with start_server(backend, **overrides) as server:
             host.chat_url = server.url
-            yield Env(server=server, host=host, browser=browser)
+            env = Env(server=server, host=host, browser=browser)
+            try:
+                yield env
+            finally:
+                for context in env.contexts:  # before the server stops: the widgets' sockets close first
+                    with contextlib.suppress(Exception):
+                        await context.close()
     finally:
         host.stop()
 

@@ -1,0 +1,367 @@
+"""The widget on a customer's page (another origin than the chat server), in a real Chromium, with agents driven
+through chatsvc.client: the whole journey from a question to a person, reloads and other pages, a server restart
+mid-conversation, and two tabs of one visitor."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from chatsvc.client import VisitorClient
+from tests.browser.widget_host import (
+    SLOW_STEP,
+    Env,
+    Widget,
+    add_agent,
+    events_of,
+    eventually,
+    module_browser_fixture,  # noqa: F401 (the module_browser fixture)
+    rows,
+    start_again,
+    stop_server,
+    widget_env,
+)
+
+ARTICLE = ("reset-password", "Reset your password",
+           "Open **Account > Security** and choose *Reset password*.", ["I forgot my password", "change my password"])
+
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # one Chromium for the module (module_browser)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def env(start_server, sqlite_backend, module_browser) -> AsyncIterator[Env]:  # type: ignore[no-untyped-def]
+    async with widget_env(start_server, sqlite_backend, module_browser) as running:
+        yield running
+
+
+def committed(entries: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """The entries the server numbered, as (seq, role, text)."""
+    return [(e["seq"], e["role"], e["text"]) for e in entries if e["seq"]]
+
+
+def assert_each_seq_once(entries: list[dict[str, Any]]) -> None:
+    seqs = [e["seq"] for e in entries if e["seq"]]
+    assert len(seqs) == len(set(seqs)), f"a seq shown twice: {seqs}"
+    assert [int(s) for s in seqs] == sorted(int(s) for s in seqs), f"out of order: {seqs}"
+
+
+async def test_question_bot_answer_no_queue_then_an_agent_answers(env: Env) -> None:
+    server = env.server
+    article_id, title, body, alt = ARTICLE
+    await server.services.kb.create(article_id=article_id, title=title, body=body, alt=alt, lang="en")
+    # Bea is online but busy with another visitor (capacity 1), and one more visitor waits before ours.
+    bea = await server.agent(await add_agent(server, "Bea Busy", max_chats=1))
+    others = [VisitorClient(server.url, origin="https://shop.example") for _ in range(2)]
+    nadia_client = None
+    try:
+        for other in others:
+            await other.connect()
+        await others[0].handoff()
+        busy = await bea.wait_chat()
+        await others[1].handoff()
+        await others[1].wait_queue()
+
+        widget = await env.widget()
+        await widget.open()
+        await widget.send("I forgot my password, how do I reset it?")
+        mine = await widget.wait_sent("I forgot my password, how do I reset it?")
+        assert await mine.locator("[data-cs=time]").inner_text() != ""
+
+        # The bot's answer card: the article's title and body, and "Did this solve it?".
+        card = widget.cs("card")
+        await card.wait_for(state="visible")
+        assert await card.locator("[data-cs=card-title]").inner_text() == "Reset your password"
+        assert "Account > Security" in await card.locator("[data-cs=card-body]").inner_text()
+        await widget.wait_msg("This article may answer your question", role="bot")
+        assert (await widget.cs("no").inner_text()).strip() == "No, talk to a person"
+        await widget.cs("no").click()
+
+        # A person is asked for: the bot says so and the visitor sees their place in the queue, second...
+        await widget.wait_msg("Let me bring in a person who can help.", role="bot")
+        queue = widget.cs("queue")
+        await queue.wait_for(state="visible")
+        second = await queue.inner_text()
+        assert "2" in second, second
+        assert widget.sent_of("feedback") == [{"type": "feedback", "helpful": False}]
+        # ...then first, when Bea ends her chat and takes the visitor before ours.
+        await bea.end(busy.id)
+        await bea.wait_chat()
+        await widget.page.wait_for_function(
+            "(before) => { const q = document.getElementById('chatsvc-widget').shadowRoot"
+            ".querySelector('[data-cs=queue]'); return q && q.innerText !== before && q.innerText.includes('1'); }",
+            arg=second)
+
+        # Nadia comes online and gets the chat with what the visitor already read.
+        nadia_client = await server.agent(await add_agent(server, "Nadia Ortiz"))
+        chat = await nadia_client.wait_chat()
+        await nadia_client.wait_event(kind="queued", conversation=chat.id)
+        kinds = [e.kind for e in nadia_client.transcripts[chat.id]]
+        assert kinds[:4] == ["opened", "message", "bot", "feedback"], kinds
+        assert nadia_client.transcripts[chat.id][1].text == "I forgot my password, how do I reset it?"
+        await queue.wait_for(state="hidden")
+
+        await nadia_client.typing(chat.id, True)
+        typing = widget.cs("typing")
+        await typing.wait_for(state="visible")
+        assert "Nadia Ortiz" in await typing.inner_text()
+        await nadia_client.typing(chat.id, False)
+        await typing.wait_for(state="hidden")
+
+        await nadia_client.send(chat.id, "Hello, I'm Nadia. I have sent you a reset link.")
+        answer = await widget.wait_msg("Hello, I'm Nadia. I have sent you a reset link.", role="agent")
+        assert "Nadia Ortiz" in await answer.locator("[data-cs=author]").inner_text()
+
+        # The visitor answers; Nadia gets it in the same conversation.
+        await widget.send("Got it, thank you!")
+        await nadia_client.wait_event(text="Got it, thank you!", conversation=chat.id, role="visitor")
+
+        # Minimised, a new answer shows as an unread badge on the launcher; opening clears it.
+        await widget.cs("close-panel").click()
+        await widget.cs("panel").wait_for(state="hidden")
+        assert await widget.cs("launcher").get_attribute("aria-expanded") == "false"
+        await nadia_client.send(chat.id, "Anything else?")
+        badge = widget.cs("badge")
+        await badge.wait_for(state="visible")
+        assert (await badge.inner_text()).strip() == "1"
+        await widget.open()
+        await badge.wait_for(state="hidden")
+        await widget.wait_msg("Anything else?", role="agent")
+
+        entries = await widget.entries()
+        assert_each_seq_once(entries)
+        shown = [(e["role"], e["text"]) for e in entries]
+        for expected in [("visitor", "I forgot my password, how do I reset it?"),
+                         ("agent", "Hello, I'm Nadia. I have sent you a reset link."),
+                         ("visitor", "Got it, thank you!"), ("agent", "Anything else?")]:
+            assert shown.count(expected) == 1, (expected, shown)
+        widget.assert_clean()
+    finally:
+        for other in others:
+            await other.close()
+        await bea.close()
+        if nadia_client is not None:
+            await nadia_client.close()
+
+
+async def _assigned_chat(env: Env, widget: Widget, first: str) -> tuple[Any, str]:
+    """With no knowledge base the bot stays out: the first message goes to the queue and to the online agent."""
+    agent = await env.server.agent(await add_agent(env.server, "Olga Agent"))
+    await widget.open()
+    await widget.send(first)
+    chat = await agent.wait_chat()
+    await agent.wait_event(text=first, conversation=chat.id)
+    return agent, chat.id
+
+
+async def test_reload_and_another_page_resume_the_same_conversation_once(env: Env) -> None:
+    widget = await env.widget()
+    agent, conversation = await _assigned_chat(env, widget, "Where is my parcel?")
+    try:
+        await agent.send(conversation, "Let me look it up.")
+        await widget.wait_msg("Let me look it up.", role="agent")
+        await widget.send("Order 1182, sent Monday.")
+        await agent.wait_event(text="Order 1182, sent Monday.", conversation=conversation)
+        await widget.wait_sent("Order 1182, sent Monday.")
+        before = committed(await widget.entries())
+        assert [text for _, role, text in before if role in ("visitor", "agent")] == [
+            "Where is my parcel?", "Let me look it up.", "Order 1182, sent Monday."]
+
+        await widget.reload()
+        await widget.open()
+        await widget.wait_msg("Order 1182, sent Monday.", role="visitor")
+        await asyncio.sleep(0.3)  # a late duplicate replay would land now
+        after = await widget.entries()
+        assert_each_seq_once(after)
+        assert committed(after) == before
+        assert all(e["state"] == "sent" for e in after if e["role"] == "visitor")
+
+        # A message while the visitor moves to another page of the site.
+        await agent.send(conversation, "It is in the van today.")
+        await widget.goto("/shop/other")
+        await widget.open()
+        await widget.wait_msg("It is in the van today.", role="agent")
+        await asyncio.sleep(0.3)
+        moved = await widget.entries()
+        assert_each_seq_once(moved)
+        assert committed(moved)[: len(before)] == before
+        assert [text for _, role, text in committed(moved) if role == "agent"] == [
+            "Let me look it up.", "It is in the van today."]
+        await widget.send("Great, thanks")
+        await agent.wait_event(text="Great, thanks", conversation=conversation)
+        # One conversation for all of it.
+        assert [row["id"] for row in await rows(env.server, "SELECT id FROM conversations")] == [conversation]
+        widget.assert_clean()
+    finally:
+        await agent.close()
+
+
+async def test_messages_typed_while_the_server_is_down_arrive_once(start_server, sqlite_backend, module_browser) -> None:  # type: ignore[no-untyped-def]
+    # The agent keeps the chat across the restart (grace), and reconnects quickly.
+    async with widget_env(start_server, sqlite_backend, module_browser, agent_grace_seconds=30.0) as env:
+        widget = await env.widget()
+        user = await add_agent(env.server, "Rita Agent")
+        agent = await env.server.agent(user, backoff=(0.05, 0.3))
+        await widget.open()
+        await widget.send("Before the outage")
+        chat = await agent.wait_chat()
+        conversation = chat.id
+        await agent.wait_event(text="Before the outage", conversation=conversation)
+        again = None
+        try:
+            offline = widget.cs("offline")
+            assert not await offline.is_visible()
+            await stop_server(env.server)
+            await offline.wait_for(state="visible")
+            await widget.send("Typed while offline, one")
+            await widget.send("Typed while offline, two")
+            for text in ("Typed while offline, one", "Typed while offline, two"):
+                entry = widget.msg(text, "visitor")
+                await entry.first.wait_for(state="visible")
+                assert await entry.count() == 1
+                assert await entry.get_attribute("data-state") in ("sending", "failed")
+            await asyncio.sleep(1.0)  # still down: nothing can have been delivered
+            assert await widget.msg("Typed while offline, one", "visitor").get_attribute("data-state") != "sent"
+
+            again = await start_again(env.server)
+            await offline.wait_for(state="hidden", timeout=SLOW_STEP)
+            for text in ("Typed while offline, one", "Typed while offline, two"):
+                await widget.wait_sent(text, timeout=SLOW_STEP)
+                await agent.wait_event(text=text, conversation=conversation, timeout=15)
+
+            # Live again both ways.
+            await agent.send(conversation, "I see both of your messages.")
+            await widget.wait_msg("I see both of your messages.", role="agent", timeout=SLOW_STEP)
+            await asyncio.sleep(0.5)
+
+            # Each message exactly once: stored, at the agent, on the visitor's screen.
+            stored = Counter(e.body for e in await events_of(again, conversation) if e.kind == "message")
+            seen_by_agent = Counter(e.text for e in agent.transcripts[conversation] if e.kind == "message")
+            entries = await widget.entries()
+            assert_each_seq_once(entries)
+            on_screen = Counter(e["text"] for e in entries if e["role"] in ("visitor", "agent"))
+            for text in ("Before the outage", "Typed while offline, one", "Typed while offline, two",
+                         "I see both of your messages."):
+                assert stored[text] == 1, (text, stored)
+                assert seen_by_agent[text] == 1, (text, seen_by_agent)
+                assert on_screen[text] == 1, (text, on_screen)
+            assert all(e["state"] == "sent" for e in entries if e["role"] == "visitor"), entries
+            # Typed order is kept.
+            order = [e.body for e in await events_of(again, conversation) if e.kind == "message"]
+            assert order.index("Typed while offline, one") < order.index("Typed while offline, two")
+            # The widget resent with the same client ids: every message frame's id was stored once.
+            resent = {frame["client_id"] for frame in widget.sent_of("message")}
+            stored_ids = {e.client_id for e in await events_of(again, conversation)
+                          if e.kind == "message" and e.author_role == "visitor"}
+            assert len(resent) == 3 and resent == stored_ids, (resent, stored_ids)
+            widget.assert_clean()
+        finally:
+            await agent.close()
+            if again is not None:
+                await again.__aexit__(None, None, None)
+
+
+async def test_two_tabs_of_one_visitor_show_the_same_conversation(env: Env) -> None:
+    context = await env.context()
+    first = await env.widget(context)
+    agent, conversation = await _assigned_chat(env, first, "Hello from the first tab")
+    try:
+        second = await env.widget(context, "/shop/other")
+        await second.open()
+        await second.wait_msg("Hello from the first tab", role="visitor")
+
+        await second.send("And this from the second tab")
+        await first.wait_msg("And this from the second tab", role="visitor")
+        await agent.wait_event(text="And this from the second tab", conversation=conversation)
+
+        await agent.send(conversation, "I read you in both.")
+        await first.wait_msg("I read you in both.", role="agent")
+        await second.wait_msg("I read you in both.", role="agent")
+        await asyncio.sleep(0.3)
+        one, two = await first.entries(), await second.entries()
+        assert_each_seq_once(one)
+        assert_each_seq_once(two)
+        assert committed(one) == committed(two)
+        assert [text for _, role, text in committed(one) if role in ("visitor", "agent")] == [
+            "Hello from the first tab", "And this from the second tab", "I read you in both."]
+        assert [row["id"] for row in await rows(env.server, "SELECT id FROM conversations")] == [conversation]
+        first.assert_clean()
+        second.assert_clean()
+    finally:
+        await agent.close()
+
+
+async def test_overlapping_replays_and_a_lost_ack_show_each_message_once(env: Env) -> None:
+    """Between the page and the server: every event arrives twice (replays and live delivery may overlap, protocol
+    rule 6), and once the socket drops after the server committed a message but before its ack reached the page
+    (SECURITY case 27). The widget shows each seq once and resends with the same client id, stored once."""
+    cut = {"armed": False, "done": False}
+    to_server: list[dict[str, Any]] = []
+    sockets = []
+
+    async def route(ws: Any) -> None:
+        server = ws.connect_to_server()
+        sockets.append(ws)
+
+        def from_page(message: str | bytes) -> None:
+            to_server.append(json.loads(message))
+            server.send(message)
+
+        def from_server(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if cut["armed"] and not cut["done"] and (
+                    frame["type"] == "ack" or (frame["type"] == "event" and frame.get("kind") == "message"
+                                               and frame["author"]["role"] == "visitor")):
+                if frame["type"] == "ack":  # committed, and the page never hears of it: the line drops now
+                    cut["done"] = True
+                    asyncio.ensure_future(ws.close(code=1011, reason="network"))
+                    asyncio.ensure_future(server.close())
+                return
+            ws.send(message)
+            if frame["type"] == "event":
+                ws.send(message)
+
+        ws.on_message(from_page)
+        server.on_message(from_server)
+
+    context = await env.context()
+    page = await context.new_page()
+    await page.route_web_socket(re.compile(r"/ws/visitor"), route)
+    widget = Widget(page, env.host)
+    await widget.goto("/")
+    agent, conversation = await _assigned_chat(env, widget, "First, doubled on the wire")
+    try:
+        await agent.send(conversation, "Second, doubled too")
+        await widget.wait_msg("Second, doubled too", role="agent")
+        await widget.wait_sent("First, doubled on the wire")
+
+        cut["armed"] = True
+        await widget.send("Third, its ack is lost")
+        await agent.wait_event(text="Third, its ack is lost", conversation=conversation)  # committed
+        await eventually(lambda: cut["done"] and len(sockets) >= 2, 10)
+        await widget.wait_sent("Third, its ack is lost", timeout=SLOW_STEP)
+        await agent.send(conversation, "Fourth, after the drop")
+        await widget.wait_msg("Fourth, after the drop", role="agent", timeout=SLOW_STEP)
+        await asyncio.sleep(0.3)
+
+        entries = await widget.entries()
+        assert_each_seq_once(entries)
+        on_screen = Counter(e["text"] for e in entries if e["role"] in ("visitor", "agent"))
+        stored = Counter(e.body for e in await events_of(env.server, conversation) if e.kind == "message")
+        for text in ("First, doubled on the wire", "Second, doubled too", "Third, its ack is lost",
+                     "Fourth, after the drop"):
+            assert on_screen[text] == 1, (text, on_screen)
+            assert stored[text] == 1, (text, stored)
+        assert all(e["state"] == "sent" for e in entries if e["role"] == "visitor"), entries
+        lost = [f["client_id"] for f in to_server if f.get("type") == "message" and f["text"] == "Third, its ack is lost"]
+        assert len(set(lost)) == 1, lost
+        widget.assert_clean()
+    finally:
+        await agent.close()
