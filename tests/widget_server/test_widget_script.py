@@ -15,7 +15,6 @@ from tests.support.servers import Backend, InProcessServer
 from tests.widget_server.conftest import SCRIPT
 
 
-
 async def test_the_script_is_served_with_its_headers(
     built_widget: Path, sqlite_backend: Backend, start_server: Callable[..., InProcessServer]
 ) -> None:
