@@ -159,3 +159,28 @@ async def test_the_browser_language_chooses_french_and_data_lang_overrides_it(en
     assert await overridden.page.locator("#chatsvc-widget").get_by_text("Bonjour de la boutique !").count() == 0
     widget.assert_clean()
     overridden.assert_clean()
+
+
+async def test_on_a_phone_the_open_widget_fits_the_screen(env: Env) -> None:
+    agent = await env.server.agent(await add_agent(env.server, "Pia Agent"))
+    try:
+        context = await env.context(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True)
+        widget = await env.widget(context)
+        await widget.cs("launcher").tap()
+        panel = widget.cs("panel")
+        await panel.wait_for(state="visible")
+        box = await panel.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 667, box
+        assert box["width"] >= 320, box  # the screen's width, not a cramped desktop box
+        assert await widget.page.evaluate("document.documentElement.scrollWidth") <= 375
+        await widget.send("Sent from a phone")
+        await widget.wait_sent("Sent from a phone")
+        chat = await agent.wait_chat()
+        await agent.send(chat.id, "Answered on a phone")
+        answer = await widget.wait_msg("Answered on a phone", role="agent")
+        answer_box = await answer.bounding_box()
+        assert answer_box is not None and answer_box["x"] + answer_box["width"] <= 375
+        widget.assert_clean()
+    finally:
+        await agent.close()

@@ -259,3 +259,25 @@ async def test_an_optional_pre_chat_form_can_be_skipped(env: Env) -> None:
         widget.assert_clean()
     finally:
         await agent.close()
+
+
+async def test_outside_business_hours_the_form_replaces_the_queue_even_with_an_agent_online(env: Env) -> None:
+    async with await admin_http(env.server) as http:
+        site = next(s for s in (await http.get("/api/admin/sites")).json()["sites"] if s["key"] == "default")
+        closed = {"timezone": "UTC", "weekly": {day: [] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+                  "holidays": []}
+        saved = await http.put(f"/api/admin/sites/{site['id']}/hours", json=closed)
+        assert saved.status_code == 200, saved.text
+    agent = await env.server.agent(await add_agent(env.server, "Otto Online"))
+    try:
+        widget = await env.widget()
+        await widget.open()
+        await _leave_form(widget)
+        assert not await widget.cs("queue").is_visible()
+        await _fill_and_send(widget, "Nina Night", "nina@example.com", "Written at night, answer tomorrow.")
+        tickets = await _tickets(env)
+        assert [t["ticket"]["requester"]["email"] for t in tickets] == ["nina@example.com"]
+        assert agent.chats == {}  # nobody was asked to answer now
+        widget.assert_clean()
+    finally:
+        await agent.close()
