@@ -365,3 +365,73 @@ async def test_overlapping_replays_and_a_lost_ack_show_each_message_once(env: En
         widget.assert_clean()
     finally:
         await agent.close()
+
+
+BOT_ARTICLES = [
+    ("reset-password", "Reset your password", "Open **Account > Security** and choose *Reset password*.",
+     ["I forgot my password", "change my password"]),
+    ("refund", "Ask for a refund", "Refunds are paid within 5 days to the card you used.",
+     ["get my money back", "refund an order"]),
+]
+
+
+async def test_quick_replies_suggestions_typing_and_ending_the_chat(env: Env) -> None:
+    from chatsvc.domain import protocol
+    from chatsvc.domain.menu import Action, MenuItem
+
+    server = env.server
+    for article_id, title, body, alt in BOT_ARTICLES:
+        await server.services.kb.create(article_id=article_id, title=title, body=body, alt=alt, lang="en")
+    admin = await server.add_staff("Menu Admin", role="admin", email="menu.admin@support.example")
+    await server.services.replies.replace_menu(admin, [
+        MenuItem("help", None, 0, "Opening hours and more", None, Action.MENU),
+        MenuItem("hours", "help", 0, "Opening hours", None, Action.ANSWER, "We answer **9-18h**, Monday to Friday."),
+        MenuItem("person", None, 1, "Talk to a person", None, Action.HUMAN),
+    ])
+    agent = await server.agent(await add_agent(server, "Mia Agent"))
+    try:
+        widget = await env.widget()
+        await widget.open()
+        # The quick replies: a sub-menu, then a predefined answer.
+        await widget.page.locator("#chatsvc-widget [data-cs=menu-item][data-item=help]").click()
+        hours = widget.page.locator("#chatsvc-widget [data-cs=menu-item][data-item=hours]")
+        await hours.click()
+        await widget.page.locator("#chatsvc-widget [data-cs=msg][data-role=bot]").filter(
+            has_text="9-18h, Monday to Friday").first.wait_for(state="visible")
+        assert [f["item"] for f in widget.sent_of("menu")] == ["help", "hours"]
+
+        # A vague question gets suggestions; opening one shows its card.
+        await widget.send("money back or reset password")
+        suggestion = widget.page.locator("#chatsvc-widget [data-cs=suggestion][data-article=refund]")
+        await suggestion.wait_for(state="visible")
+        assert "Ask for a refund" in await suggestion.inner_text()
+        await suggestion.click()
+        title = widget.page.locator("#chatsvc-widget [data-cs=card-title]", has_text="Ask for a refund").last
+        await title.wait_for(state="visible")
+        assert widget.sent_of("choose") == [{"type": "choose", "article": "refund"}]
+
+        # "Talk to a person" is there all along; the agent sees the visitor typing.
+        await widget.cs("human").click()
+        chat = await agent.wait_chat()
+        await widget.wait_msg("Mia Agent")  # the system line: who joined
+        await widget.cs("input").press_sequentially("I would like", delay=20)
+        typing = await agent.next_frame(lambda f: isinstance(f, protocol.TypingNotice) and f.active, timeout=5)
+        assert isinstance(typing, protocol.TypingNotice) and typing.who.role == "visitor"
+        await widget.cs("send").click()
+        await agent.wait_event(text="I would like", conversation=chat.id)
+
+        # The visitor ends the chat (asked to confirm), then starts a new one.
+        await widget.cs("end-chat").click()
+        await widget.cs("end-confirm").click()
+        await agent.wait_event(kind="closed", conversation=chat.id)
+        await widget.cs("new-chat").click()
+        await widget.send("A fresh question")
+        await widget.wait_sent("A fresh question")
+        ids = [row["id"] for row in await rows(server, "SELECT id FROM conversations ORDER BY created_at")]
+        assert len(ids) == 2 and ids[0] == chat.id, ids
+        fresh = [e for e in await widget.entries() if e["text"] == "A fresh question"]
+        assert len(fresh) == 1 and fresh[0]["seq"], fresh
+        assert [e.body for e in await events_of(server, ids[1]) if e.kind == "message"] == ["A fresh question"]
+        widget.assert_clean()
+    finally:
+        await agent.close()
