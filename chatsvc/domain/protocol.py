@@ -99,7 +99,10 @@ class VisitorRate(_Frame, tag="rate"):
 
     conversation: ConversationId
     csat: Annotated[int, msgspec.Meta(ge=1, le=5)]
-    comment: Annotated[str, msgspec.Meta(max_length=SURVEY_COMMENT_MAX)] | None = None
+    # Lines and tabs, no other control character (a NUL is refused by PostgreSQL, the rest has no place there).
+    comment: Annotated[
+        str, msgspec.Meta(max_length=SURVEY_COMMENT_MAX, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\Z")
+    ] | None = None
     nps: Annotated[int, msgspec.Meta(ge=0, le=10)] | None = None
     ces: Annotated[int, msgspec.Meta(ge=1, le=7)] | None = None
 

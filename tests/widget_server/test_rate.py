@@ -106,6 +106,8 @@ MALFORMED: list[dict[str, Any]] = [
     {"ces": 0},
     {"ces": 8},
     {"comment": "x" * 1001},
+    {"comment": "nul \x00 byte"},
+    {"comment": "bell \x07"},
     {"comment": ["a"]},
     {"comment": 5},
     {"conversation": {"$ne": None}},
@@ -135,11 +137,12 @@ async def test_malformed_ratings_are_refused_and_the_socket_keeps_serving(server
         assert await server.services.survey_store.of_conversation(conversation) is None
 
         # The same socket still serves: a good rating (the longest comment allowed) is stored.
-        await ws.send(json.dumps({"type": "rate", "conversation": conversation, "csat": 3, "comment": "é" * 1000,
+        comment = "Line one\r\n\tline two " + "é" * 980
+        await ws.send(json.dumps({"type": "rate", "conversation": conversation, "csat": 3, "comment": comment,
                                   "nps": 0, "ces": 7}))
         assert await next_of(ws, "rated") == {"type": "rated", "conversation": conversation}
     stored = await server.services.survey_store.of_conversation(conversation)
-    assert stored is not None and (stored.csat, stored.nps, stored.ces) == (3, 0, 7) and stored.comment == "é" * 1000
+    assert stored is not None and (stored.csat, stored.nps, stored.ces) == (3, 0, 7) and stored.comment == comment
 
 
 async def test_rate_is_a_visitor_frame_only(server: InProcessServer) -> None:
