@@ -25,7 +25,9 @@ from tests.browser.widget_host import (
 IMG = "<img src=x onerror=alert(1)>"
 SVG = '"><svg onload=alert(1)>'
 TEMPLATE = "{{constructor.constructor('alert(1)')()}}"
-PAYLOADS = [IMG, SVG, TEMPLATE]
+MARKDOWN = "[x](javascript:alert(1)) [[y](javascript:alert(2))](https://evil.test)"
+LINK = 'https://help.example/a?"><img src=x onerror=alert(1)>'
+PAYLOADS = [IMG, SVG, TEMPLATE, MARKDOWN, LINK]
 
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")  # one Chromium for the module (module_browser)
@@ -163,11 +165,15 @@ async def test_hostile_text_from_everyone_is_shown_as_text(env: Env) -> None:
         assert summary["iframe"] == 0 and summary["jsLinks"] == 0 and summary["docImg"] == 0, summary
         injected = await widget.page.evaluate("""() => {
           const root = document.getElementById('chatsvc-widget').shadowRoot;
-          const fields = '[data-cs=msg], [data-cs=author], [data-cs=text], [data-cs=card-title], [data-cs=typing]';
-          return [...root.querySelectorAll(fields)].flatMap(el => [...el.querySelectorAll('img, svg, a')])
-            .filter(el => el.tagName !== 'svg' || el.closest('[data-cs=text], [data-cs=author], [data-cs=card-title]'))
+          const fields = '[data-cs=author], [data-cs=text], [data-cs=card-title], [data-cs=typing]';
+          return [...root.querySelectorAll(fields)].flatMap(el => [...el.querySelectorAll('img, svg')])
             .map(el => el.outerHTML.slice(0, 80));
         }""")
+        links = await widget.page.evaluate("""() => [...document.getElementById('chatsvc-widget').shadowRoot
+            .querySelectorAll('[data-cs=text] a')].map(a => [a.getAttribute('href'), a.textContent, a.rel])""")
+        # Web addresses in text may become links: only http(s), shown as the address itself, without the opener.
+        for href, text, rel in links:
+            assert href.startswith(("https://", "http://")) and text == href and "noopener" in rel, (href, text, rel)
         assert injected == [], injected
         assert await widget.page.evaluate(
             "document.getElementById('chatsvc-widget').shadowRoot.querySelectorAll('img').length") == 0
@@ -303,4 +309,25 @@ async def test_a_forged_token_in_storage_is_not_used(env: Env) -> None:
     await widget.send("Hello after a forged token")
     await widget.wait_sent("Hello after a forged token", timeout=10_000)
     assert widget.sent_of("hello")[-1]["token"] not in (real, forged)
+    widget.assert_clean()
+
+
+async def test_on_a_page_whose_origin_is_not_allowed_the_widget_stays_out(env: Env) -> None:
+    """The site's allow-list is exact (SECURITY case 1): the same page from another origin gets no chat."""
+    context = await env.context()
+    page = await context.new_page()
+    warnings: list[str] = []
+    page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
+    configs: list[str] = []
+    page.on("request", lambda request: configs.append(request.url) if "/api/visitor/widget" in request.url else None)
+    widget = Widget(page, env.host)
+    await page.goto(env.host.third_origin + "/")
+    await page.wait_for_timeout(3500)
+    assert configs, "the widget did not ask for its configuration"
+    assert await widget.cs("launcher").count() == 0 or not await widget.cs("launcher").is_visible()
+    assert widget.sockets == [] and widget.sent == []
+    # The integrator is told why (in the console), and the widget does not keep asking.
+    assert any("not allowed" in text for text in warnings), warnings
+    assert len(configs) <= 2, configs
+    assert await page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('chatsvc:'))") == []
     widget.assert_clean()
