@@ -435,3 +435,59 @@ async def test_quick_replies_suggestions_typing_and_ending_the_chat(env: Env) ->
         widget.assert_clean()
     finally:
         await agent.close()
+
+
+async def test_an_unanswered_message_shows_failed_and_retry_sends_it_once(env: Env) -> None:
+    """The server never hears of a message (the line eats it): after the ack timeout it shows as failed with a
+    retry button; retry sends it again with the same client id, and it is stored once."""
+    eat = {"on": False}
+    to_server: list[dict[str, Any]] = []
+
+    async def route(ws: Any) -> None:
+        server = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if eat["on"] and frame.get("type") == "message":
+                to_server.append({**frame, "eaten": True})
+                return
+            to_server.append(frame)
+            server.send(message)
+
+        ws.on_message(from_page)
+
+    context = await env.context()
+    page = await context.new_page()
+    await page.clock.install()  # time runs as usual; the test may jump it forward
+    await page.route_web_socket(re.compile(r"/ws/visitor"), route)
+    widget = Widget(page, env.host)
+    await widget.goto("/")
+    agent, conversation = await _assigned_chat(env, widget, "This one arrives")
+    try:
+        eat["on"] = True
+        await widget.send("This one is lost on the way")
+        entry = widget.msg("This one is lost on the way", "visitor")
+        await entry.wait_for(state="visible")
+        assert await entry.get_attribute("data-state") == "sending"
+        assert not await entry.locator("[data-cs=retry]").is_visible()
+        await page.clock.fast_forward(60_000)  # past any ack timeout
+        await page.locator("#chatsvc-widget [data-cs=msg][data-state=failed]").filter(
+            has_text="This one is lost on the way").wait_for(state="visible")
+        retry = entry.locator("[data-cs=retry]")
+        await retry.wait_for(state="visible")
+
+        eat["on"] = False
+        await retry.click()
+        await widget.wait_sent("This one is lost on the way")
+        await agent.wait_event(text="This one is lost on the way", conversation=conversation)
+        assert not await retry.is_visible()
+        await asyncio.sleep(0.3)
+        stored = [e.body for e in await events_of(env.server, conversation) if e.kind == "message"]
+        assert stored.count("This one is lost on the way") == 1, stored
+        sends = [f for f in to_server if f.get("type") == "message" and f["text"] == "This one is lost on the way"]
+        assert [f.get("eaten", False) for f in sends][:1] == [True] and sends[-1].get("eaten") is None, sends
+        assert len({f["client_id"] for f in sends}) == 1, sends
+        assert [e["text"] for e in await widget.entries()].count("This one is lost on the way") == 1
+        widget.assert_clean()
+    finally:
+        await agent.close()
