@@ -203,9 +203,9 @@ async def test_reload_and_another_page_resume_the_same_conversation_once(env: En
         await agent.close()
 
 
-async def test_messages_typed_while_the_server_is_down_arrive_once(start_server, sqlite_backend, module_browser) -> None:  # type: ignore[no-untyped-def]
+async def test_messages_typed_while_the_server_is_down_arrive_once(start_server, backend, module_browser) -> None:  # type: ignore[no-untyped-def]
     # The agent keeps the chat across the restart (grace), and reconnects quickly.
-    async with widget_env(start_server, sqlite_backend, module_browser, agent_grace_seconds=30.0) as env:
+    async with widget_env(start_server, backend, module_browser, agent_grace_seconds=30.0) as env:
         widget = await env.widget()
         user = await add_agent(env.server, "Rita Agent")
         agent = await env.server.agent(user, backoff=(0.05, 0.3))
@@ -268,34 +268,35 @@ async def test_messages_typed_while_the_server_is_down_arrive_once(start_server,
                 await again.__aexit__(None, None, None)
 
 
-async def test_two_tabs_of_one_visitor_show_the_same_conversation(env: Env) -> None:
-    context = await env.context()
-    first = await env.widget(context)
-    agent, conversation = await _assigned_chat(env, first, "Hello from the first tab")
-    try:
-        second = await env.widget(context, "/shop/other")
-        await second.open()
-        await second.wait_msg("Hello from the first tab", role="visitor")
+async def test_two_tabs_of_one_visitor_show_the_same_conversation(start_server, backend, module_browser) -> None:  # type: ignore[no-untyped-def]
+    async with widget_env(start_server, backend, module_browser) as env:
+        context = await env.context()
+        first = await env.widget(context)
+        agent, conversation = await _assigned_chat(env, first, "Hello from the first tab")
+        try:
+            second = await env.widget(context, "/shop/other")
+            await second.open()
+            await second.wait_msg("Hello from the first tab", role="visitor")
 
-        await second.send("And this from the second tab")
-        await first.wait_msg("And this from the second tab", role="visitor")
-        await agent.wait_event(text="And this from the second tab", conversation=conversation)
+            await second.send("And this from the second tab")
+            await first.wait_msg("And this from the second tab", role="visitor")
+            await agent.wait_event(text="And this from the second tab", conversation=conversation)
 
-        await agent.send(conversation, "I read you in both.")
-        await first.wait_msg("I read you in both.", role="agent")
-        await second.wait_msg("I read you in both.", role="agent")
-        await asyncio.sleep(0.3)
-        one, two = await first.entries(), await second.entries()
-        assert_each_seq_once(one)
-        assert_each_seq_once(two)
-        assert committed(one) == committed(two)
-        assert [text for _, role, text in committed(one) if role in ("visitor", "agent")] == [
-            "Hello from the first tab", "And this from the second tab", "I read you in both."]
-        assert [row["id"] for row in await rows(env.server, "SELECT id FROM conversations")] == [conversation]
-        first.assert_clean()
-        second.assert_clean()
-    finally:
-        await agent.close()
+            await agent.send(conversation, "I read you in both.")
+            await first.wait_msg("I read you in both.", role="agent")
+            await second.wait_msg("I read you in both.", role="agent")
+            await asyncio.sleep(0.3)
+            one, two = await first.entries(), await second.entries()
+            assert_each_seq_once(one)
+            assert_each_seq_once(two)
+            assert committed(one) == committed(two)
+            assert [text for _, role, text in committed(one) if role in ("visitor", "agent")] == [
+                "Hello from the first tab", "And this from the second tab", "I read you in both."]
+            assert [row["id"] for row in await rows(env.server, "SELECT id FROM conversations")] == [conversation]
+            first.assert_clean()
+            second.assert_clean()
+        finally:
+            await agent.close()
 
 
 async def test_overlapping_replays_and_a_lost_ack_show_each_message_once(env: Env) -> None:
