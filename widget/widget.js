@@ -1623,6 +1623,7 @@
 
   // --- start ----------------------------------------------------------------------------------------------
   function start(config) {
+    if (S.config) return; // a config asked for twice
     S.config = config;
     S.avail = config.availability || null;
     build(config);
@@ -1635,25 +1636,36 @@
     emit('ready');
   }
 
-  function loadConfig(attemptNo) {
-    fetch(BASE + '/api/visitor/widget?site=' + encodeURIComponent(SITE), {mode: 'cors', credentials: 'omit', cache: 'no-store'})
-      .then(function (r) {
-        if (r.status === 403 || r.status === 404) {
-          warn(r.status === 403 ? 'this page\'s origin (' + location.origin + ') is not allowed for site "' + SITE + '"'
-            : 'no site "' + SITE + '" on ' + BASE);
-          return null;
-        }
-        if (!r.ok) throw new Error('config ' + r.status);
-        return r.json();
-      })
-      .then(function (config) {
-        if (!config) return;
+  var configTries = 0, refusals = 0;
+
+  function loadConfig() {
+    var url = BASE + '/api/visitor/widget?site=' + encodeURIComponent(SITE);
+    fetch(url, {mode: 'cors', credentials: 'omit', cache: 'no-store'}).then(function (r) {
+      if (r.status === 403 || r.status === 404) return refused();
+      if (!r.ok) return retryConfig();
+      return r.json().then(function (config) {
         if (document.body) start(config);
         else document.addEventListener('DOMContentLoaded', function () { start(config); });
-      })
-      .catch(function () {
-        setTimeout(function () { loadConfig(attemptNo + 1); }, Math.min(30000, 1000 * Math.pow(2, attemptNo)));
       });
+    }, function () {
+      // No answer this page may read: the server is unreachable, or it refused this page's origin (a refusal
+      // carries no CORS headers). A request whose answer stays opaque tells the two apart.
+      return fetch(url, {mode: 'no-cors', credentials: 'omit', cache: 'no-store'}).then(refused, retryConfig);
+    }).catch(retryConfig);
+  }
+
+  // The site refused this page (or does not exist): say so once, look again twice, minutes apart, then stop.
+  function refused() {
+    if (!refusals++) {
+      warn('this page\'s origin (' + location.origin + ') is not allowed for site "' + SITE + '" on ' + BASE +
+        ', or there is no such site: add the origin to the site\'s allowed origins');
+    }
+    if (refusals <= 2) setTimeout(loadConfig, refusals * 60000);
+  }
+
+  // The server is unreachable or failed: try again, 1 s, 2 s, 4 s... up to every 30 s.
+  function retryConfig() {
+    if (!S.config) setTimeout(loadConfig, Math.min(30000, 1000 * Math.pow(2, configTries++)));
   }
 
   // --- page life ----------------------------------------------------------------------------------------------
@@ -1709,5 +1721,5 @@
     }
   });
 
-  loadConfig(0);
+  loadConfig();
 })();
