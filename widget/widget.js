@@ -335,8 +335,11 @@
     '.p{position:fixed;bottom:96px;right:20px;width:384px;height:680px;max-height:calc(100vh - 116px);display:flex;',
     'flex-direction:column;background:#fff;border-radius:16px;overflow:hidden;overflow:clip;',
     'box-shadow:0 16px 48px rgba(16,24,40,.22),0 4px 12px rgba(16,24,40,.1);animation:cs-in .22s ease-out}',
+    '.p,.pv{transform-origin:100% 100%}',
     '.left .p{right:auto;left:20px}',
-    '@keyframes cs-in{from{opacity:0;transform:translateY(12px) scale(.98)}to{opacity:1;transform:none}}',
+    '.left .p,.left .pv{transform-origin:0 100%}',
+    // grows from the launcher's corner: never outside its final box, even on a phone's full screen
+    '@keyframes cs-in{from{opacity:0;transform:scale(.96)}to{opacity:1;transform:none}}',
     '@keyframes cs-fade{from{opacity:0;transform:translateY(4px)}to{opacity:1;transform:none}}',
     '@keyframes cs-dot{0%,60%,100%{transform:none;opacity:.5}30%{transform:translateY(-3px);opacity:1}}',
     '@keyframes cs-spin{to{transform:rotate(360deg)}}',
