@@ -330,13 +330,12 @@ class ChatService:
         """The visitor's open conversation, if any."""
         return await self.conversations.open_of_visitor(who.visitor.id)
 
-    async def close_as_ticket(self, conversation: records.Conversation) -> records.Conversation:
-        """Close the visitor's chat that became a ticket through their leave-a-message form: closed by them,
-        resolution ``ticket`` (the answer comes by mail). Not an abandoned question: that ticket exists."""
-        visitor = await self.conversations.get_visitor(conversation.visitor_id)
-        name = visitor.name if visitor is not None and visitor.name else "Visitor"
-        return await self._close(conversation.id, role=Role.VISITOR, actor_id=conversation.visitor_id,
-                                 actor_name=name, resolution="ticket")
+    async def announce_closed(self, applied: Applied) -> None:
+        """After the commit of a close stored by another use case (the chat that became a ticket in the
+        ticket's own transaction): every socket hears the ``closed`` event, the agent who held it gets the
+        slot back, and the queue moves on."""
+        await self._publish(applied)
+        await self.routing.after_close(applied.conversation)
 
     async def visitor_identify(self, who: VisitorIdentity, name: str | None, email: str | None) -> VisitorIdentity:
         """Record the visitor's name and email (each optional); the identity is refreshed with them."""
@@ -486,10 +485,9 @@ class ChatService:
             changes={"status": ConversationStatus.CLOSED.value, "closed_at": now, "closed_by_role": role.value,
                      "closed_by_id": actor_id, "resolution": resolution},
         )
-        await self._publish(applied)
         log.info("conversation %s closed by %s", conversation_id, role.value)
         # Closing keeps agent_id on record: the agent who held it gets the slot back.
-        await self.routing.after_close(applied.conversation)
+        await self.announce_closed(applied)
         return applied.conversation
 
     async def _publish(self, applied: Applied) -> None:

@@ -97,7 +97,7 @@ class Services:
         self.tickets.close_chat = lambda who, conversation_id: self.chat.agent_close(
             who, conversation_id, resolution="ticket"
         )
-        self.tickets.close_visitor_chat = self.chat.close_as_ticket
+        self.tickets.announce_close = self.chat.announce_closed
         await ensure_defaults(self.settings, self.account_store, self.accounts, self.clock)
         await self.hub.start()
         log.info("broker: %s", self.broker.name)

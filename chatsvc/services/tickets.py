@@ -18,7 +18,8 @@ from chatsvc.domain.hours import BusinessHours
 from chatsvc.domain.ids import new_id
 from chatsvc.domain.links import TicketLinks
 from chatsvc.domain.mail import compose_ticket_mail, safe_header_text
-from chatsvc.domain.model import Role
+from chatsvc.domain.model import ConversationStatus, EventKind, Role
+from chatsvc.domain.model import check_transition as check_conversation_transition
 from chatsvc.domain.rules import DEFAULT_ESCALATION, Escalation, Rule, TicketFacts, route
 from chatsvc.domain.sla import DEFAULT_POLICY, SlaPolicy, due_dates
 from chatsvc.domain.tickets import (
@@ -37,7 +38,7 @@ from chatsvc.services.clock import Clock
 from chatsvc.settings import Settings
 from chatsvc.store import records
 from chatsvc.store.accounts import AccountStore
-from chatsvc.store.conversations import ConversationStore
+from chatsvc.store.conversations import Applied, ConversationStore, NewEvent
 from chatsvc.store.outbox import enqueue_mail
 from chatsvc.store.ticket_config import TicketConfigStore
 from chatsvc.store.tickets import Changed, NewEntry, Ticket, TicketEntry, TicketFilter, TicketStore
@@ -81,6 +82,10 @@ class Intake:
     creator_name: str = SYSTEM_NAME
 
 
+class _ChatClosed(Exception):
+    """The chat closed between reading it and locking it."""
+
+
 def subject_from(text: str, limit: int = 80) -> str:
     """A one-line subject from the visitor's first words."""
     line = safe_header_text(text, SUBJECT_MAX)
@@ -111,9 +116,10 @@ class TicketService:
         self._links: TicketLinks | None = None
         self.served_url = "http://127.0.0.1:8000"  # set by the server from its host and port
         # Closing a chat that becomes a ticket is the chat service's job (set at start: it is built then):
-        # by the converting agent, or for the visitor who left a message instead of waiting.
+        # the converting agent's close, and telling every socket of a close stored with the ticket (the visitor
+        # who left a message instead of waiting).
         self.close_chat: Callable[[StaffIdentity, str], Awaitable[object]] | None = None
-        self.close_visitor_chat: Callable[[records.Conversation], Awaitable[object]] | None = None
+        self.announce_close: Callable[[Applied], Awaitable[object]] | None = None
 
     def start(self, link_secret: str) -> None:
         self._links = TicketLinks(link_secret)
@@ -172,7 +178,8 @@ class TicketService:
 
     # --- creation -------------------------------------------------------------------------------------
 
-    async def create(self, intake: Intake) -> Ticket:
+    async def _new_ticket(self, intake: Intake) -> tuple[Ticket, list[NewEntry]]:
+        """The ticket ``intake`` makes and its first entries, routed and with its SLA dates; nothing stored."""
         now = self.clock()
         routing = route(
             await self.rules(),
@@ -232,12 +239,15 @@ class TicketService:
                 "reason": intake.details.get("reason"),
             },
         )
-        entries = [created] + ([intake.first_message] if intake.first_message else [])
+        return ticket, [created] + ([intake.first_message] if intake.first_message else [])
+
+    async def create(self, intake: Intake) -> Ticket:
         resend = intake.first_message.client_id if intake.first_message else None
         if resend is not None:
             earlier = await self.store.by_first_message(resend, intake.requester.email)
             if earlier is not None:
                 return earlier  # the same form sent again (a retry after a lost answer): one ticket
+        ticket, entries = await self._new_ticket(intake)
         try:
             changed = await self.store.create(
                 ticket,
@@ -253,14 +263,18 @@ class TicketService:
                 raise
             return existing
         self._poke()
+        self._log_created(changed.ticket)
+        return changed.ticket
+
+    @staticmethod
+    def _log_created(ticket: Ticket) -> None:
         log.info(
             "ticket %s created from %s (priority %s%s)",
             ticket.id,
-            intake.source.value,
-            priority.value,
-            ", flagged" if routing.flagged else "",
+            ticket.source,
+            ticket.priority,
+            ", flagged" if ticket.flagged else "",
         )
-        return changed.ticket
 
     async def convert_conversation(
         self,
@@ -305,29 +319,157 @@ class TicketService:
         *,
         subject: str,
         message: NewEntry,
+        requester: Requester,
         lang: str,
         details: dict[str, Any],
     ) -> Ticket:
-        """The visitor sent the leave-a-message form while their chat was open (nobody could answer): one
-        ticket made from the chat, like an agent's convert (the transcript stays with it), with the form's
-        message as the visitor's first message; then the chat closes with resolution ``ticket``. Being this
-        ticket's, the chat never becomes a second, "abandoned" one."""
+        """The visitor sent the leave-a-message form while their chat was open (nobody could answer): the chat
+        becomes the ticket, like an agent's convert (the transcript stays with it), with the form's message as
+        the visitor's, and closes with resolution ``ticket``. Being this ticket's, the chat never becomes a
+        second, "abandoned" one.
+
+        One transaction: the conversation is locked and checked, the ticket written, the ``closed`` event
+        stored; the event is published after the commit. A chat a person holds (``assigned``) is refused with
+        ``invalid_state`` and nothing changes: the visitor is talking to someone. A chat that already has a
+        ticket (an agent converted it, or it was left in the queue) gets the form's message added to that
+        ticket, and the ticket the requester's new email and name. ``requester.name`` None keeps the name
+        the visitor gave before."""
+        if message.client_id is not None:
+            earlier = await self.store.by_first_message(message.client_id, requester.email)
+            if earlier is not None:
+                return earlier  # the same form sent again (a retry after a lost answer): stored once
         chat = await self._intake_from_chat(conversation, Source.FORM, reason="left_message")
-        ticket = await self.create(dataclasses.replace(
+        requester = Requester(
+            name=requester.name or chat.requester.name, email=requester.email, visitor_id=conversation.visitor_id
+        )
+        fresh, entries = await self._new_ticket(dataclasses.replace(
             chat,
             subject=subject,
             question="\n".join(part for part in (chat.question, message.body) if part),
+            requester=requester,
             lang=lang,
             first_message=message,
             details={**details, **chat.details},
         ))
-        if self.close_visitor_chat is not None:
+        site_name = chat.site.name
+        now = self.clock()
+        made: list[Changed] = []
+
+        async def write_ticket(conn: AsyncConnection | None) -> None:
+            made.clear()
+            existing = await self.store.of_conversation(conversation.id, conn=conn)
+            if existing is None or existing.status == TicketStatus.CLOSED.value:
+                # A closed ticket is final (as on its status page): the message starts a request of its own.
+                ticket = fresh if existing is None else dataclasses.replace(fresh, conversation_id=None)
+                after = self._follow_up(WebhookEvent.CREATED, "ticket_created", site_name)
+                made.append(await self.store.create(ticket, entries, after=after, conn=conn))
+            else:
+                made.append(await self._add_left_message(existing.id, message, requester, now, site_name, conn))
+
+        closed = NewEvent(
+            kind=EventKind.CLOSED.value,
+            author_role=Role.VISITOR.value,
+            author_id=conversation.visitor_id,
+            author_name=requester.name or "Visitor",
+            data={"resolution": "ticket"},
+        )
+
+        def check(current: records.Conversation) -> None:
+            if current.status == ConversationStatus.ASSIGNED.value:
+                raise InvalidState("A person has joined the chat: write to them there.")
+            if current.status == ConversationStatus.CLOSED.value:
+                raise _ChatClosed()
+            check_conversation_transition(ConversationStatus(current.status), ConversationStatus.CLOSED)
+
+        async def ticket_step(conn: AsyncConnection, _closing: Applied) -> None:
+            await write_ticket(conn)
+
+        applied: Applied | None = None
+        for attempt in range(2):
             try:
-                await self.close_visitor_chat(conversation)
-            except (NotFound, InvalidState):
-                # Closed meanwhile (another tab, an agent): the ticket stands either way.
-                log.info("conversation %s was already closed when it became ticket %s", conversation.id, ticket.id)
+                try:
+                    applied = await self.conversations.apply(
+                        conversation.id,
+                        [closed],
+                        now=now,
+                        check=check,
+                        changes={
+                            "status": ConversationStatus.CLOSED.value,
+                            "closed_at": now,
+                            "closed_by_role": Role.VISITOR.value,
+                            "closed_by_id": conversation.visitor_id,
+                            "resolution": "ticket",
+                        },
+                        after=ticket_step,
+                    )
+                except _ChatClosed:
+                    # Closed meanwhile (another tab, an agent, the queue left): nothing to close, the ticket
+                    # still takes the message.
+                    applied = None
+                    await write_ticket(None)
+                break
+            except Conflict:
+                # Another request made the chat's ticket at the same moment: add to it instead.
+                if attempt:
+                    raise
+        ticket = made[0].ticket
+        if made[0].before is None:
+            self._log_created(ticket)
+        self._poke()
+        if applied is not None and self.announce_close is not None:
+            try:
+                await self.announce_close(applied)
+            except Exception:  # committed: the sockets fill the gap from the database when they next hear
+                log.exception("conversation %s closed as ticket %s but not announced", conversation.id, ticket.id)
         return ticket
+
+    async def _add_left_message(
+        self,
+        ticket_id: str,
+        message: NewEntry,
+        requester: Requester,
+        now: datetime.datetime,
+        site_name: str,
+        conn: AsyncConnection | None,
+    ) -> Changed:
+        """The form's message joins the chat's existing ticket as the visitor's, with the requester's email and
+        name as the form gave them; a pending or resolved ticket opens again, as for an answer from the
+        status page. The visitor gets the acknowledgement (with the status link) at that email."""
+        extra: list[NewEntry] = []
+
+        def plan(current: Ticket) -> dict[str, Any]:
+            extra.clear()
+            if current.status == TicketStatus.CLOSED.value:
+                raise InvalidState("This request is closed.")
+            values: dict[str, Any] = {}
+            before = {"name": current.requester_name, "email": current.requester_email}
+            after = {"name": requester.name or current.requester_name, "email": requester.email}
+            if after != before:
+                values.update(requester_name=after["name"], requester_email=after["email"])
+                extra.append(visitor_change("requester", before, after))
+            if current.status in (TicketStatus.PENDING.value, TicketStatus.RESOLVED.value):
+                target = reopened_status(current.assignee_id is not None)
+                extra.append(visitor_change("status", current.status, target.value))
+                values.update(self._status_changes(current, target, now))
+            return values
+
+        def visitor_change(field: str, before: Any, after: Any) -> NewEntry:
+            return NewEntry(
+                kind=EntryKind.CHANGE.value,
+                author_role=Role.VISITOR.value,
+                author_id=message.author_id,
+                author_name=message.author_name,
+                data={"field": field, "from": before, "to": after},
+            )
+
+        async def after(conn: AsyncConnection, changed: Changed) -> None:
+            if not changed.duplicate:
+                await self._queue(conn, changed, WebhookEvent.UPDATED, "ticket_created", site_name,
+                                  reply=None, agent_name=None)
+
+        return await self.store.apply(
+            ticket_id, [message], now=now, changes=plan, extra=extra, after=after, conn=conn
+        )
 
     async def from_abandoned_chat(self, conversation: records.Conversation) -> Ticket | None:
         """The visitor left the queue before anyone answered: with an email to answer to, the question

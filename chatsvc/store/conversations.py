@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatsvc.domain.ids import new_id
 from chatsvc.errors import NotFound
@@ -155,11 +156,14 @@ class ConversationStore:
         check: Callable[[records.Conversation], None] | None = None,
         changes: Callable[[records.Conversation], dict[str, Any]] | dict[str, Any] | None = None,
         participant: str | None = None,
+        after: Callable[[AsyncConnection, Applied], Awaitable[None]] | None = None,
     ) -> Applied:
         """Lock the conversation, run ``check`` (which raises to refuse), store the events, apply ``changes``.
 
         A single message event with a ``client_id`` already stored for that author is not stored again:
         the earlier event comes back with ``duplicate=True`` (the resend's ack carries the same seq).
+        ``after`` runs inside the same transaction with what will be committed (a ticket made from the chat
+        as it closes); if it raises, nothing is committed.
         """
         async with self.db.begin() as conn:
             row = (
@@ -223,8 +227,10 @@ class ConversationStore:
                             conversation_id=conversation_id, user_id=participant, joined_at=now
                         )
                     )
-            updated = dataclasses.replace(current, **values)
-        return Applied(conversation=updated, events=stored)
+            applied = Applied(conversation=dataclasses.replace(current, **values), events=stored)
+            if after is not None:
+                await after(conn, applied)
+        return applied
 
     async def find_resend(self, conversation_id: str, author_id: str, client_id: str) -> records.StoredEvent | None:
         """The event this author already stored with this client id in the conversation, if any."""

@@ -98,6 +98,16 @@ class Database:
         """A connection for reads (``async with db.connect() as conn``); writes go through ``begin``."""
         return self.read_engine.connect()
 
+    @contextlib.asynccontextmanager
+    async def within(self, conn: AsyncConnection | None) -> AsyncIterator[AsyncConnection]:
+        """``conn`` when the caller is inside a transaction already (one change spanning two stores, such as a
+        chat that becomes a ticket), else a transaction of its own, committed on success."""
+        if conn is not None:
+            yield conn
+            return
+        async with self.engine.begin() as fresh:
+            yield fresh
+
     async def close(self) -> None:
         await self.engine.dispose()
         if self.read_engine is not self.engine:

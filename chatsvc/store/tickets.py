@@ -163,11 +163,16 @@ class TicketStore:
         except NotFound:
             return None
 
-    async def of_conversation(self, conversation_id: str) -> Ticket | None:
-        async with self.db.connect() as conn:
-            row = (
-                await conn.execute(sa.select(tickets).where(tickets.c.conversation_id == conversation_id))
-            ).first()
+    async def of_conversation(
+        self, conversation_id: str, *, conn: AsyncConnection | None = None
+    ) -> Ticket | None:
+        """The ticket made from this conversation; with ``conn`` (a transaction), read there and locked."""
+        query = sa.select(tickets).where(tickets.c.conversation_id == conversation_id)
+        if conn is not None:
+            row = (await conn.execute(query.with_for_update())).first()
+        else:
+            async with self.db.connect() as reader:
+                row = (await reader.execute(query)).first()
         return _ticket(row) if row else None
 
     async def entries(self, ticket_id: str) -> list[TicketEntry]:
@@ -289,11 +294,16 @@ class TicketStore:
             return [dict(row._mapping) for row in result]
 
     async def by_first_message(self, client_id: str, email: str | None) -> Ticket | None:
-        """The ticket a form already made with this client id (for this requester), if any."""
+        """The ticket a form already went to with this client id (for this requester), if any: the one it
+        made, or the one it was added to (a chat that had a ticket already)."""
         query = (
             sa.select(tickets)
             .join(ticket_entries, ticket_entries.c.ticket_id == tickets.c.id)
-            .where(ticket_entries.c.client_id == client_id, ticket_entries.c.seq <= 2)
+            .where(
+                ticket_entries.c.client_id == client_id,
+                ticket_entries.c.kind == "message",
+                ticket_entries.c.author_role == "visitor",
+            )
         )
         if email is not None:
             query = query.where(tickets.c.requester_email == email)
@@ -327,22 +337,28 @@ class TicketStore:
     # --- writes ---------------------------------------------------------------------------------------
 
     async def create(
-        self, ticket: Ticket, new_entries: list[NewEntry], *, after: AfterChange | None = None
+        self,
+        ticket: Ticket,
+        new_entries: list[NewEntry],
+        *,
+        after: AfterChange | None = None,
+        conn: AsyncConnection | None = None,
     ) -> Changed:
-        """Insert the ticket with its first entries. A second ticket for one conversation is refused by the
-        unique index (IntegrityError), which the service turns into the existing ticket."""
+        """Insert the ticket with its first entries (in ``conn``'s transaction when given). A second ticket for
+        one conversation is refused by the unique index (IntegrityError), which the service turns into the
+        existing ticket."""
         stored = self._number(ticket.id, 0, new_entries, ticket.created_at)
         ticket = dataclasses.replace(ticket, last_seq=len(stored))
-        async with self.db.begin() as conn:
+        async with self.db.within(conn) as tx:
             try:
-                await conn.execute(tickets.insert().values(**dataclasses.asdict(ticket)))
+                await tx.execute(tickets.insert().values(**dataclasses.asdict(ticket)))
             except sa.exc.IntegrityError as exc:
                 raise Conflict("That conversation already has a ticket.") from exc
             if stored:
-                await conn.execute(ticket_entries.insert(), [dataclasses.asdict(e) for e in stored])
+                await tx.execute(ticket_entries.insert(), [dataclasses.asdict(e) for e in stored])
             changed = Changed(ticket=ticket, before=None, entries=stored)
             if after is not None:
-                await after(conn, changed)
+                await after(tx, changed)
         return changed
 
     async def apply(
@@ -355,14 +371,16 @@ class TicketStore:
         changes: Callable[[Ticket], dict[str, Any]] | dict[str, Any] | None = None,
         after: AfterChange | None = None,
         extra: list[NewEntry] | None = None,
+        conn: AsyncConnection | None = None,
     ) -> Changed:
-        """Lock the ticket, run ``check`` (raises to refuse), store the entries and apply ``changes``.
+        """Lock the ticket, run ``check`` (raises to refuse), store the entries and apply ``changes``, in
+        ``conn``'s transaction when given.
 
         ``extra``: entries that ``changes`` writes down while deciding (what changed, from what to what);
         they are stored after ``new_entries``."""
-        async with self.db.begin() as conn:
+        async with self.db.within(conn) as tx:
             row = (
-                await conn.execute(sa.select(tickets).where(tickets.c.id == ticket_id).with_for_update())
+                await tx.execute(sa.select(tickets).where(tickets.c.id == ticket_id).with_for_update())
             ).first()
             if row is None:
                 raise NotFound()
@@ -371,7 +389,7 @@ class TicketStore:
                 if entry.client_id is None:
                     continue
                 earlier = (
-                    await conn.execute(
+                    await tx.execute(
                         sa.select(ticket_entries).where(
                             ticket_entries.c.ticket_id == ticket_id,
                             ticket_entries.c.client_id == entry.client_id,
@@ -389,11 +407,11 @@ class TicketStore:
             values["last_seq"] = current.last_seq + len(stored)
             values["updated_at"] = now
             if stored:
-                await conn.execute(ticket_entries.insert(), [dataclasses.asdict(e) for e in stored])
-            await conn.execute(tickets.update().where(tickets.c.id == ticket_id).values(**values))
+                await tx.execute(ticket_entries.insert(), [dataclasses.asdict(e) for e in stored])
+            await tx.execute(tickets.update().where(tickets.c.id == ticket_id).values(**values))
             changed = Changed(ticket=dataclasses.replace(current, **values), before=current, entries=stored)
             if after is not None:
-                await after(conn, changed)
+                await after(tx, changed)
         return changed
 
     @staticmethod

@@ -31,6 +31,7 @@ from chatsvc.domain.mail import safe_header_text, valid_email
 from chatsvc.domain.origins import normalize_origin
 from chatsvc.domain.tickets import EntryKind, Source, TicketStatus
 from chatsvc.errors import BadRequest, ChatError, InvalidState, NotFound, RateLimited, Unauthorized
+from chatsvc.services.chat import VisitorIdentity
 from chatsvc.services.container import Services
 from chatsvc.services.tickets import TEXT_MAX, Intake, Requester, subject_from
 from chatsvc.store import records
@@ -137,7 +138,7 @@ async def leave_message(request: Request) -> Response:
         if not message:
             raise BadRequest("The message is empty.")
         name = safe_header_text(body.name or "", NAME_MAX) or None  # CR/LF and other controls become spaces
-        visitor_id: str | None = None
+        identity: VisitorIdentity | None = None
         open_chat: records.Conversation | None = None
         if body.token is not None:
             try:
@@ -145,9 +146,9 @@ async def leave_message(request: Request) -> Response:
             except ChatError:
                 limiter.record(address)  # a wrong token counts like a message: guessing is not free
                 raise Unauthorized() from None
-            visitor_id = identity.visitor.id
-            await services.chat.visitor_identify(identity, name, email)
             open_chat = await services.chat.open_conversation(identity)
+        visitor_id = identity.visitor.id if identity is not None else None
+        requester = Requester(name=name, email=email, visitor_id=visitor_id)
         lang = body.lang or parse_accept_language(request.headers.get("accept-language", "")) or "en"
         user_agent = safe_header_text(request.headers.get("user-agent", ""), USER_AGENT_MAX) or None
         first_line = next((line for line in message.splitlines() if line.strip()), message)
@@ -157,9 +158,11 @@ async def leave_message(request: Request) -> Response:
         )
         details = {"page_url": _page_url(body.page_url), "user_agent": user_agent}
         if open_chat is not None:
-            # Nobody could answer the chat: the chat itself becomes the ticket, transcript and all.
+            # Nobody could answer the chat: the chat itself becomes the ticket, transcript and all (409
+            # invalid_state when a person holds it: nothing changes, the widget shows the chat).
             ticket = await services.tickets.from_open_chat(
-                open_chat, subject=subject_from(first_line), message=first_message, lang=lang, details=details
+                open_chat, subject=subject_from(first_line), message=first_message, requester=requester,
+                lang=lang, details=details,
             )
         else:
             ticket = await services.tickets.create(Intake(
@@ -167,11 +170,14 @@ async def leave_message(request: Request) -> Response:
                 source=Source.FORM,
                 subject=subject_from(first_line),
                 question=message,
-                requester=Requester(name=name, email=email, visitor_id=visitor_id),
+                requester=requester,
                 lang=lang,
                 first_message=first_message,
                 details=details,
             ))
+        if identity is not None:
+            # Only once the message is kept: a refused form leaves the visitor as they were.
+            await services.chat.visitor_identify(identity, name, email)
         limiter.record(address)
     except ChatError as exc:
         return _refusal(exc, cors)
