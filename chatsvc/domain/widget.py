@@ -54,6 +54,11 @@ class WidgetSettings:
     def text_color(self) -> str:
         return text_color_on(self.color)
 
+    def unasked(self, *, csat: bool, nps: bool, ces: bool) -> tuple[str, ...]:
+        """Which of the given survey answers (True: given) this site does not ask for, by name."""
+        given = (("csat", csat, self.survey_csat), ("nps", nps, self.survey_nps), ("ces", ces, self.survey_ces))
+        return tuple(name for name, answered, asked in given if answered and not asked)
+
 
 DEFAULT_WIDGET = WidgetSettings()
 

@@ -19,6 +19,7 @@ from chatsvc.domain.model import (
 )
 from chatsvc.domain.origins import origin_allowed
 from chatsvc.domain.tokens import VisitorClaims, VisitorTokens
+from chatsvc.domain.widget import DEFAULT_WIDGET
 from chatsvc.errors import BadRequest, Conflict, InvalidState, NotFound, OriginNotAllowed, Unauthorized
 from chatsvc.services.accounts import StaffIdentity
 from chatsvc.services.bot import Bot, Turn
@@ -26,6 +27,7 @@ from chatsvc.services.clock import Clock
 from chatsvc.services.frames import event_frame, iso
 from chatsvc.services.hub import Hub
 from chatsvc.services.routing import Routing
+from chatsvc.services.widget import WidgetService
 from chatsvc.store import records
 from chatsvc.store.accounts import AccountStore
 from chatsvc.store.conversations import Applied, ConversationStore, NewEvent
@@ -84,8 +86,10 @@ class ChatService:
         surveys: SurveyStore,
         bot: Bot | None = None,
         on_abandoned: Callable[[records.Conversation], Awaitable[object]] | None = None,
+        widgets: WidgetService | None = None,
     ) -> None:
         self.bot = bot
+        self.widgets = widgets  # each site's widget settings: which survey questions it asks
         # A visitor who leaves the queue before anyone answered: the ticket service keeps the question.
         self.on_abandoned = on_abandoned
         self.conversations = conversations
@@ -352,10 +356,16 @@ class ChatService:
         return dataclasses.replace(who, visitor=visitor)
 
     async def visitor_rate(self, who: VisitorIdentity, frame: protocol.VisitorRate) -> protocol.Rated:
-        """The end-of-chat survey of one of the visitor's own conversations, once it is closed; stored once."""
+        """The end-of-chat survey of one of the visitor's own conversations, once it is closed; stored once, and
+        only the questions the site asks (CSAT, and NPS or CES when turned on)."""
         conversation = await self.visitor_conversation(who, frame.conversation)
         if conversation.status != ConversationStatus.CLOSED.value:
             raise InvalidState("The conversation is still open: rate it once it has ended.")
+        settings = await self.widgets.settings_of(conversation.site_id) if self.widgets else DEFAULT_WIDGET
+        unasked = settings.unasked(csat=True, nps=frame.nps is not None, ces=frame.ces is not None)
+        if unasked:
+            # The widget asks only what the site turned on: anything else was not asked, so it is not kept.
+            raise InvalidState(f"This site does not ask for {' or '.join(n.upper() for n in unasked)}.")
         comment = (frame.comment or "").strip() or None
         try:
             await self.surveys.add(Survey(

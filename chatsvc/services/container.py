@@ -92,6 +92,7 @@ class Services:
         self._chat = ChatService(
             self.conversation_store, self.account_store, self.routing, self.hub, tokens, self.clock,
             self.survey_store, bot=Bot(self.kb, self.replies), on_abandoned=self.tickets.from_abandoned_chat,
+            widgets=self.widgets,
         )
         self.tickets.start(await self.account_store.get_or_create_secret("ticket_link_key", new_secret))
         self.tickets.close_chat = lambda who, conversation_id: self.chat.agent_close(

@@ -114,3 +114,12 @@ def test_every_refusal_reason_has_its_words_in_every_language() -> None:
         for table in STRINGS.values():
             table[f"widget.error.{refused.value.reason}"].format(**refused.value.values)
     assert len(reasons) == 8
+
+
+def test_only_the_survey_questions_a_site_asks_may_be_answered() -> None:
+    assert DEFAULT_WIDGET.unasked(csat=True, nps=False, ces=False) == ()
+    assert DEFAULT_WIDGET.unasked(csat=True, nps=True, ces=True) == ("nps", "ces")
+    everything = updated(DEFAULT_WIDGET, survey_nps=True, survey_ces=True)
+    assert everything.unasked(csat=True, nps=True, ces=True) == ()
+    silent = updated(DEFAULT_WIDGET, survey_csat=False)
+    assert silent.unasked(csat=True, nps=False, ces=False) == ("csat",)

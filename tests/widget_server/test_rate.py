@@ -9,9 +9,9 @@ import pytest
 
 from chatsvc.client import VisitorClient
 from chatsvc.client.base import ServerError
-from tests.support.raw import next_of, visitor_socket
+from tests.support.raw import close_code, next_of, visitor_socket
 from tests.support.servers import InProcessServer
-from tests.widget_server import ORIGIN, visitor_token
+from tests.widget_server import ORIGIN
 
 
 async def _closed_conversation(visitor: VisitorClient) -> str:
@@ -22,7 +22,15 @@ async def _closed_conversation(visitor: VisitorClient) -> str:
     return ack.conversation
 
 
+async def _ask(server: InProcessServer, **questions: bool) -> None:
+    """Turn the default site's survey questions on or off (``survey_csat``, ``survey_nps``, ``survey_ces``)."""
+    site = await server.services.account_store.find_site_by_key("default")
+    assert site is not None
+    await server.services.widgets.update(site.id, **questions)
+
+
 async def test_a_rating_is_stored_once(server: InProcessServer) -> None:
+    await _ask(server, survey_nps=True, survey_ces=True)
     visitor = VisitorClient(server.url, origin=ORIGIN)
     await visitor.connect()
     try:
@@ -52,6 +60,33 @@ async def test_only_csat_is_required(server: InProcessServer) -> None:
         await visitor.rate(conversation, 5, comment="   ")
         stored = await server.services.survey_store.of_conversation(conversation)
         assert stored is not None and (stored.csat, stored.nps, stored.ces, stored.comment) == (5, None, None, None)
+    finally:
+        await visitor.close()
+
+
+async def test_questions_the_site_does_not_ask_are_refused(server: InProcessServer) -> None:
+    visitor = VisitorClient(server.url, origin=ORIGIN)
+    await visitor.connect()
+    try:
+        conversation = await _closed_conversation(visitor)
+        # A new site asks CSAT only: an NPS or CES answer was never asked for.
+        for extra in ({"nps": 9}, {"ces": 2}, {"nps": 9, "ces": 2}):
+            with pytest.raises(ServerError) as refused:
+                await visitor.rate(conversation, 4, comment="Fine", **extra)
+            assert refused.value.frame.code == "invalid_state", extra
+            assert await server.services.survey_store.of_conversation(conversation) is None
+
+        await _ask(server, survey_csat=False)  # the site turned the survey off
+        with pytest.raises(ServerError) as refused:
+            await visitor.rate(conversation, 4)
+        assert refused.value.frame.code == "invalid_state"
+        assert refused.value.frame.message == "This site does not ask for CSAT."
+        assert await server.services.survey_store.of_conversation(conversation) is None
+
+        await _ask(server, survey_csat=True, survey_ces=True)
+        await visitor.rate(conversation, 4, ces=3)  # what it asks is kept
+        stored = await server.services.survey_store.of_conversation(conversation)
+        assert stored is not None and (stored.csat, stored.nps, stored.ces) == (4, None, 3)
     finally:
         await visitor.close()
 
@@ -118,6 +153,7 @@ MALFORMED: list[dict[str, Any]] = [
 
 
 async def test_malformed_ratings_are_refused_and_the_socket_keeps_serving(server: InProcessServer) -> None:
+    await _ask(server, survey_nps=True, survey_ces=True)
     visitor = VisitorClient(server.url, origin=ORIGIN)
     await visitor.connect()
     try:
@@ -158,8 +194,15 @@ async def test_rate_is_a_visitor_frame_only(server: InProcessServer) -> None:
 
 
 async def test_a_token_alone_cannot_rate_before_hello(server: InProcessServer) -> None:
-    token = await visitor_token(server)
+    visitor = VisitorClient(server.url, origin=ORIGIN)
+    await visitor.connect()
+    try:
+        conversation = await _closed_conversation(visitor)  # a conversation this token may rate after hello
+        token = visitor.token
+    finally:
+        await visitor.close()
     async with visitor_socket(server.ws_url, origin=ORIGIN) as ws:
-        await ws.send(json.dumps({"type": "rate", "conversation": "GENERAL", "csat": 5, "token": token}))
-        with pytest.raises(Exception):  # noqa: B017 - closed with 1008 before anything is read as a rating
-            await next_of(ws, "rated", timeout=3)
+        # The token inside a rate frame is not a hello: the socket closes before anything is read as a rating.
+        await ws.send(json.dumps({"type": "rate", "conversation": conversation, "csat": 5, "token": token}))
+        assert await close_code(ws) == (1008, "unauthorized")
+    assert await server.services.survey_store.of_conversation(conversation) is None
