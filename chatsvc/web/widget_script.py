@@ -2,7 +2,9 @@
 
 Read and gzip-compressed once when the app is made, so each request only picks the bytes: every page of every
 customer site loads it. Cached briefly by browsers (a new release reaches visitors within minutes) and
-revalidated by ETag. Without a built file the route answers 404 rather than an empty script.
+revalidated by ETag. The gzip and plain variants are different bytes, so each has its own strong ETag (the
+gzip one ends in ``-gz``); a revalidation naming either is answered 304, as both stand for the same release.
+Without a built file the route answers 404 (never cached) rather than an empty script.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from chatsvc.errors import NotFound
+from chatsvc.web.errors import error_response
 
 SCRIPT_PATH = Path(__file__).parent / "static" / "widget.js"
 MAX_AGE = 300
@@ -26,7 +29,8 @@ MAX_AGE = 300
 class WidgetScript:
     plain: bytes
     gzipped: bytes
-    etag: str
+    etag: str  # of the plain bytes
+    gzip_etag: str  # of the gzip-encoded bytes: a strong ETag names one byte sequence
 
     @classmethod
     def load(cls, path: Path | None = None) -> WidgetScript | None:
@@ -37,7 +41,8 @@ class WidgetScript:
             return None
         # mtime=0: the same bytes give the same compressed bytes, on every process behind a load balancer.
         gzipped = gzip.compress(plain, compresslevel=9, mtime=0)
-        return cls(plain=plain, gzipped=gzipped, etag='"' + hashlib.sha256(plain).hexdigest()[:32] + '"')
+        version = hashlib.sha256(plain).hexdigest()[:32]
+        return cls(plain=plain, gzipped=gzipped, etag=f'"{version}"', gzip_etag=f'"{version}-gz"')
 
 
 def accepts_gzip(accept_encoding: str) -> bool:
@@ -74,19 +79,23 @@ def matches_etag(if_none_match: str, etag: str) -> bool:
 async def widget_js(request: Request) -> Response:
     script: WidgetScript | None = request.app.state.widget_script
     if script is None:
-        raise NotFound("The widget is not built: run python widget/build.py.")
+        missing = error_response(NotFound("The widget is not built: run python widget/build.py."))
+        missing.headers["Cache-Control"] = "no-store"  # a build moments later must be found at once
+        return missing
+    gzipped = accepts_gzip(request.headers.get("accept-encoding", ""))
     headers = {
         "Cache-Control": f"public, max-age={MAX_AGE}",
-        "ETag": script.etag,
+        "ETag": script.gzip_etag if gzipped else script.etag,
         "Vary": "Accept-Encoding",
         "X-Content-Type-Options": "nosniff",
     }
-    if matches_etag(request.headers.get("if-none-match", ""), script.etag):
+    if_none_match = request.headers.get("if-none-match", "")
+    if matches_etag(if_none_match, script.etag) or matches_etag(if_none_match, script.gzip_etag):
+        # The caching headers of the variant this request would get (RFC 9110 section 15.4.5), no body.
         return Response(status_code=304, headers=headers)
-    body = script.plain
-    if accepts_gzip(request.headers.get("accept-encoding", "")):
-        body = script.gzipped
+    if gzipped:
         headers["Content-Encoding"] = "gzip"
+    body = script.gzipped if gzipped else script.plain
     return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
 
 

@@ -34,7 +34,9 @@ async def test_the_script_is_served_with_its_headers(
         async with http.stream("GET", "/widget.js", headers={"Accept-Encoding": "gzip, deflate, br"}) as streamed:
             raw = b"".join([chunk async for chunk in streamed.aiter_raw()])
             assert streamed.headers["content-encoding"] == "gzip"
-            assert streamed.headers["etag"] == etag
+            assert streamed.headers["vary"] == "Accept-Encoding"
+            # Other bytes, so another strong ETag: a cache must never serve one variant for the other.
+            assert streamed.headers["etag"] == etag[:-1] + '-gz"'
             assert int(streamed.headers["content-length"]) == len(raw) < len(SCRIPT)
         assert gzip.decompress(raw) == SCRIPT.encode()
 
@@ -43,14 +45,22 @@ async def test_a_known_version_is_answered_304(
     built_widget: Path, sqlite_backend: Backend, start_server: Callable[..., InProcessServer]
 ) -> None:
     async with start_server(sqlite_backend) as server, httpx.AsyncClient(base_url=server.url) as http:
-        etag = (await http.get("/widget.js")).headers["etag"]
-        for header in (etag, f"W/{etag}", f'"other", {etag}', "*"):
-            cached = await http.get("/widget.js", headers={"If-None-Match": header})
-            assert cached.status_code == 304, header
-            assert cached.content == b""
-            assert cached.headers["etag"] == etag and cached.headers["cache-control"] == "public, max-age=300"
-        stale = await http.get("/widget.js", headers={"If-None-Match": '"an-older-version"'})
-        assert stale.status_code == 200 and stale.content == SCRIPT.encode()
+        plain = (await http.get("/widget.js", headers={"Accept-Encoding": "identity"})).headers["etag"]
+        gzipped = (await http.get("/widget.js", headers={"Accept-Encoding": "gzip"})).headers["etag"]
+        assert gzipped != plain
+        # Either variant's tag names this release: the answer carries the tag of the variant asked for now.
+        for encoding, expected in (("identity", plain), ("gzip", gzipped)):
+            for header in (plain, gzipped, f"W/{plain}", f"W/{gzipped}", f'"other", {gzipped}', "*"):
+                cached = await http.get("/widget.js", headers={"If-None-Match": header, "Accept-Encoding": encoding})
+                assert cached.status_code == 304, (encoding, header)
+                assert cached.content == b""
+                assert cached.headers["etag"] == expected
+                assert cached.headers["cache-control"] == "public, max-age=300"
+                assert cached.headers["vary"] == "Accept-Encoding"
+                assert "content-encoding" not in cached.headers
+        for older in ('"an-older-version"', '"an-older-version-gz"', plain[:-1] + '-br"'):
+            stale = await http.get("/widget.js", headers={"If-None-Match": older})
+            assert stale.status_code == 200 and stale.content == SCRIPT.encode(), older
 
 
 async def test_the_file_is_read_once_at_start(
@@ -71,6 +81,7 @@ async def test_without_a_built_file_the_route_answers_404(
         assert missing.status_code == 404
         assert missing.json()["error"] == "not_found"
         assert "javascript" not in missing.headers["content-type"]
+        assert missing.headers["cache-control"] == "no-store"  # found as soon as it is built
 
 
 @pytest.mark.parametrize(
