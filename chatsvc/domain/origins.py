@@ -29,6 +29,16 @@ def normalize_origin(value: str) -> str | None:
     return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
 
 
+def origin_of(url: str) -> str | None:
+    """The origin (``scheme://host[:port]``, normalized) of an http(s) URL that may have a path; None when
+    there is none."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    return normalize_origin(f"{parts.scheme}://{parts.netloc}") if parts.netloc else None
+
+
 def origin_allowed(origin: str | None, allowed: Iterable[str]) -> bool:
     if origin is None:
         return False

@@ -2133,6 +2133,10 @@ EN.update({
     ),
     "home.demo.blocked.admin": "as an administrator, on the Sites page (allowed origins of the default site);",
     "home.demo.blocked.cli": "or from the command line (it replaces the list: name every origin to keep):",
+    "home.demo.blocked.cli.unlisted": (
+        "or from the command line: chatsvc site list shows the origins allowed now; set-origins replaces the "
+        "list, so name every one to keep in place of …:"
+    ),
     "home.demo.no_site": (
         "No site has the key default, so this page has no widget to show. Create it on the Sites page, or "
         "from the command line:"
@@ -2219,6 +2223,10 @@ FR.update({key: french_spacing(text) for key, text in {
     ),
     "home.demo.blocked.cli": (
         "ou en ligne de commande (elle remplace la liste : nommez toutes les origines à garder) :"
+    ),
+    "home.demo.blocked.cli.unlisted": (
+        "ou en ligne de commande : chatsvc site list affiche les origines autorisées ; set-origins remplace la "
+        "liste : nommez toutes celles à garder à la place de … :"
     ),
     "home.demo.no_site": (
         "Aucun site n'a la clé default : cette page n'a pas de widget à montrer. Créez-le sur la page Sites, "

@@ -12,13 +12,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from chatsvc.domain.model import Role
-from chatsvc.domain.origins import normalize_origin
+from chatsvc.domain.origins import origin_of
 from chatsvc.errors import BadRequest, ChatError, NotFound, OriginNotAllowed, RateLimited, Unauthorized
 from chatsvc.services.accounts import MIN_PASSWORD_LENGTH, StaffIdentity
 from chatsvc.services.bootstrap import DEFAULT_SITE_KEY, one_time_password_pending
 from chatsvc.web import admin_pages, csrf
 from chatsvc.web.auth_api import change_password, clear_session_cookie, set_session_cookie, sign_in
-from chatsvc.web.edge import services_of, staff_token
+from chatsvc.web.edge import public_base_url, services_of, staff_token
 from chatsvc.web.forms import read_form
 from chatsvc.web.rendering import page, page_identity, render, safe_next, translator
 
@@ -26,26 +26,30 @@ from chatsvc.web.rendering import page, page_identity, render, safe_next, transl
 @page
 async def home(request: Request) -> Response:
     who = await _signed_in_or_none(request)
-    return render(request, "home.html", {"demo": await _widget_demo(request)}, who=who)
+    return render(request, "home.html", {"demo": await _widget_demo(request, who)}, who=who)
 
 
-async def _widget_demo(request: Request) -> dict[str, object]:
-    """The home page embeds the default site's widget as a customer's page would: from this page's own origin
-    (the one the browser will send), and only when the site allows that origin; otherwise it says how to
-    allow it, rather than showing a widget the server will refuse."""
+async def _widget_demo(request: Request, who: StaffIdentity | None) -> dict[str, object]:
+    """The home page embeds the default site's widget as a customer's page would: from where people reach
+    this server (``public_base_url``: the public URL this request came to, else the request's own origin),
+    and only when the site allows that page's origin; otherwise it says how to allow it, rather than showing
+    a widget the server will refuse. The site's allowed origins are shown to a signed-in admin only: to
+    anyone else they are a list of the customer's sites."""
     services = services_of(request)
-    scheme = "https" if request.url.scheme in ("https", "wss") else "http"
-    origin = normalize_origin(f"{scheme}://{request.headers.get('host', '')}") or ""
-    demo: dict[str, object] = {"origin": origin, "script": f"{origin}/widget.js", "site_key": DEFAULT_SITE_KEY,
-                               "state": "ready", "origins": []}
+    base = public_base_url(request)
+    origin = origin_of(base) or ""
+    demo: dict[str, object] = {"origin": origin, "script": f"{base}/widget.js", "site_key": DEFAULT_SITE_KEY,
+                               "state": "ready", "origins": None}
     if request.app.state.widget_script is None:
         demo["state"] = "unbuilt"
         return demo
     try:
         await services.chat.site_for_handshake(DEFAULT_SITE_KEY, origin)
     except OriginNotAllowed:
-        site = await services.chat.site_for_handshake(DEFAULT_SITE_KEY, None)
-        demo.update(state="blocked", origins=list(site.allowed_origins))
+        demo["state"] = "blocked"
+        if who is not None and who.role is Role.ADMIN:
+            site = await services.chat.site_for_handshake(DEFAULT_SITE_KEY, None)
+            demo["origins"] = list(site.allowed_origins)
     except NotFound:
         demo["state"] = "no_site"
     return demo

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatsvc.domain.origins import normalize_origin, origin_allowed
+from chatsvc.domain.origins import normalize_origin, origin_allowed, origin_of
 
 ALLOWED = ["https://site.example"]
 
@@ -137,3 +137,20 @@ def test_ipv6_origins_compare_exactly() -> None:
 def test_port_zero_is_not_an_origin() -> None:
     assert normalize_origin("https://site.example:0") is None
     assert not origin_allowed("https://site.example:0", ["https://site.example"])
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("https://chat.example.com", "https://chat.example.com"),
+        ("https://Chat.Example.com:443/support/", "https://chat.example.com"),
+        ("http://127.0.0.1:8000/", "http://127.0.0.1:8000"),
+        ("https://chat.example.com/a?b=c", "https://chat.example.com"),
+        ("ftp://chat.example.com", None),
+        ("/support", None),
+        ("", None),
+        ("https://[::1", None),
+    ],
+)
+def test_the_origin_of_a_url_with_a_path(url: str, origin: str | None) -> None:
+    assert origin_of(url) == origin
