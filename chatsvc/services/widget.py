@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from chatsvc.domain.widget import DEFAULT_WIDGET, InvalidWidgetSetting, WidgetSettings, updated
@@ -37,12 +38,16 @@ class WidgetService:
         return _apply(await self.settings_of(site_id), changes)
 
     async def update(self, site_id: str, **changes: object) -> WidgetSettings:
-        """Apply ``changes`` to the site's settings; a refused value changes nothing."""
+        """Apply ``changes`` to the site's settings; a refused value changes nothing. Only the settings that
+        differ from the stored ones are written: another admin's change to another setting at the same moment
+        stays. The answer is what is stored afterwards."""
         current = await self.settings_of(site_id)
         new = _apply(current, changes)
-        if new != current:
-            await self.store.put(site_id, new, self.clock())
-        return new
+        differ = {name: value for name, value in dataclasses.asdict(new).items() if value != getattr(current, name)}
+        if not differ:
+            return current
+        await self.store.put(site_id, differ, self.clock())
+        return await self.settings_of(site_id)
 
 
 def _apply(current: WidgetSettings, changes: Mapping[str, object]) -> WidgetSettings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,35 @@ class Database:
             return
         async with self.engine.begin() as fresh:
             yield fresh
+
+    async def upsert(
+        self,
+        table: sa.Table,
+        key: sa.Column[Any],
+        key_value: str,
+        values: Mapping[str, Any],
+        *,
+        defaults: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Write ``values`` into the row whose ``key`` is ``key_value``, or insert that row, with ``defaults``
+        for the columns ``values`` leaves out. Only ``values`` reach an existing row, so two writers changing
+        different columns both keep their change. Two first saves at the same moment both end as an update.
+        An insert refused twice (a foreign key: the parent row was deleted) raises its IntegrityError."""
+        refused: sa.exc.IntegrityError | None = None
+        for _attempt in range(2):
+            async with self.begin() as conn:
+                result = await conn.execute(table.update().where(key == key_value).values(**values))
+                if result.rowcount:
+                    return
+                try:
+                    async with conn.begin_nested():
+                        row = {**(defaults or {}), **values, key.name: key_value}
+                        await conn.execute(table.insert().values(**row))
+                    return
+                except sa.exc.IntegrityError as exc:
+                    refused = exc  # the other save inserted it first: update it instead
+        assert refused is not None
+        raise refused
 
     async def close(self) -> None:
         await self.engine.dispose()

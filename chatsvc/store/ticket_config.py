@@ -131,27 +131,7 @@ class TicketConfigStore:
             return await conn.scalar(sa.select(ticket_settings.c.value).where(ticket_settings.c.name == name))
 
     async def put_setting(self, name: str, value: Any, now: datetime.datetime) -> None:
-        await self._upsert(ticket_settings, ticket_settings.c.name, name, {"value": value, "updated_at": now})
-
-    async def _upsert(
-        self, table: sa.Table, key: sa.Column[Any], key_value: str, values: dict[str, Any]
-    ) -> None:
-        """Update the row, or insert it; two first saves at the same moment both end as an update. An insert
-        refused twice (a foreign key: the site was deleted) raises its IntegrityError."""
-        refused: sa.exc.IntegrityError | None = None
-        for _attempt in range(2):
-            async with self.db.begin() as conn:
-                result = await conn.execute(table.update().where(key == key_value).values(**values))
-                if result.rowcount:
-                    return
-                try:
-                    async with conn.begin_nested():
-                        await conn.execute(table.insert().values(**{key.name: key_value}, **values))
-                    return
-                except sa.exc.IntegrityError as exc:
-                    refused = exc  # the other save inserted it first: update it instead
-        assert refused is not None
-        raise refused
+        await self.db.upsert(ticket_settings, ticket_settings.c.name, name, {"value": value, "updated_at": now})
 
     # --- business hours -------------------------------------------------------------------------------
 
@@ -170,7 +150,7 @@ class TicketConfigStore:
         self, site_id: str, timezone: str, weekly: dict[str, Any], holidays: list[str], now: datetime.datetime
     ) -> None:
         values = {"timezone": timezone, "weekly": weekly, "holidays": holidays, "updated_at": now}
-        await self._upsert(business_hours, business_hours.c.site_id, site_id, values)
+        await self.db.upsert(business_hours, business_hours.c.site_id, site_id, values)
 
     async def clear_hours(self, site_id: str) -> None:
         async with self.db.begin() as conn:

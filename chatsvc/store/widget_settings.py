@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 
 import sqlalchemy as sa
 
-from chatsvc.domain.widget import WidgetSettings
+from chatsvc.domain.widget import DEFAULT_WIDGET, WidgetSettings
 from chatsvc.errors import NotFound
 from chatsvc.store.database import Database
 from chatsvc.store.schema import widget_settings
@@ -36,21 +37,17 @@ class WidgetSettingsStore:
                 for row in result
             }
 
-    async def put(self, site_id: str, settings: WidgetSettings, now: datetime.datetime) -> None:
-        """Store the whole settings of the site (update, else insert; two first saves at once end as one row)."""
-        values: dict[str, object] = {name: getattr(settings, name) for name in _FIELDS}
-        values["updated_at"] = now
-        for _attempt in range(2):
-            async with self.db.begin() as conn:
-                updated = await conn.execute(
-                    widget_settings.update().where(widget_settings.c.site_id == site_id).values(**values)
-                )
-                if updated.rowcount:
-                    return
-                try:
-                    async with conn.begin_nested():
-                        await conn.execute(widget_settings.insert().values(site_id=site_id, **values))
-                    return
-                except sa.exc.IntegrityError:
-                    continue  # inserted by another save meanwhile (update it), or the site is gone (below)
-        raise NotFound("No such site.")
+    async def put(self, site_id: str, changes: Mapping[str, object], now: datetime.datetime) -> None:
+        """Write these settings of the site (setting name to value) and nothing else, so two admins changing
+        different settings at the same moment both keep their change; a site without a row gets one, with the
+        defaults for the settings not given. NotFound when the site is gone."""
+        unknown = set(changes) - set(_FIELDS)
+        if unknown:
+            raise ValueError(f"not widget settings: {sorted(unknown)}")
+        defaults = {name: getattr(DEFAULT_WIDGET, name) for name in _FIELDS}
+        try:
+            await self.db.upsert(
+                widget_settings, widget_settings.c.site_id, site_id, {**changes, "updated_at": now}, defaults=defaults
+            )
+        except sa.exc.IntegrityError:
+            raise NotFound("No such site.") from None

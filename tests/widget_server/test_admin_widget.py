@@ -3,13 +3,14 @@ the /admin/sites page (with the embed snippet), in English and French."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 import httpx
 import pytest
 
-from chatsvc.domain.widget import GREETING_MAX
+from chatsvc.domain.widget import GREETING_MAX, WidgetSettings
 from tests.accounts.helpers import form_token, signed_in_browser
 from tests.support.servers import InProcessServer
 from tests.widget_server import ORIGIN, admin_http
@@ -82,6 +83,42 @@ async def test_name_and_widget_change_together(server: InProcessServer) -> None:
         })
         assert both.status_code == 200
         assert both.json()["site"]["name"] == "Main shop" and both.json()["site"]["widget"]["position"] == "left"
+
+
+async def test_two_admins_changing_different_settings_at_once_both_keep_their_change(
+    server: InProcessServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both requests read the settings before either writes (held at the real store's door until both came).
+    store = server.services.widget_store
+    real_put = store.put
+    pair: list[asyncio.Event] = []
+    writes: list[object] = []
+
+    async def put_once_both_have_read(site_id: str, changes: object, now: Any) -> None:
+        mine = asyncio.Event()
+        pair.append(mine)
+        if len(pair) == 2:
+            for each in pair:
+                each.set()
+            pair.clear()
+        await asyncio.wait_for(mine.wait(), 10)
+        writes.append(changes)
+        await real_put(site_id, changes, now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "put", put_once_both_have_read)
+    site_id = await _default_site_id(server)
+    url = f"/api/admin/sites/{site_id}"
+    async with await admin_http(server) as ada, await admin_http(server, "Bea") as bea:
+        # First saves of a site nobody configured (both insert), then changes to the stored row.
+        for mine, theirs in (({"color": "#123456"}, {"position": "left", "survey_nps": True}),
+                             ({"greeting_en": "Hi there"}, {"prechat": "required", "survey_csat": False})):
+            answers = await asyncio.gather(ada.patch(url, json={"widget": mine}),
+                                           bea.patch(url, json={"widget": theirs}))
+            assert [answer.status_code for answer in answers] == [200, 200], [a.text for a in answers]
+    assert len(writes) == 4
+    stored = await server.services.widgets.settings_of(site_id)
+    assert stored == WidgetSettings(color="#123456", position="left", greeting_en="Hi there", prechat="required",
+                                    survey_csat=False, survey_nps=True)
 
 
 BAD_WIDGETS: list[tuple[dict[str, Any], str]] = [
