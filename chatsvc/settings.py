@@ -47,6 +47,10 @@ class Settings:
 
     # People and time.
     agent_grace_seconds: float = 30.0  # a disconnected agent keeps their chats this long
+    # A visitor with no open socket in any process for this long has left: their chat still with the bot or
+    # waiting in the queue is closed (an assigned chat is the agent's to close). Long enough for a reload,
+    # a train tunnel or a server restart; short enough that the queue does not fill with ghosts.
+    visitor_grace_seconds: float = 120.0
     default_capacity: int = 3  # concurrent chats per agent unless set per agent
     visitor_token_ttl: int = 30 * 24 * 3600
     session_ttl: int = 12 * 3600

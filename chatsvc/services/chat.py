@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
 from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatsvc.domain import protocol
 from chatsvc.domain.bot import Move, Offer
@@ -66,6 +69,10 @@ def ack_of(event: records.StoredEvent, *, duplicate: bool) -> protocol.Ack:
 
 class _Moved(Exception):
     """The conversation changed state between reading it and writing to it."""
+
+
+class _CameBack(Exception):
+    """The visitor was seen again after the moment a close for leaving was decided on."""
 
 
 def _handoff_data(turn: Turn | None) -> dict[str, object] | None:
@@ -322,13 +329,56 @@ class ChatService:
             raise InvalidState("There is no open conversation to close.")
         closed = await self._close(conversation.id, role=Role.VISITOR, actor_id=who.visitor.id,
                                    actor_name=who.person.name)
-        waited = conversation.status == ConversationStatus.QUEUED.value and conversation.first_response_at is None
+        await self._keep_abandoned(conversation, closed)
+        return closed
+
+    async def visitor_left(
+        self, conversation_id: str, seen_before: datetime.datetime
+    ) -> tuple[records.Conversation, datetime.datetime] | None:
+        """The visitor has held no socket since ``seen_before``: close their chat with the bot or in the queue
+        (``closed`` ``{"reason": "left"}``), keeping an unanswered question as a ticket as an explicit close does.
+
+        Conditional, in the close's own transaction: nothing happens (None) when the chat is no longer
+        with the bot or in the queue (closed by another process's sweep, assigned meanwhile) or when the
+        visitor came back since (their last-seen time, locked, is not before ``seen_before``). Otherwise the
+        closed conversation and when the visitor was last seen.
+        """
+        before: list[records.Conversation] = []
+        last_seen: list[datetime.datetime] = []
+
+        def check(current: records.Conversation) -> None:
+            if current.status not in (ConversationStatus.BOT.value, ConversationStatus.QUEUED.value):
+                raise InvalidState()
+            before.append(current)
+
+        async def still_away(conn: AsyncConnection, applied: Applied) -> None:
+            seen = await self.conversations.lock_last_seen(conn, applied.conversation.visitor_id)
+            if seen is not None and seen >= seen_before:
+                raise _CameBack()
+            last_seen.append(seen or seen_before)
+
+        try:
+            closed = await self._close(
+                conversation_id, role=Role.SYSTEM, actor_id=None, actor_name="chatsvc", data={"reason": "left"},
+                check=check, after=still_away, log_close=False,
+            )
+        except (InvalidState, NotFound, _CameBack):
+            return None
+        gone = (closed.closed_at or self.clock()) - last_seen[0]
+        log.info("conversation %s (%s) closed: the visitor left %.0fs ago", conversation_id, before[0].status,
+                 gone.total_seconds())
+        await self._keep_abandoned(before[0], closed)
+        return closed, last_seen[0]
+
+    async def _keep_abandoned(self, before: records.Conversation, closed: records.Conversation) -> None:
+        """A chat closed while it waited in the queue with nobody having answered: the ticket service keeps
+        the question (when the visitor gave an email)."""
+        waited = before.status == ConversationStatus.QUEUED.value and before.first_response_at is None
         if waited and self.on_abandoned is not None:
             try:
                 await self.on_abandoned(closed)
             except Exception:  # the close stands; the ticket is a courtesy that must not fail the visitor
-                log.exception("could not keep the abandoned question of conversation %s", conversation.id)
-        return closed
+                log.exception("could not keep the abandoned question of conversation %s", closed.id)
 
     async def open_conversation(self, who: VisitorIdentity) -> records.Conversation | None:
         """The visitor's open conversation, if any."""
@@ -479,23 +529,33 @@ class ChatService:
     # --- shared --------------------------------------------------------------------------------------
 
     async def _close(
-        self, conversation_id: str, *, role: Role, actor_id: str, actor_name: str, resolution: str | None = None
+        self, conversation_id: str, *, role: Role, actor_id: str | None, actor_name: str,
+        resolution: str | None = None, data: dict[str, object] | None = None,
+        check: Callable[[records.Conversation], None] | None = None,
+        after: Callable[[AsyncConnection, Applied], Awaitable[None]] | None = None, log_close: bool = True,
     ) -> records.Conversation:
+        """Close it (``check``, then the transition's own rule; ``after`` in the same transaction can still
+        refuse), then publish and let the queue move on."""
         now = self.clock()
 
-        def check(current: records.Conversation) -> None:
+        def check_close(current: records.Conversation) -> None:
+            if check is not None:
+                check(current)
             check_transition(ConversationStatus(current.status), ConversationStatus.CLOSED)
 
+        event_data = {**({"resolution": resolution} if resolution else {}), **(data or {})}
         applied = await self.conversations.apply(
             conversation_id,
             [NewEvent(kind=EventKind.CLOSED.value, author_role=role.value, author_id=actor_id, author_name=actor_name,
-                      data={"resolution": resolution} if resolution else None)],
+                      data=event_data or None)],
             now=now,
-            check=check,
+            check=check_close,
             changes={"status": ConversationStatus.CLOSED.value, "closed_at": now, "closed_by_role": role.value,
                      "closed_by_id": actor_id, "resolution": resolution},
+            after=after,
         )
-        log.info("conversation %s closed by %s", conversation_id, role.value)
+        if log_close:
+            log.info("conversation %s closed by %s", conversation_id, role.value)
         # Closing keeps agent_id on record: the agent who held it gets the slot back.
         await self.announce_closed(applied)
         return applied.conversation

@@ -22,6 +22,7 @@ from chatsvc.services.replies import RepliesService
 from chatsvc.services.routing import Routing
 from chatsvc.services.tasks import stop_task
 from chatsvc.services.tickets import TicketService
+from chatsvc.services.visitor_presence import VisitorPresence
 from chatsvc.services.webhooks import WebhookSender
 from chatsvc.services.widget import WidgetService
 from chatsvc.settings import Settings
@@ -51,6 +52,7 @@ class Services:
         self.directory = Directory(self.account_store, self.conversation_store)
         self.accounts = AccountService(settings, self.account_store, self.hub, clock)
         self.routing = Routing(settings, self.conversation_store, self.account_store, self.directory, self.hub, clock)
+        self.visitor_presence = VisitorPresence(settings, self.conversation_store, clock)
         self.kb_store = KbStore(self.db)
         self.kb = KnowledgeBaseService(
             self.kb_store,
@@ -112,6 +114,7 @@ class Services:
         await self.kb.start()
         await self.replies.start()
         await self.routing.recover()
+        self.visitor_presence.start(self.chat.visitor_left)
         self.mailer.start()
         self._housekeeping = asyncio.create_task(self._keep_house(), name="chatsvc-housekeeping")
         await self.webhooks.start()
@@ -128,6 +131,7 @@ class Services:
     async def stop(self) -> None:
         await self.webhooks.stop()
         await stop_task(self._housekeeping)
+        await self.visitor_presence.stop()
         await self.mailer.stop()
         await self.routing.stop()
         await self.replies.stop()

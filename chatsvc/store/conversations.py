@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +21,9 @@ from chatsvc.store.database import Database
 from chatsvc.store.schema import conversation_participants, conversations, events, visitors
 
 OPEN = ("bot", "queued", "assigned")
+# Open, but nobody holds them yet: a visitor who leaves one has left it for good.
+UNATTENDED = ("bot", "queued")
+_SEEN_BATCH = 500  # visitor ids per UPDATE (well under SQLite's bound-parameter limit)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,6 +74,40 @@ class ConversationStore:
     async def touch_visitor(self, visitor_id: str, now: datetime.datetime) -> None:
         async with self.db.begin() as conn:
             await conn.execute(visitors.update().where(visitors.c.id == visitor_id).values(last_seen_at=now))
+
+    async def mark_seen(self, visitor_ids: Collection[str], now: datetime.datetime) -> None:
+        """These visitors are here now (they hold a socket): one UPDATE per batch of ids."""
+        ids = sorted(visitor_ids)  # the same lock order in every process
+        for start in range(0, len(ids), _SEEN_BATCH):
+            async with self.db.begin() as conn:
+                await conn.execute(
+                    visitors.update()
+                    .where(visitors.c.id.in_(ids[start:start + _SEEN_BATCH]))
+                    .values(last_seen_at=now)
+                )
+
+    async def left_unattended(
+        self, seen_before: datetime.datetime, limit: int = 200
+    ) -> list[tuple[records.Conversation, datetime.datetime]]:
+        """Conversations with the bot or in the queue whose visitor was last seen before ``seen_before``,
+        longest gone first, each with that last-seen time."""
+        async with self.db.connect() as conn:
+            result = await conn.execute(
+                sa.select(conversations, visitors.c.last_seen_at.label("visitor_last_seen_at"))
+                .join(visitors, visitors.c.id == conversations.c.visitor_id)
+                .where(conversations.c.status.in_(UNATTENDED), visitors.c.last_seen_at < seen_before)
+                .order_by(visitors.c.last_seen_at, conversations.c.id)
+                .limit(limit)
+            )
+            return [(rows.conversation(row), row._mapping["visitor_last_seen_at"]) for row in result]
+
+    @staticmethod
+    async def lock_last_seen(conn: AsyncConnection, visitor_id: str) -> datetime.datetime | None:
+        """Inside a transaction (an ``apply``'s ``after``): the visitor's last-seen time, locked until commit
+        so that a mark made meanwhile by another process is seen or waits."""
+        return await conn.scalar(  # type: ignore[no-any-return]
+            sa.select(visitors.c.last_seen_at).where(visitors.c.id == visitor_id).with_for_update()
+        )
 
     # --- conversations ---------------------------------------------------------------------------------
 

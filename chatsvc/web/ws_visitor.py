@@ -33,6 +33,7 @@ class VisitorSocket(SocketSession):
         chat = self.services.chat
         site = await chat.site_for_handshake(self.site_key, None)
         self.who = who = await chat.identify_visitor(frame.token, site, frame.lang)
+        self.services.visitor_presence.connected(who.visitor.id)  # identify_visitor marked them seen
         self.identity = f"visitor:{who.visitor.id}"
         await self.listen(self.identity)
         conversation = await self.services.conversation_store.open_of_visitor(who.visitor.id)
@@ -57,6 +58,10 @@ class VisitorSocket(SocketSession):
             update = await self.services.routing.queue_update_for(conversation.id)
             if update is not None:
                 self.send(update)
+
+    async def cleanup(self) -> None:
+        if self.who is not None:
+            await self.services.visitor_presence.disconnected(self.who.visitor.id)
 
     async def handle(self, data: str) -> None:
         assert self.who is not None
