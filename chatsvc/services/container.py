@@ -10,6 +10,7 @@ from chatsvc.domain.ids import new_secret
 from chatsvc.domain.matching import Thresholds
 from chatsvc.domain.tokens import VisitorTokens
 from chatsvc.services.accounts import AccountService
+from chatsvc.services.availability import AvailabilityService
 from chatsvc.services.bootstrap import ensure_defaults
 from chatsvc.services.bot import Bot
 from chatsvc.services.chat import ChatService
@@ -72,6 +73,7 @@ class Services:
             settings, self.ticket_store, self.ticket_config, self.account_store, self.conversation_store, clock,
             poke_mail=self.mailer.poke, poke_webhooks=self.webhooks.poke,
         )
+        self.availability = AvailabilityService(self.tickets, self.routing, clock)
         self.survey_store = SurveyStore(self.db)
         self.widget_store = WidgetSettingsStore(self.db)
         self.widgets = WidgetService(self.widget_store, clock)

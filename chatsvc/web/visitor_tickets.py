@@ -32,7 +32,6 @@ from chatsvc.domain.origins import normalize_origin
 from chatsvc.domain.tickets import EntryKind, Source, TicketStatus
 from chatsvc.errors import BadRequest, ChatError, InvalidState, NotFound, RateLimited, Unauthorized
 from chatsvc.services.chat import VisitorIdentity
-from chatsvc.services.container import Services
 from chatsvc.services.tickets import TEXT_MAX, Intake, Requester, subject_from
 from chatsvc.store import records
 from chatsvc.store.tickets import NewEntry, Ticket, TicketEntry
@@ -187,22 +186,6 @@ async def leave_message(request: Request) -> Response:
 # --- GET /api/visitor/availability -------------------------------------------------------------------------
 
 
-async def site_availability(services: Services, site: records.Site) -> dict[str, Any]:
-    """Whether a person can answer the site's visitors now; ``leave_message``: offer the form instead."""
-    now = services.clock()
-    hours = await services.tickets.business_hours(site.id)
-    is_open = hours is None or hours.is_open(now)
-    next_opening = None if is_open or hours is None else hours.next_opening(now)
-    # Presence is this process's (see services/routing.py): the same answer the router assigns chats by.
-    agents_online = any(p.online for p in services.routing.presence.values())
-    return {
-        "open": is_open,
-        "agents_online": agents_online,
-        "leave_message": not (is_open and agents_online),
-        "next_opening": next_opening.isoformat() if next_opening else None,
-    }
-
-
 async def availability(request: Request) -> Response:
     services = services_of(request)
     origin = request.headers.get("origin")
@@ -211,7 +194,7 @@ async def availability(request: Request) -> Response:
     except ChatError as exc:
         return error_response(exc)
     headers = cors_headers(origin, "GET") | {"Cache-Control": "no-store"}
-    return JSONResponse(await site_availability(services, site), headers=headers)
+    return JSONResponse((await services.availability.of(site)).to_json(), headers=headers)
 
 
 # --- the status page: the public thread --------------------------------------------------------------------

@@ -19,7 +19,6 @@ from chatsvc.store import records
 from chatsvc.web.cors import cors_headers
 from chatsvc.web.edge import services_of
 from chatsvc.web.errors import error_response
-from chatsvc.web.visitor_tickets import site_availability
 
 
 def widget_json(settings: WidgetSettings) -> dict[str, Any]:
@@ -44,7 +43,7 @@ async def widget_config(request: Request) -> Response:
     except ChatError as exc:
         return error_response(exc)
     settings = await services.widgets.settings_of(site.id)
-    body = config_json(site, settings, await site_availability(services, site))
+    body = config_json(site, settings, (await services.availability.of(site)).to_json())
     return JSONResponse(body, headers=cors_headers(origin, "GET") | {"Cache-Control": "no-store"})
 
 
