@@ -61,6 +61,8 @@ class WidgetSettings:
 
 
 DEFAULT_WIDGET = WidgetSettings()
+# Every setting, as stored, patched and posted: the dataclass's fields are the one list.
+SETTING_NAMES: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(WidgetSettings))
 
 
 # --- colour ---------------------------------------------------------------------------------------------

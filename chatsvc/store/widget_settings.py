@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
-from chatsvc.domain.widget import DEFAULT_WIDGET, WidgetSettings
+from chatsvc.domain.widget import DEFAULT_WIDGET, SETTING_NAMES, WidgetSettings
 from chatsvc.errors import NotFound
 from chatsvc.store.database import Database
 from chatsvc.store.schema import widget_settings
 
-_FIELDS = ("color", "position", "greeting_en", "greeting_fr", "prechat", "survey_csat", "survey_nps", "survey_ces")
+
+def _settings(row: Any) -> WidgetSettings:
+    return WidgetSettings(**{name: row._mapping[name] for name in SETTING_NAMES})
 
 
 class WidgetSettingsStore:
@@ -24,7 +28,7 @@ class WidgetSettingsStore:
             row = (
                 await conn.execute(sa.select(widget_settings).where(widget_settings.c.site_id == site_id))
             ).first()
-        return WidgetSettings(**{name: row._mapping[name] for name in _FIELDS}) if row else None
+        return _settings(row) if row else None
 
     async def of_sites(self, site_ids: list[str]) -> dict[str, WidgetSettings]:
         """The stored settings of these sites (sites without a row are not in the answer)."""
@@ -32,19 +36,16 @@ class WidgetSettingsStore:
             return {}
         async with self.db.connect() as conn:
             result = await conn.execute(sa.select(widget_settings).where(widget_settings.c.site_id.in_(site_ids)))
-            return {
-                row._mapping["site_id"]: WidgetSettings(**{name: row._mapping[name] for name in _FIELDS})
-                for row in result
-            }
+            return {row._mapping["site_id"]: _settings(row) for row in result}
 
     async def put(self, site_id: str, changes: Mapping[str, object], now: datetime.datetime) -> None:
         """Write these settings of the site (setting name to value) and nothing else, so two admins changing
         different settings at the same moment both keep their change; a site without a row gets one, with the
         defaults for the settings not given. NotFound when the site is gone."""
-        unknown = set(changes) - set(_FIELDS)
+        unknown = set(changes) - set(SETTING_NAMES)
         if unknown:
             raise ValueError(f"not widget settings: {sorted(unknown)}")
-        defaults = {name: getattr(DEFAULT_WIDGET, name) for name in _FIELDS}
+        defaults = dataclasses.asdict(DEFAULT_WIDGET)
         try:
             await self.db.upsert(
                 widget_settings, widget_settings.c.site_id, site_id, {**changes, "updated_at": now}, defaults=defaults

@@ -7,6 +7,7 @@ Each body is a strict msgspec type with ``forbid_unknown_fields``: a field the c
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Literal
 
 import msgspec
@@ -86,16 +87,7 @@ class SitePatch(msgspec.Struct, forbid_unknown_fields=True):
 
 def widget_settings_json(settings: WidgetSettings) -> dict[str, object]:
     """The stored settings, field for field as PATCH takes them (the text colour is derived, not stored)."""
-    return {
-        "color": settings.color,
-        "position": settings.position,
-        "greeting_en": settings.greeting_en,
-        "greeting_fr": settings.greeting_fr,
-        "prechat": settings.prechat,
-        "survey_csat": settings.survey_csat,
-        "survey_nps": settings.survey_nps,
-        "survey_ces": settings.survey_ces,
-    }
+    return dataclasses.asdict(settings)
 
 
 def site_json(site: records.Site, widget: WidgetSettings) -> dict[str, object]:

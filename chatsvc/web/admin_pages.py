@@ -6,12 +6,14 @@ values typed so far, and a successful one redirects (post/redirect/get) with a n
 
 from __future__ import annotations
 
+import dataclasses
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from chatsvc.domain.model import STAFF_ROLES
-from chatsvc.domain.widget import GREETING_MAX, LIGHT_TEXT, WidgetSettings, contrast_ratio
+from chatsvc.domain.widget import DEFAULT_WIDGET, GREETING_MAX, LIGHT_TEXT, WidgetSettings, contrast_ratio
 from chatsvc.errors import BadRequest, ChatError
 from chatsvc.services.accounts import MIN_PASSWORD_LENGTH, StaffIdentity
 from chatsvc.services.admin import MAX_CHATS, AdminService
@@ -130,16 +132,8 @@ async def user_update(request: Request) -> Response:
 
 def _widget_view(settings: WidgetSettings, typed: Form | None = None) -> dict[str, object]:
     """One site's widget section: the form's values (what was typed, after a refusal) and the stored look."""
-    values: dict[str, object] = {
-        "color": settings.color,
-        "position": settings.position,
-        "greeting_en": settings.greeting_en or "",
-        "greeting_fr": settings.greeting_fr or "",
-        "prechat": settings.prechat,
-        "survey_csat": settings.survey_csat,
-        "survey_nps": settings.survey_nps,
-        "survey_ces": settings.survey_ces,
-    }
+    # A greeting left to the widget (None) is an empty field.
+    values = {name: "" if value is None else value for name, value in dataclasses.asdict(settings).items()}
     if typed is not None:
         values.update(_widget_changes(typed))
     return {
@@ -223,16 +217,11 @@ def _refusal_text(request: Request, exc: ChatError) -> str:
 
 
 def _widget_changes(form: Form) -> dict[str, object]:
-    """The widget form's fields as settings; an unticked box is absent from the form, so it means off."""
+    """The widget form's fields as settings, one field per setting of the same name: a switch is a checkbox
+    (unticked, it is absent from the form, so it means off), anything else a text field."""
     return {
-        "color": form.get("color"),
-        "position": form.get("position"),
-        "greeting_en": form.get("greeting_en"),
-        "greeting_fr": form.get("greeting_fr"),
-        "prechat": form.get("prechat"),
-        "survey_csat": "survey_csat" in form,
-        "survey_nps": "survey_nps" in form,
-        "survey_ces": "survey_ces" in form,
+        name: (name in form) if isinstance(default, bool) else form.get(name)
+        for name, default in dataclasses.asdict(DEFAULT_WIDGET).items()
     }
 
 

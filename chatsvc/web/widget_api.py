@@ -22,7 +22,8 @@ from chatsvc.web.errors import error_response
 
 
 def widget_json(settings: WidgetSettings) -> dict[str, Any]:
-    """The settings as the widget config and the admin API show them (the text colour is derived)."""
+    """The settings as the widget's configuration shows them, grouped for the widget, with the text colour
+    the server derived (the admin API shows them flat, as stored: ``admin_api.widget_settings_json``)."""
     return {
         "look": {"color": settings.color, "text_color": settings.text_color, "position": settings.position},
         "greeting": {"en": settings.greeting_en, "fr": settings.greeting_fr},

@@ -10,7 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from chatsvc.domain.widget import GREETING_MAX, WidgetSettings
+from chatsvc.domain.widget import GREETING_MAX, SETTING_NAMES, WidgetSettings
+from chatsvc.store import schema
+from chatsvc.web.admin_api import WidgetPatch
 from tests.accounts.helpers import form_token, signed_in_browser
 from tests.support.servers import InProcessServer
 from tests.widget_server import ORIGIN, admin_http
@@ -73,6 +75,13 @@ async def test_sites_carry_their_widget_settings(server: InProcessServer) -> Non
     assert config["look"] == {"color": "#ffd400", "text_color": "#111111", "position": "left"}
     assert config["greeting"] == {"en": None, "fr": "Bonjour !\nPosez vos questions."}
     assert config["prechat"] == "optional" and config["survey"] == {"csat": True, "nps": True, "ces": False}
+
+
+def test_every_setting_is_patchable_and_stored() -> None:
+    # One list (the dataclass's fields) for the admin API's PATCH, its answer and the table.
+    assert WidgetPatch.__struct_fields__ == SETTING_NAMES
+    assert tuple(DEFAULT_WIDGET_JSON) == SETTING_NAMES
+    assert [c.name for c in schema.widget_settings.columns] == ["site_id", *SETTING_NAMES, "updated_at"]
 
 
 async def test_name_and_widget_change_together(server: InProcessServer) -> None:
