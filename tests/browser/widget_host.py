@@ -15,6 +15,7 @@ import dataclasses
 import html
 import http.server
 import json
+import re
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -396,6 +397,25 @@ class Widget:
           return host.shadowRoot.activeElement.getAttribute('data-cs');
         }""")
 
+    async def wait_focus(self, name: str, timeout: float = STEP) -> None:
+        """Focus lands (or stays) on the widget's ``data-cs=name`` element; fails saying where it is instead."""
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            await self.page.wait_for_function("""(name) => {
+              const host = document.getElementById('chatsvc-widget');
+              const el = document.activeElement === host && host.shadowRoot.activeElement;
+              return !!el && el.getAttribute('data-cs') === name;
+            }""", arg=name, timeout=timeout)
+        except PlaywrightTimeout:
+            where = await self.page.evaluate("""() => {
+              const host = document.getElementById('chatsvc-widget');
+              if (document.activeElement !== host) return 'page ' + document.activeElement.tagName;
+              const el = host.shadowRoot.activeElement;
+              return el ? el.tagName + ' ' + (el.getAttribute('data-cs') || el.textContent.slice(0, 40)) : 'nothing';
+            }""")
+            raise AssertionError(f"focus is not on [data-cs={name}] but on {where}") from None
+
     async def storage(self) -> dict[str, str]:
         return dict(await self.page.evaluate("""() => Object.fromEntries(
             Object.keys(localStorage).filter(k => k.startsWith('chatsvc:')).map(k => [k, localStorage.getItem(k)]))"""))
@@ -407,6 +427,78 @@ class Widget:
         """No dialog opened, no uncaught exception: what every test ends with."""
         assert self.dialogs == [], self.dialogs
         assert self.errors == [], self.errors
+
+
+class Wire:
+    """The line between one tab and the chat server's visitor socket, through Playwright's WebSocket route: every
+    frame both ways is noted; the line can be cut (open sockets close with 1011, new ones close at once) and mended;
+    frames from the server can be held back and released, or dropped, and the page's socket closed with any code."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.holding = False
+        self.held: list[tuple[Any, str | bytes]] = []
+        self.to_server: list[dict[str, Any]] = []
+        self.to_page: list[dict[str, Any]] = []
+        self.connections = 0
+        self.live: list[Any] = []  # the page sides of the sockets that reach the server
+        # Called with each frame from the page before it goes on: return True to start holding from there on.
+        self.hold_after_page: Callable[[dict[str, Any]], bool] | None = None
+        # Called with each frame from the server: return True and the page never gets it.
+        self.drop_from_server: Callable[[dict[str, Any]], bool] | None = None
+
+    async def attach(self, page: Any) -> None:
+        await page.route_web_socket(re.compile(r"/ws/visitor"), self._route)
+
+    async def _route(self, ws: Any) -> None:
+        self.connections += 1
+        if self.down:
+            await ws.close(code=1011, reason="network")
+            return
+        server = ws.connect_to_server()
+        self.live.append(ws)
+
+        def from_page(message: str | bytes) -> None:
+            frame = _frame(message)
+            self.to_server.append(frame)
+            if self.hold_after_page is not None and self.hold_after_page(frame):
+                self.holding = True
+            server.send(message)
+
+        def from_server(message: str | bytes) -> None:
+            frame = _frame(message)
+            self.to_page.append(frame)
+            if self.drop_from_server is not None and self.drop_from_server(frame):
+                return
+            if self.holding:
+                self.held.append((ws, message))
+            else:
+                ws.send(message)
+
+        ws.on_message(from_page)
+        server.on_message(from_server)
+
+    async def cut(self) -> None:
+        self.down = True
+        live, self.live = self.live, []
+        for ws in live:
+            with contextlib.suppress(Exception):
+                await ws.close(code=1011, reason="network")
+
+    def mend(self) -> None:
+        self.down = False
+
+    def release(self) -> None:
+        self.holding = False
+        held, self.held = self.held, []
+        for ws, message in held:
+            ws.send(message)
+
+    async def close_page_side(self, code: int, reason: str) -> None:
+        """The server closes the tab's socket (as the page sees it) with this code and reason."""
+        live, self.live = self.live, []
+        for ws in live:
+            await ws.close(code=code, reason=reason)
 
 
 def _frame(payload: str | bytes) -> dict[str, Any]:
