@@ -117,14 +117,17 @@
   // --- storage: localStorage under chatsvc:<site>:, or memory when the browser refuses it -----------------
   var PREFIX = 'chatsvc:' + SITE + ':';
   var memory = {};
+  // A value the browser refused to store lives in memory, and wins over the older one localStorage still holds.
   function sget(key) {
-    try { return localStorage.getItem(PREFIX + key); } catch (e) { return key in memory ? memory[key] : null; }
+    if (key in memory) return memory[key];
+    try { return localStorage.getItem(PREFIX + key); } catch (e) { return null; }
   }
   function sset(key, value) {
     try {
       if (value == null) localStorage.removeItem(PREFIX + key); else localStorage.setItem(PREFIX + key, value);
+      delete memory[key];
     } catch (e) {
-      if (value == null) delete memory[key]; else memory[key] = value;
+      memory[key] = value == null ? null : value;
     }
   }
   function jget(key, fallback) {
@@ -756,7 +759,7 @@
       stopTyping(true);
       setOnline(false);
       if (e.code === 1008 && e.reason === 'unsupported_version') return fail();
-      if (e.code === 1008 && e.reason !== 'hello_timeout') {
+      if (e.code === 1008 && e.reason === 'unauthorized') {
         // the token is no good (expired, or another server's): a new visitor, a new conversation
         if (++badAuth > 3) return fail();
         S.badToken = token;
@@ -1326,8 +1329,9 @@
       var clientId = newId();
       V.leave = h('form', {class: 'fm', cs: 'leave-form', novalidate: true, onsubmit: function (e) {
         e.preventDefault();
+        // the page's address without its query and fragment: they may hold a reset link's token, an OAuth answer...
         var body = {site: SITE, email: email.value.trim(), message: message.value.trim(), lang: LANG, client_id: clientId,
-          page_url: location.href.slice(0, 2048)};
+          page_url: (location.origin + location.pathname).slice(0, 2048)};
         var who = name.value.replace(/\s+/g, ' ').trim();
         if (who) body.name = who.slice(0, 120);
         if (S.token) body.token = S.token;

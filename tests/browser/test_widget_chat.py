@@ -19,6 +19,7 @@ from tests.browser.widget_host import (
     SLOW_STEP,
     Env,
     Widget,
+    Wire,
     add_agent,
     events_of,
     eventually,
@@ -489,6 +490,39 @@ async def test_an_unanswered_message_shows_failed_and_retry_sends_it_once(env: E
         assert [f.get("eaten", False) for f in sends][:1] == [True] and sends[-1].get("eaten") is None, sends
         assert len({f["client_id"] for f in sends}) == 1, sends
         assert [e["text"] for e in await widget.entries()].count("This one is lost on the way") == 1
+        widget.assert_clean()
+    finally:
+        await agent.close()
+
+
+async def _wired(env: Env) -> tuple[Wire, Widget]:
+    """A tab whose visitor socket goes through a Wire (cut, held back, closed by hand)."""
+    context = await env.context()
+    page = await context.new_page()
+    wire = Wire()
+    await wire.attach(page)
+    widget = Widget(page, env.host)
+    await widget.goto("/")
+    return wire, widget
+
+
+async def test_a_socket_closed_for_another_reason_than_a_bad_token_keeps_the_visitor(env: Env) -> None:
+    """Only close reason ``unauthorized`` says the token is no good; another 1008 (``error``) must not make the
+    widget a new visitor with a new conversation."""
+    wire, widget = await _wired(env)
+    agent, conversation = await _assigned_chat(env, widget, "Keep me, please")
+    try:
+        before = await widget.storage()
+        token = before["chatsvc:default:token"]
+        await wire.close_page_side(1008, "error")
+        await agent.send(conversation, "Still here for you")
+        await widget.wait_msg("Still here for you", role="agent", timeout=SLOW_STEP)
+        after = await widget.storage()
+        assert after["chatsvc:default:token"] == token
+        assert after["chatsvc:default:conv"] == conversation
+        hellos = [f for f in wire.to_server if f.get("type") == "hello"]
+        assert len(hellos) >= 2 and hellos[-1]["token"] == token and hellos[-1].get("conversation") == conversation
+        assert [row["id"] for row in await rows(env.server, "SELECT id FROM conversations")] == [conversation]
         widget.assert_clean()
     finally:
         await agent.close()
