@@ -639,6 +639,14 @@
     if (target) target.focus();
   }
 
+  // Runs fn, which may remove or hide the focused control (a pressed bot button, the composer of a chat that
+  // ended): focus then goes to the composer, or to what replaced it, never to the host page's body.
+  function keep(fn) {
+    var had = root && root.activeElement;
+    fn();
+    if (had && S.open && !(had.isConnected && had.getClientRects().length)) focusFirst();
+  }
+
   function onPanelKey(e) {
     if (e.key !== 'Escape' && e.key !== 'Esc') return;
     e.stopPropagation();
@@ -899,18 +907,19 @@
   }
 
   function clearLog() {
-    if (!S.built) return;
-    Array.prototype.slice.call(V.log.children).forEach(function (el) { if (!el.hasAttribute('data-pending')) el.remove(); });
-    V.actions = null;
-    V.lastEntry = null;
-    [V.survey, V.surveyDone, V.newChat, V.leave, V.leaveDone, V.confirm].forEach(function (el) { if (el) el.remove(); });
-    V.survey = V.surveyDone = V.newChat = V.leave = V.leaveDone = V.confirm = null;
-    hideTyping();
+    if (S.built) keep(function () {
+      Array.prototype.slice.call(V.log.children).forEach(function (el) { if (!el.hasAttribute('data-pending')) el.remove(); });
+      V.actions = null;
+      V.lastEntry = null;
+      [V.survey, V.surveyDone, V.newChat, V.leave, V.leaveDone, V.confirm].forEach(function (el) { if (el) el.remove(); });
+      V.survey = V.surveyDone = V.newChat = V.leave = V.leaveDone = V.confirm = null;
+      hideTyping();
+    });
   }
 
   function setStatus(status) {
     S.status = status;
-    if (status !== 'bot' && V.actions) { V.actions.remove(); V.actions = null; }
+    if (status !== 'bot') removeActions();
   }
 
   function onEvent(f) {
@@ -925,7 +934,7 @@
     var seen = jget('seen', {c: null, s: 0});
     if (seen.c !== S.conv || seen.s < f.seq) jset('seen', {c: S.conv, s: f.seq});
     var stick = nearBottom();
-    if (V.actions) { V.actions.remove(); V.actions = null; }
+    removeActions();
     var author = f.author || {};
     var data = f.data && typeof f.data === 'object' ? f.data : {};
     var role = author.role === 'visitor' ? 'visitor' : author.role === 'bot' ? 'bot' : author.role === 'system' ? 'system' : 'agent';
@@ -1037,19 +1046,21 @@
   }
 
   function setState(el, state, id) {
-    el.setAttribute('data-state', state);
-    var meta = el._meta;
-    while (meta.childNodes.length > 1) meta.removeChild(meta.lastChild);
-    if (state === 'sending') {
-      meta.appendChild(icon('clock'));
-      meta.appendChild(h('span', {text: L.sending}));
-    } else if (state === 'sent') {
-      meta.appendChild(h('span', {'aria-label': L.sent, role: 'img'}, [icon('check')]));
-    } else {
-      meta.appendChild(icon('alert'));
-      meta.appendChild(h('span', {text: L.failed}));
-      meta.appendChild(h('button', {type: 'button', class: 'rt', cs: 'retry', text: L.retry, onclick: function () { retry(id); }}));
-    }
+    keep(function () {
+      el.setAttribute('data-state', state);
+      var meta = el._meta;
+      while (meta.childNodes.length > 1) meta.removeChild(meta.lastChild);
+      if (state === 'sending') {
+        meta.appendChild(icon('clock'));
+        meta.appendChild(h('span', {text: L.sending}));
+      } else if (state === 'sent') {
+        meta.appendChild(h('span', {'aria-label': L.sent, role: 'img'}, [icon('check')]));
+      } else {
+        meta.appendChild(icon('alert'));
+        meta.appendChild(h('span', {text: L.failed}));
+        meta.appendChild(h('button', {type: 'button', class: 'rt', cs: 'retry', text: L.retry, onclick: function () { retry(id); }}));
+      }
+    });
   }
 
   function renderBot(f, name, data) {
@@ -1071,7 +1082,7 @@
     if (data.move === 'suggest') {
       articles.forEach(function (a) {
         row.appendChild(h('button', {type: 'button', class: 'sg', cs: 'suggestion', 'data-article': a.id, onclick: function () {
-          removeActions();
+          removeActions(); // the composer takes the focus
           act({type: 'choose', article: a.id});
         }}, [icon('book'), h('span', {text: a.title}), icon('right')]));
       });
@@ -1098,7 +1109,7 @@
   }
 
   function removeActions() {
-    if (V.actions) { V.actions.remove(); V.actions = null; }
+    if (V.actions) keep(function () { V.actions.remove(); V.actions = null; });
   }
 
   function card(title, body) {
@@ -1110,8 +1121,10 @@
 
   function menuButton(item) {
     return h('button', {type: 'button', class: 'ch', cs: 'menu-item', 'data-item': item.id, text: item.label, onclick: function () {
-      removeActions();
-      V.introMenu.hidden = true;
+      keep(function () {
+        removeActions();
+        V.introMenu.hidden = true;
+      });
       act({type: 'menu', item: item.id});
     }});
   }
@@ -1296,6 +1309,7 @@
   }
 
   function askHuman() {
+    if (root.activeElement === V.human) V.input.focus(); // the button waits, then goes: the composer keeps the focus
     V.human.disabled = true;
     var done = false;
     function decide(avail) {
@@ -1475,7 +1489,7 @@
   }
 
   function hideConfirm() {
-    if (V.confirm) V.confirm.hidden = true;
+    if (V.confirm) keep(function () { V.confirm.hidden = true; });
   }
 
   function afterClose() {
@@ -1604,7 +1618,10 @@
 
   // --- what is shown, from the state ------------------------------------------------------------------------
   function refresh() {
-    if (!S.built) return;
+    if (S.built) keep(show); // what had the focus may go (the composer of a chat that ended, Talk to a person)
+  }
+
+  function show() {
     var st = S.status;
     var live = st === 'bot' || st === 'queued' || st === 'assigned';
     V.offline.hidden = S.online || !(S.everOnline || attempt > 1 || outbox.length) || S.failed;

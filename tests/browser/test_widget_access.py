@@ -89,6 +89,74 @@ async def test_keyboard_only_with_focus_managed_and_a_live_log(env: Env) -> None
         await agent.close()
 
 
+BOT_ARTICLES = [
+    ("reset-password", "Reset your password", "Open **Account > Security** and choose *Reset password*.",
+     ["I forgot my password", "change my password"]),
+    ("refund", "Ask for a refund", "Refunds are paid within 5 days to the card you used.",
+     ["get my money back", "refund an order"]),
+]
+
+
+async def test_a_pressed_button_that_goes_away_leaves_focus_in_the_widget(env: Env) -> None:
+    """A keyboard or screen-reader user presses a bot button (a quick reply, a suggestion, Yes, No), Talk to a
+    person or the end-chat confirmation: the button goes away, and focus must not fall to the host page's body.
+    It goes to the composer, or once the chat is over to the survey."""
+    from chatsvc.domain.menu import Action, MenuItem
+
+    server = env.server
+    for article_id, title, body, alt in BOT_ARTICLES:
+        await server.services.kb.create(article_id=article_id, title=title, body=body, alt=alt, lang="en")
+    admin = await server.add_staff("Menu Admin", role="admin", email="focus.admin@support.example")
+    await server.services.replies.replace_menu(admin, [
+        MenuItem("help", None, 0, "Opening hours and more", None, Action.MENU),
+        MenuItem("hours", "help", 0, "Opening hours", None, Action.ANSWER, "We answer **9-18h**, Monday to Friday."),
+    ])
+    agent = await server.agent(await add_agent(server, "Fay Agent"))
+    try:
+        widget = await env.widget()
+        await widget.open()
+        page = widget.page
+        # A quick reply of the greeting, then one of the bot's own (the predefined answer).
+        await page.locator("#chatsvc-widget [data-cs=menu-item][data-item=help]").click()
+        await widget.wait_focus("input")
+        await page.locator("#chatsvc-widget [data-cs=menu-item][data-item=hours]").click()
+        await widget.wait_focus("input")
+        # Yes: the bot closes the chat, the composer goes, and the survey takes the focus.
+        await widget.cs("yes").click()
+        await widget.cs("survey").wait_for(state="visible")
+        await widget.wait_focus("csat")
+        await widget.cs("new-chat").click()
+        await widget.wait_focus("input")
+
+        # A suggestion, then No: nothing left to show, so the bot hands over and Fay gets the chat.
+        await widget.send("money back or reset password")
+        suggestion = page.locator("#chatsvc-widget [data-cs=suggestion][data-article=refund]")
+        await suggestion.click()
+        await widget.wait_focus("input")
+        await widget.cs("no").click()
+        await widget.wait_focus("input")
+        first = await agent.wait_chat()
+        await widget.wait_msg("Fay Agent joined the chat")
+        await widget.wait_focus("input")
+
+        # Ending it: the confirmation goes at once, then the composer; the survey takes the focus.
+        await widget.cs("end-chat").click()
+        await widget.cs("end-confirm").click()
+        await agent.wait_event(kind="closed", conversation=first.id)
+        await widget.cs("survey").wait_for(state="visible")
+        await widget.wait_focus("csat")
+
+        # Talk to a person, in a new chat.
+        await widget.cs("new-chat").click()
+        await widget.cs("human").click()
+        await widget.wait_focus("input")
+        await widget.wait_msg("Fay Agent joined the chat")
+        await widget.wait_focus("input")
+        widget.assert_clean()
+    finally:
+        await agent.close()
+
+
 async def test_reduced_motion_turns_animation_off(env: Env) -> None:
     context = await env.context(reduced_motion="reduce")
     widget = await env.widget(context)
