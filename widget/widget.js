@@ -1234,11 +1234,16 @@
   // --- typing, both ways -------------------------------------------------------------------------------------
   var typingOn = false, typingSentAt = 0, typingStop = 0, typingHide = 0;
 
-  function onInput() {
+  function fit() {
     var ta = V.input;
     ta.style.height = 'auto';
     ta.style.height = Math.min(ta.scrollHeight, 128) + 'px';
     V.send.disabled = !/\S/.test(ta.value);
+  }
+
+  function onInput() {
+    var ta = V.input;
+    fit();
     if (!ta.value) return stopTyping();
     if (!ready || !S.conv || S.status === 'closed') return;
     var now = Date.now();
@@ -1362,6 +1367,7 @@
           button.disabled = false;
           if (answer[0] === 201) return leaveSent(body);
           var code = answer[1] && answer[1].error;
+          if (answer[0] === 409 && code === 'invalid_state') return personJoined(message.value);
           showError(code === 'invalid_email' ? email : null,
             code === 'invalid_email' ? L.badEmail : answer[0] === 429 ? L.tooMany : L.sendFailed);
         }, function () {
@@ -1391,6 +1397,20 @@
       var email = V.leave.querySelector('[name=email]');
       (email.value ? V.leave.querySelector('textarea') : email).focus();
     }
+  }
+
+  // The form came too late: a person took the chat meanwhile (their messages come on the socket). The chat goes
+  // on, with what the visitor wrote in the composer, ready to send.
+  function personJoined(text) {
+    text = text.replace(/\s+$/, '');
+    if (V.leave) V.leave.remove();
+    V.leave = null;
+    var typed = V.input.value.replace(/\s+$/, '');
+    if (text && typed.indexOf(text) < 0) V.input.value = typed ? typed + '\n' + text : text;
+    refresh();
+    fit();
+    V.input.focus();
+    scrollDown(true);
   }
 
   function lastVisitorText() {

@@ -137,6 +137,36 @@ async def test_leaving_a_message_from_an_open_chat_keeps_its_transcript(env: Env
     widget.assert_clean()
 
 
+async def test_a_person_who_joins_while_the_form_is_open_gets_the_message_in_the_chat(env: Env) -> None:
+    """Nobody was online, so the widget offered the form; while the visitor fills it in, a person takes the chat.
+    The server then refuses the form (409 ``invalid_state``: someone is there to answer): the widget closes the
+    form, shows the chat, and keeps what the visitor wrote in the composer, ready to send."""
+    widget = await env.widget()
+    await widget.open()
+    await widget.send("Is anybody there?")
+    form = widget.cs("leave-form")
+    await form.wait_for(state="visible")
+    await form.locator("[name=email]").fill("walt@example.com")
+    await form.locator("[name=message]").fill("Please call me back about order 77.")
+    agent = await env.server.agent(await add_agent(env.server, "Jo Agent"))
+    try:
+        chat = await agent.wait_chat()
+        await widget.wait_msg("Jo Agent joined the chat")
+        await widget.cs("leave-send").click()
+        await form.wait_for(state="hidden")
+        assert await widget.cs("input").input_value() == "Please call me back about order 77."
+        await widget.wait_focus("input")
+        assert not await widget.cs("leave-done").is_visible()
+        assert await _tickets(env) == []
+        assert [row["status"] for row in await rows(env.server, "SELECT status FROM conversations")] == ["assigned"]
+        await widget.cs("send").click()
+        await agent.wait_event(text="Please call me back about order 77.", conversation=chat.id)
+        await widget.wait_sent("Please call me back about order 77.")
+        widget.assert_clean()
+    finally:
+        await agent.close()
+
+
 async def _rate(widget: Widget, csat: int, comment: str | None) -> None:
     survey = widget.cs("survey")
     await survey.wait_for(state="visible")
