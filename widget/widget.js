@@ -104,7 +104,8 @@
   var L = STRINGS[LANG];
   var ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
   var EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-  var BACKOFF_START = 500, BACKOFF_CAP = 15000, BUSY_WAIT = 10000, ACK_TIMEOUT = 15000;
+  var BACKOFF_START = 500, BACKOFF_CAP = 15000, BUSY_WAIT = 10000, ACK_TIMEOUT = 15000, SYNC_TIMEOUT = 15000;
+  var HEALTHY = 10000; // a socket up this long after its replay starts the backoff over
 
   function warn(text) {
     if (window.console) console.warn('chatsvc: ' + text);
@@ -562,7 +563,8 @@
       h('div', {class: 'av', 'aria-hidden': 'true'}, [icon('spark')]),
       h('div', {class: 'bd'}, [h('div', {class: 'bu', text: greeting}), V.introMenu])
     ]);
-    V.log = h('div', {cs: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': L.conversation});
+    // busy until the stored conversation's replay ends: a screen reader would read the whole history out
+    V.log = h('div', {cs: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': L.conversation, 'aria-busy': S.conv ? 'true' : null});
 
     // what follows the log
     V.typing = h('div', {class: 'ty', cs: 'typing', hidden: true}, [h('div', {class: 'dt', 'aria-hidden': 'true'}, [h('i'), h('i'), h('i')]), h('span')]);
@@ -663,7 +665,9 @@
 
   function markRead() {
     if (!visible()) return;
-    if (S.conv) jset('read', {c: S.conv, s: S.last});
+    // the marker is shared: never backwards, and not during a replay (another tab would count it all unread)
+    var read = jget('read', {c: null, s: 0});
+    if (S.conv && ready && !syncing && (read.c !== S.conv || read.s < S.last)) jset('read', {c: S.conv, s: S.last});
     setUnread(0);
   }
 
@@ -693,7 +697,10 @@
 
   // --- the socket -------------------------------------------------------------------------------------------
   var ws = null, ready = false, attempt = 0, retryTimer = 0, gettingToken = false, stopped = false;
-  var syncWait = null, lastAction = null, badAuth = 0, actions = [], ackTimers = {};
+  var lastAction = null, badAuth = 0, actions = [], ackTimers = {}, healthy = 0, unwelcomed = 0, siteChecked = false;
+  // The replay being waited for: {conv, sent (our sync frame, not the hello's replay), frames (another
+  // conversation's, held back until we know ours ended), timer}.
+  var syncing = null;
 
   function send(frame) {
     if (!ws || ws.readyState !== 1) return false;
@@ -703,8 +710,9 @@
 
   // An action button's frame: now when the socket is ready, else once it is (the first connection).
   function act(frame) {
-    if (frame.type !== 'identify') lastAction = frame.type;
-    if (ready) send(frame); else { actions.push(frame); if (!ws) connect(); }
+    if (!ready) { actions.push(frame); if (!ws) connect(); return; }
+    lastAction = frame.type;
+    send(frame);
   }
 
   function getToken() {
@@ -738,6 +746,7 @@
       }, function (e) {
         gettingToken = false;
         if (e && e.fatal) return fail();
+        unwelcome();
         retryLater();
       });
       return;
@@ -745,7 +754,7 @@
     var sock;
     try { sock = new WebSocket(WS_URL); } catch (e) { return fail(); }
     ws = sock;
-    var token = S.token;
+    var token = sock.token = S.token;
     var helloTimer = setTimeout(function () { if (ws === sock && !sock.welcomed) sock.close(); }, 12000);
     sock.onopen = function () {
       var hello = {type: 'hello', token: token, v: 1, lang: LANG};
@@ -760,24 +769,39 @@
     };
     sock.onclose = function (e) {
       clearTimeout(helloTimer);
-      if (ws !== sock) return;
-      ws = null;
-      ready = false;
-      syncWait = null;
-      stopTyping(true);
-      setOnline(false);
-      if (e.code === 1008 && e.reason === 'unsupported_version') return fail();
-      if (e.code === 1008 && e.reason === 'unauthorized') {
-        // the token is no good (expired, or another server's): a new visitor, a new conversation
-        if (++badAuth > 3) return fail();
-        S.badToken = token;
-        if (sget('token') === token) sset('token', null);
-        S.token = null;
-        forgetConversation();
-        return connect();
-      }
-      retryLater(e.code === 1013 && e.reason === 'too_many_connections' ? BUSY_WAIT : 0);
+      if (ws === sock) lost(sock, e.code, e.reason);
     };
+  }
+
+  function lost(sock, code, reason) {
+    ws = null;
+    ready = false;
+    if (syncing) clearTimeout(syncing.timer);
+    syncing = null;
+    clearTimeout(healthy);
+    stopTyping(true);
+    setOnline(false);
+    if (code === 1008 && reason === 'unsupported_version') return fail();
+    if (code === 1008 && reason === 'unauthorized') {
+      // the token is no good (expired, or another server's): a new visitor, a new conversation
+      if (++badAuth > 3) return fail();
+      S.badToken = sock.token;
+      if (sget('token') === sock.token) sset('token', null);
+      S.token = null;
+      forgetConversation();
+      return connect();
+    }
+    if (!sock.welcomed) unwelcome();
+    // many tabs told "too many" at once must not all come back at the same moment
+    retryLater(code === 1013 && reason === 'too_many_connections' ? BUSY_WAIT * (1 + Math.random()) : 0);
+  }
+
+  // Another try that never got as far as a welcome. After a few, ask for the site's config once: a handshake
+  // refused with 403 (the page's origin was taken off the site's list) looks like any broken line from here.
+  function unwelcome() {
+    if (++unwelcomed < 4 || siteChecked) return;
+    siteChecked = true;
+    askConfig(function () {}, function () { sayRefused(); fail(); }, function () {});
   }
 
   function retryLater(atLeast) {
@@ -788,15 +812,21 @@
     refresh();
   }
 
+  // Let the socket go without its close handling (a new one is opened on purpose, or the page is put away).
+  function drop() {
+    var old = ws;
+    if (!old) return;
+    ws = null;
+    ready = false;
+    if (syncing) clearTimeout(syncing.timer);
+    syncing = null;
+    old.onclose = null;
+    old.close(1000);
+  }
+
   // A new socket at once, without the offline state (the old one is dropped on purpose).
   function restartSocket() {
-    if (ws) {
-      var old = ws;
-      ws = null;
-      ready = false;
-      old.onclose = null;
-      old.close(1000);
-    }
+    drop();
     connect();
   }
 
@@ -811,6 +841,7 @@
   function fail() {
     stopped = true;
     S.failed = true;
+    if (S.built) V.log.removeAttribute('aria-busy');
     setOnline(false);
     refresh();
   }
@@ -823,12 +854,29 @@
     emit('connection', {online: online});
   }
 
+  // A frame of another conversation while ours seems open.
+  function foreign(f) {
+    return !!S.conv && S.status !== 'closed' && typeof f.conversation === 'string' && f.conversation !== S.conv;
+  }
+
   function onFrame(f) {
-    switch (f.type) {
+    var type = f.type;
+    if ((type === 'event' || type === 'ack' || type === 'queue') && foreign(f)) {
+      // A visitor has one open conversation: ours must have ended, but its `closed` may come after the new
+      // one's first events (a replay from storage against a notice through the broker). Hold them back, ask
+      // for the rest of ours, then switch.
+      if (!syncing) {
+        if (!ready || type === 'queue') return;
+        startSync(S.conv, true);
+      }
+      syncing.frames.push(f);
+      return;
+    }
+    switch (type) {
       case 'welcome': return onWelcome(f);
       case 'event': return onEvent(f);
       case 'ack': return onAck(f);
-      case 'synced': if (syncWait && f.conversation === syncWait) { syncWait = null; onReady(); } return;
+      case 'synced': if (syncing && f.conversation === syncing.conv) endSync(); return;
       case 'queue': return onQueue(f);
       case 'typing': return onTyping(f);
       case 'error': return onError(f);
@@ -838,7 +886,8 @@
 
   function onWelcome(f) {
     ws.welcomed = true;
-    attempt = 0;
+    unwelcomed = 0;
+    siteChecked = false;
     badAuth = 0;
     S.menu = Array.isArray(f.menu) ? f.menu : S.status ? S.menu : null;
     setOnline(true);
@@ -847,22 +896,49 @@
       if (open.id !== S.conv) resetConversation(open.id);
       S.status = open.status;
       if (open.agent && open.status === 'assigned') S.agent = open.agent.name;
-      syncWait = open.id; // the replay after hello ends with synced
+      startSync(open.id, false); // the replay after hello ends with synced
     } else if (S.conv && S.status !== 'closed') {
       // closed while we were away (or not ours any more): ask for what is left of it
-      syncWait = S.conv;
-      lastAction = 'sync';
-      send({type: 'sync', conversation: S.conv, after_seq: S.last});
+      startSync(S.conv, true);
     } else {
-      syncWait = null;
       onReady();
     }
     renderIntroMenu();
     refresh();
   }
 
+  function startSync(conv, sent) {
+    syncing = {conv: conv, sent: sent, frames: [], timer: setTimeout(syncLate, SYNC_TIMEOUT)};
+    if (sent) send({type: 'sync', conversation: conv, after_seq: S.last});
+  }
+
+  // The replay ended; gone: the conversation is not this visitor's (any more), or it never answered.
+  function endSync(gone) {
+    var sync = syncing;
+    syncing = null;
+    clearTimeout(sync.timer);
+    // another conversation's events while ours still looks open: ours ended all the same
+    var other = sync.frames.some(function (f) { return f.type === 'event' && foreign(f); });
+    if (gone || other) forgetConversation();
+    sync.frames.forEach(function (f) { if (f.type === 'ack') onAck(f); else if (f.type === 'queue') onQueue(f); else onEvent(f); });
+    if (!ready) onReady();
+  }
+
+  function syncLate() {
+    if (ready) return endSync(true); // the check after another conversation's events: ours is over
+    var sock = ws; // the first replay never ended: a new socket, later
+    if (!sock) return;
+    sock.onclose = null;
+    sock.close();
+    lost(sock, 0, '');
+  }
+
   function onReady() {
     ready = true;
+    V.log.removeAttribute('aria-busy');
+    var sock = ws;
+    clearTimeout(healthy);
+    healthy = setTimeout(function () { if (ws === sock && ready) attempt = 0; }, HEALTHY);
     var identity = S.ident;
     if (identity && S.identifiedWith !== S.token) {
       S.identifiedWith = S.token;
@@ -871,7 +947,7 @@
     outbox.forEach(transmit);
     var queued = actions;
     actions = [];
-    queued.forEach(function (frame) { send(frame); });
+    queued.forEach(function (frame) { lastAction = frame.type; send(frame); });
     recountUnread();
     refresh();
   }
@@ -1616,6 +1692,7 @@
   }
 
   function onError(f) {
+    var sync = syncing;
     if (f.ref && pending[f.ref]) {
       if (f.code === 'rate_limited') {
         setTimeout(function () { retry(f.ref); }, 1500);
@@ -1624,13 +1701,16 @@
       }
       return;
     }
-    if (lastAction === 'sync' && syncWait && f.code === 'not_found') {
-      // the stored conversation is not this visitor's (any more): start clean
-      syncWait = null;
-      forgetConversation();
-      return onReady();
+    if (f.code === 'rate_limited') {
+      if (sync && sync.sent) {
+        setTimeout(function () { if (syncing === sync) send({type: 'sync', conversation: sync.conv, after_seq: S.last}); }, 1200);
+      }
+    } else if (sync && sync.sent && !f.ref && (!ready || f.code === 'not_found')) {
+      // the answer to our sync (refusals of a sync carry no ref; before the first, nothing else is sent): the
+      // conversation is not this visitor's (any more), or cannot be had: start clean
+      return endSync(true);
     }
-    if (lastAction === 'rate' && V.survey) {
+    if (lastAction === 'rate' && V.survey && !f.ref) {
       if (f.code === 'invalid_state') surveyDone();
       else V.survey.querySelector('[data-cs=survey-send]').disabled = false;
     }
@@ -1682,29 +1762,40 @@
 
   var configTries = 0, refusals = 0;
 
-  function loadConfig() {
+  // The site's config: ok(config); no() when the site refuses this page (or does not exist); else retry().
+  function askConfig(ok, no, retry) {
     var url = BASE + '/api/visitor/widget?site=' + encodeURIComponent(SITE);
-    fetch(url, {mode: 'cors', credentials: 'omit', cache: 'no-store'}).then(function (r) {
-      if (r.status === 403 || r.status === 404) return refused();
-      if (!r.ok) return retryConfig();
-      return r.json().then(function (config) {
-        if (document.body) start(config);
-        else document.addEventListener('DOMContentLoaded', function () { start(config); });
-      });
+    var options = {mode: 'cors', credentials: 'omit', cache: 'no-store'};
+    fetch(url, options).then(function (r) {
+      if (r.status === 403 || r.status === 404) return no();
+      if (!r.ok) return retry();
+      return r.json().then(ok);
     }, function () {
       // No answer this page may read: the server is unreachable, or it refused this page's origin (a refusal
       // carries no CORS headers). A request whose answer stays opaque tells the two apart.
-      return fetch(url, {mode: 'no-cors', credentials: 'omit', cache: 'no-store'}).then(refused, retryConfig);
-    }).catch(retryConfig);
+      options.mode = 'no-cors';
+      return fetch(url, options).then(no, retry);
+    }).catch(retry);
+  }
+
+  function loadConfig() {
+    askConfig(function (config) {
+      if (document.body) start(config);
+      else document.addEventListener('DOMContentLoaded', function () { start(config); });
+    }, refused, retryConfig);
   }
 
   // The site refused this page (or does not exist): say so once, look again twice, minutes apart, then stop.
   function refused() {
+    sayRefused();
+    if (refusals <= 2) setTimeout(loadConfig, refusals * 60000);
+  }
+
+  function sayRefused() {
     if (!refusals++) {
       warn('this page\'s origin (' + location.origin + ') is not allowed for site "' + SITE + '" on ' + BASE +
         ', or there is no such site: add the origin to the site\'s allowed origins');
     }
-    if (refusals <= 2) setTimeout(loadConfig, refusals * 60000);
   }
 
   // The server is unreachable or failed: try again, 1 s, 2 s, 4 s... up to every 30 s.
@@ -1739,12 +1830,7 @@
   window.addEventListener('offline', function () { if (ws) ws.close(); });
   window.addEventListener('pagehide', function (e) {
     // leave the socket so the page can enter the back/forward cache; pageshow opens a new one
-    if (!e.persisted || !ws) return;
-    var old = ws;
-    ws = null;
-    ready = false;
-    old.onclose = null;
-    old.close(1000);
+    if (e.persisted) drop();
   });
   window.addEventListener('pageshow', function (e) {
     if (e.persisted && S.config && (S.open || S.conv)) reconnectNow();

@@ -21,6 +21,7 @@ from tests.browser.widget_host import (
     Widget,
     Wire,
     add_agent,
+    admin_http,
     events_of,
     eventually,
     module_browser_fixture,  # noqa: F401 (the module_browser fixture)
@@ -526,3 +527,128 @@ async def test_a_socket_closed_for_another_reason_than_a_bad_token_keeps_the_vis
         widget.assert_clean()
     finally:
         await agent.close()
+
+
+async def _is(value: Any, expected: Any) -> bool:
+    return bool(await value == expected)
+
+
+async def test_a_click_while_the_stored_chat_is_looked_up_is_sent_once_the_answer_came(env: Env) -> None:
+    """The stored conversation is not this visitor's: its ``sync`` is answered ``not_found``. A click on Talk to a
+    person during that round trip must not hide the answer (the widget would never be ready); the click goes once
+    the widget knows. Until the replay ends the log is aria-busy (a screen reader does not read the history out)."""
+    agent = await env.server.agent(await add_agent(env.server, "Ned Agent"))
+    try:
+        wire, widget = await _wired(env)
+        await widget.page.evaluate("localStorage.setItem('chatsvc:default:conv', 'NotThisVisitorsChat01')")
+        wire.hold_after_page = lambda frame: frame.get("type") == "sync"
+        await widget.reload()
+        await widget.open()
+        await eventually(lambda: wire.holding, 10)
+        assert await widget.cs("log").get_attribute("aria-busy") == "true"
+        await widget.cs("human").click()
+        await widget.page.wait_for_timeout(500)  # it asked whether a person can answer, and queued the handoff
+        assert not [f for f in wire.to_server if f.get("type") == "handoff"]
+        wire.release()
+        chat = await agent.wait_chat()
+        await widget.wait_msg("Ned Agent joined the chat")
+        assert len([f for f in wire.to_server if f.get("type") == "handoff"]) == 1
+        assert await widget.cs("log").get_attribute("aria-busy") != "true"
+        assert (await widget.storage())["chatsvc:default:conv"] == chat.id
+        widget.assert_clean()
+    finally:
+        await agent.close()
+
+
+async def test_loading_a_tab_never_moves_the_shared_read_marker_back(env: Env) -> None:
+    """A tab that loads with the panel open must not mark the conversation read "up to seq 0" before its replay:
+    another tab would count the whole history as unread."""
+    context = await env.context()
+    first = await env.widget(context)
+    agent, conversation = await _assigned_chat(env, first, "Hello from two tabs")
+    try:
+        await agent.send(conversation, "First answer")
+        await agent.send(conversation, "Second answer")
+        await first.wait_msg("Second answer", role="agent")
+        top = max(int(e["seq"]) for e in await first.entries() if e["seq"])
+
+        async def marker() -> Any:
+            return json.loads((await first.storage()).get("chatsvc:default:read") or "null")
+
+        assert await eventually(lambda: _is(marker(), {"c": conversation, "s": top}))
+        second = await env.widget(context, "/shop/other")
+        await second.page.evaluate("""() => { window.reads = [];
+          addEventListener('storage', (e) => { if (e.key === 'chatsvc:default:read') window.reads.push(e.newValue); }); }""")
+        await first.reload()  # the panel was open: it opens with the page
+        await first.wait_msg("Second answer", role="agent")
+        await asyncio.sleep(0.5)
+        reads = [json.loads(value) for value in await second.page.evaluate("window.reads")]
+        assert all(r == {"c": conversation, "s": top} for r in reads), reads
+        assert not await second.cs("badge").is_visible()
+        first.assert_clean()
+        second.assert_clean()
+    finally:
+        await agent.close()
+
+
+async def test_a_new_chat_begun_elsewhere_shows_even_when_the_old_ones_end_comes_late(env: Env) -> None:
+    """The visitor's other tab (here a client with the same token) ends the chat and starts another. This tab may
+    get the new conversation's first events before the old one's ``closed`` (a replay from storage against a
+    notice through the broker); here that ``closed`` never comes live at all. The widget holds the new events
+    back, syncs the old conversation to learn it ended, then shows the new one from its start."""
+    wire, widget = await _wired(env)
+    agent, conversation = await _assigned_chat(env, widget, "The first chat")
+    other = None
+    try:
+        token = (await widget.storage())["chatsvc:default:token"]
+        dropped: list[dict[str, Any]] = []
+
+        def drop_the_live_close(frame: dict[str, Any]) -> bool:
+            if frame.get("type") == "event" and frame.get("kind") == "closed" and not dropped:
+                dropped.append(frame)
+                return True
+            return False
+
+        wire.drop_from_server = drop_the_live_close
+        other = VisitorClient(env.server.url, origin="https://shop.example", token=token)
+        await other.connect()
+        await other.end()
+        await agent.wait_event(kind="closed", conversation=conversation)
+        await eventually(lambda: dropped)
+        ack = await other.send("A new question from the other tab")
+        await widget.wait_msg("A new question from the other tab", role="visitor")
+        await asyncio.sleep(0.3)
+        entries = await widget.entries()
+        assert_each_seq_once(entries)
+        assert [e["text"] for e in entries if e["role"] == "visitor"] == ["A new question from the other tab"]
+        assert [e["seq"] for e in entries][:1] == ["2"], entries  # from its start (seq 1 is "opened", not shown)
+        assert any(f.get("type") == "sync" and f.get("conversation") == conversation for f in wire.to_server)
+        assert (await widget.storage())["chatsvc:default:conv"] == ack.conversation != conversation
+        widget.assert_clean()
+    finally:
+        if other is not None:
+            await other.close()
+        await agent.close()
+
+
+async def test_when_the_site_stops_allowing_the_page_the_widget_stops_trying(env: Env) -> None:
+    """The admin takes the page's origin off the site's list while a visitor has the widget open: each new socket
+    is refused at the handshake (HTTP 403, which a page cannot tell from a broken line). After a few such tries
+    the widget asks for its config once, learns the page is not allowed, says so and stops."""
+    wire, widget = await _wired(env)
+    warnings: list[str] = []
+    widget.page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
+    await widget.open()
+    await widget.send("Hello before the change")
+    await widget.wait_sent("Hello before the change")
+    async with await admin_http(env.server) as http:
+        site = next(s for s in (await http.get("/api/admin/sites")).json()["sites"] if s["key"] == "default")
+        changed = await http.patch(f"/api/admin/sites/{site['id']}", json={"allowed_origins": ["https://shop.example"]})
+        assert changed.status_code == 200, changed.text
+    await wire.close_page_side(1011, "network")
+    await eventually(lambda: any("not allowed" in text for text in warnings), 20)
+    await widget.page.get_by_text("Chat is unavailable right now.").wait_for(state="visible")
+    tries = wire.connections
+    await widget.page.wait_for_timeout(3000)
+    assert wire.connections == tries  # stopped
+    widget.assert_clean()
