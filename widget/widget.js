@@ -13,7 +13,8 @@
       online: 'We’re online', replies: 'We reply in a few minutes', away: 'We’ll reply by email',
       withAgent: 'Chatting with {name}', unavailable: 'Chat is unavailable right now.',
       greeting: 'Hi! How can we help you today?', conversation: 'Conversation', placeholder: 'Write a message…', message: 'Message', send: 'Send',
-      you: 'You', sending: 'Sending…', sent: 'Sent', failed: 'Not sent.', retry: 'Retry',
+      you: 'You', sending: 'Sending…', sent: 'Sent', failed: 'Not sent.', retry: 'Retry', discard: 'Discard',
+      notSentEnded: 'Not sent: the chat had ended.', sendNew: 'Send in a new chat',
       typing: '{name} is typing…', yes: 'Yes', no: 'No, talk to a person', human: 'Talk to a person',
       yesSaid: 'Yes, that solved it', noSaid: 'No, that didn’t help',
       queue: 'You’re number {n} in line', queueNext: 'You’re next in line', waitIs: 'Estimated wait: {t}',
@@ -51,7 +52,9 @@
       unavailable: 'La discussion n’est pas disponible pour le moment.',
       greeting: 'Bonjour ! Comment pouvons-nous vous aider ?', conversation: 'Discussion', placeholder: 'Écrivez un message…',
       message: 'Message', send: 'Envoyer', you: 'Vous', sending: 'Envoi…', sent: 'Envoyé', failed: 'Non envoyé.',
-      retry: 'Réessayer', typing: '{name} écrit…', yes: 'Oui', no: 'Non, parler à un conseiller',
+      retry: 'Réessayer', discard: 'Supprimer', notSentEnded: 'Non envoyé : la discussion était terminée.',
+      sendNew: 'Envoyer dans une nouvelle discussion',
+      typing: '{name} écrit…', yes: 'Oui', no: 'Non, parler à un conseiller',
       human: 'Parler à un conseiller', yesSaid: 'Oui, c’est résolu', noSaid: 'Non, cela ne m’a pas aidé',
       queue: 'Vous êtes en position {n} dans la file', queueNext: 'Vous êtes le prochain dans la file',
       waitIs: 'Attente estimée : {t}', waitNow: 'Quelqu’un va vous répondre dans un instant.',
@@ -106,6 +109,11 @@
   var EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
   var BACKOFF_START = 500, BACKOFF_CAP = 15000, BUSY_WAIT = 10000, ACK_TIMEOUT = 15000, SYNC_TIMEOUT = 15000;
   var HEALTHY = 10000; // a socket up this long after its replay starts the backoff over
+  var MAX_TRIES = 4; // automatic resends of a message the rate limit dropped, before the visitor decides
+  // White space as the server counts it (Python's str.isspace, behind its \S pattern): text with nothing else
+  // is refused there, and that refusal names no message.
+  var SPACE = '\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000';
+  var FILLED = new RegExp('[^' + SPACE + ']'), TRAILING = new RegExp('[' + SPACE + ']+$');
 
   function warn(text) {
     if (window.console) console.warn('chatsvc: ' + text);
@@ -155,7 +163,16 @@
     titles: {}, countable: [], seenAtLoad: jget('seen', {c: null, s: 0}), ident: jget('ident', null),
     online: false, everOnline: false, avail: null, unread: +sget('unread') || 0
   };
-  var outbox = jget('outbox', []).filter(function (m) { return m && typeof m.c === 'string' && typeof m.t === 'string'; });
+  // The visitor's messages not yet acknowledged, shared by the tabs: {c: client id, t: text, v: the conversation
+  // it was typed in, or null when none was open}. One a tab discarded stays a minute as {c, t: '', d: when}, so
+  // that the other tabs drop it too.
+  function entries() {
+    var now = Date.now();
+    return jget('outbox', []).filter(function (m) {
+      return m && typeof m.c === 'string' && typeof m.t === 'string' && !(m.d && now - m.d > 60000);
+    });
+  }
+  var outbox = entries().filter(function (m) { return !m.d; });
 
   // --- small DOM helpers ----------------------------------------------------------------------------------
   function h(tag, attrs, kids) {
@@ -389,7 +406,7 @@
     '.a .bu,.b .bu,.in .bu{border-bottom-left-radius:6px}',
     '.tm{font-size:11px;line-height:16px;color:#56606d;margin:3px 4px 0;display:flex;align-items:center;gap:4px}',
     '.tm svg{width:12px;height:12px}',
-    '.m[data-state=failed] .tm{color:#b42318}',
+    '.m[data-state=failed] .tm{color:#b42318;flex-wrap:wrap;justify-content:flex-end}',
     '.m[data-state=failed] .bu{opacity:.75}',
     '.rt{font-weight:700;text-decoration:underline;color:#b42318;font-size:12px;padding:0 2px}',
     '.sy{justify-content:center;text-align:center;margin-top:16px;margin-bottom:2px}',
@@ -1023,7 +1040,7 @@
         if (role === 'agent' || role === 'bot') hideTyping();
         if (role === 'visitor' && f.client_id && pending[f.client_id]) commitPending(f);
         else entry(role, name, f.text || '', f, role === 'visitor' ? 'sent' : null);
-        if (role === 'visitor' && f.client_id) forgetSent(f.client_id);
+        if (role === 'visitor' && f.client_id) { seenIds[f.client_id] = 1; forgetSent(f.client_id); }
         if (role === 'agent') {
           S.countable.push(f.seq);
           if (isNew && !visible()) showPreview(name, f.text || '');
@@ -1121,9 +1138,10 @@
     V.lastEntry = el;
   }
 
+  // state: sending, sent, failed (Retry), or held: typed in a chat that ended before it went (Send in a new chat).
   function setState(el, state, id) {
     keep(function () {
-      el.setAttribute('data-state', state);
+      el.setAttribute('data-state', state === 'held' ? 'failed' : state);
       var meta = el._meta;
       while (meta.childNodes.length > 1) meta.removeChild(meta.lastChild);
       if (state === 'sending') {
@@ -1132,9 +1150,12 @@
       } else if (state === 'sent') {
         meta.appendChild(h('span', {'aria-label': L.sent, role: 'img'}, [icon('check')]));
       } else {
+        var held = state === 'held';
         meta.appendChild(icon('alert'));
-        meta.appendChild(h('span', {text: L.failed}));
-        meta.appendChild(h('button', {type: 'button', class: 'rt', cs: 'retry', text: L.retry, onclick: function () { retry(id); }}));
+        meta.appendChild(h('span', {text: held ? L.notSentEnded : L.failed}));
+        meta.appendChild(h('button', {type: 'button', class: 'rt', cs: held ? 'send-new' : 'retry', text: held ? L.sendNew : L.retry,
+          onclick: function () { (held ? sendNew : retry)(id); }}));
+        meta.appendChild(h('button', {type: 'button', class: 'rt', cs: 'discard', text: L.discard, onclick: function () { discard(id); }}));
       }
     });
   }
@@ -1215,25 +1236,38 @@
 
   // --- the visitor's own messages: outbox, pending entries, acks ---------------------------------------------
   var pending = {}; // client_id -> entry element not yet committed
+  var tries = {}; // client_id -> automatic resends after the rate limit dropped frames
+  var seenIds = {}; // client ids of the visitor's messages shown committed
+  var resendTimer = 0, resendDelay = 0;
 
   function saveOutbox(change) {
     // merge with what other tabs stored meanwhile: each tab only adds or removes its own ids
-    var stored = jget('outbox', []).filter(function (m) { return m && typeof m.c === 'string'; });
-    jset('outbox', change(stored));
+    jset('outbox', change(entries()));
+  }
+
+  function find(id) {
+    return outbox.filter(function (m) { return m.c === id; })[0];
+  }
+
+  // Typed in a conversation that has ended since: sent now, it would open a new one (and wipe the ended one).
+  function stale(item) {
+    return !!item.x || (!!item.v && (item.v !== S.conv || S.status === 'closed'));
   }
 
   function submitComposer() {
-    var text = V.input.value.replace(/\s+$/, '');
-    if (!/\S/.test(text)) return;
+    var text = V.input.value.replace(TRAILING, '');
+    if (!FILLED.test(text)) return;
     V.input.value = '';
     onInput();
     stopTyping();
-    sendText(text.slice(0, 4000));
+    text = text.slice(0, 4000);
+    sendText(text.toWellFormed ? text.toWellFormed() : text); // no half of a pair cut at 4000: the server refuses it
     V.input.focus();
   }
 
   function sendText(text) {
-    var item = {c: newId(), t: text};
+    // the conversation it is typed in; none when the one shown is known to have ended (a new chat, then)
+    var item = {c: newId(), t: text, v: S.status !== 'closed' && S.conv !== sget('done') && S.conv || null};
     outbox.push(item);
     saveOutbox(function (stored) { stored.push(item); return stored; });
     showPending(item);
@@ -1251,6 +1285,7 @@
   }
 
   function transmit(item) {
+    if (stale(item)) return markFailed(item.c);
     var el = pending[item.c];
     if (el) setState(el, 'sending', item.c);
     if (!send({type: 'message', client_id: item.c, text: item.t})) return;
@@ -1259,15 +1294,67 @@
   }
 
   function retry(id) {
-    var item = outbox.filter(function (m) { return m.c === id; })[0];
+    var item = find(id);
     if (!item) return;
+    delete tries[id];
     if (ready) transmit(item);
     else { setState(pending[id], 'sending', id); if (!ws) reconnectNow(); }
   }
 
+  // The visitor sends a message held back from a chat that ended: in a new chat (or the one open now).
+  function sendNew(id) {
+    var item = find(id);
+    if (!item) return;
+    if (S.status === 'closed') startNewChat();
+    item.v = S.conv;
+    item.x = 0;
+    saveOutbox(function (stored) {
+      stored.forEach(function (m) { if (m.c === id) m.v = item.v; });
+      return stored;
+    });
+    retry(id);
+  }
+
+  function discard(id) {
+    forget(id);
+    saveOutbox(function (stored) {
+      return stored.map(function (m) { return m.c === id ? {c: id, t: '', d: Date.now()} : m; });
+    });
+  }
+
+  // Not to be sent from here any more (discarded, here or in another tab).
+  function forget(id) {
+    var el = pending[id];
+    delete pending[id];
+    clearTimeout(ackTimers[id]);
+    outbox = outbox.filter(function (m) { return m.c !== id; });
+    if (el) keep(function () { el.remove(); });
+    refresh();
+  }
+
   function markFailed(id) {
     clearTimeout(ackTimers[id]);
-    if (pending[id]) setState(pending[id], 'failed', id);
+    var item = find(id);
+    if (pending[id]) setState(pending[id], item && stale(item) ? 'held' : 'failed', id);
+  }
+
+  // The server dropped frames over its rate (rate_limited names none of them): every message not acknowledged
+  // goes again, in order and with its client id, after a pause that doubles while it goes on. One sent in vain
+  // MAX_TRIES times waits for the visitor (Retry, Discard).
+  function resendLater() {
+    if (resendTimer) return;
+    resendDelay = Math.min(resendDelay * 2 || 1200, 20000);
+    resendTimer = setTimeout(function () {
+      resendTimer = 0;
+      if (!ready) return; // the next welcome sends them all
+      var again = outbox.filter(function (m) {
+        return pending[m.c] && pending[m.c].getAttribute('data-state') === 'sending' && !stale(m);
+      });
+      again.forEach(function (m) {
+        if ((tries[m.c] = (tries[m.c] || 0) + 1) > MAX_TRIES) markFailed(m.c); else transmit(m);
+      });
+      if (again.length) resendLater(); else resendDelay = 0;
+    }, resendDelay);
   }
 
   // A message of ours that another tab sent: no tab needs to send it again.
@@ -1277,8 +1364,24 @@
 
   function dropFromOutbox(id) {
     clearTimeout(ackTimers[id]);
+    delete tries[id];
     outbox = outbox.filter(function (m) { return m.c !== id; });
     saveOutbox(function (stored) { return stored.filter(function (m) { return m.c !== id; }); });
+  }
+
+  // Another tab changed the outbox: its new messages show here as pending, and go from here too when this tab is
+  // connected (the server keeps one per client id); the ones it discarded go away here as well.
+  function adoptOutbox() {
+    entries().forEach(function (m) {
+      var mine = find(m.c);
+      if (m.d) return mine && forget(m.c);
+      if (mine) { mine.v = m.v; return; }
+      if (seenIds[m.c]) return;
+      outbox.push(m);
+      showPending(m);
+      scrollDown(nearBottom());
+      if (ready) transmit(m); else if (!ws) connect();
+    });
   }
 
   function onAck(f) {
@@ -1314,7 +1417,7 @@
     var ta = V.input;
     ta.style.height = 'auto';
     ta.style.height = Math.min(ta.scrollHeight, 128) + 'px';
-    V.send.disabled = !/\S/.test(ta.value);
+    V.send.disabled = !FILLED.test(ta.value);
   }
 
   function onInput() {
@@ -1478,10 +1581,10 @@
   // The form came too late: a person took the chat meanwhile (their messages come on the socket). The chat goes
   // on, with what the visitor wrote in the composer, ready to send.
   function personJoined(text) {
-    text = text.replace(/\s+$/, '');
+    text = text.replace(TRAILING, '');
     if (V.leave) V.leave.remove();
     V.leave = null;
-    var typed = V.input.value.replace(/\s+$/, '');
+    var typed = V.input.value.replace(TRAILING, '');
     if (text && typed.indexOf(text) < 0) V.input.value = typed ? typed + '\n' + text : text;
     refresh();
     fit();
@@ -1693,18 +1796,15 @@
 
   function onError(f) {
     var sync = syncing;
-    if (f.ref && pending[f.ref]) {
-      if (f.code === 'rate_limited') {
-        setTimeout(function () { retry(f.ref); }, 1500);
-      } else {
-        markFailed(f.ref);
-      }
-      return;
-    }
     if (f.code === 'rate_limited') {
+      resendLater();
       if (sync && sync.sent) {
         setTimeout(function () { if (syncing === sync) send({type: 'sync', conversation: sync.conv, after_seq: S.last}); }, 1200);
       }
+    } else if (f.ref && pending[f.ref]) {
+      var item = find(f.ref);
+      if (item && f.code === 'invalid_state') item.x = 1; // the chat it was typed in closed as it came
+      return markFailed(f.ref);
     } else if (sync && sync.sent && !f.ref && (!ready || f.code === 'not_found')) {
       // the answer to our sync (refusals of a sync carry no ref; before the first, nothing else is sent): the
       // conversation is not this visitor's (any more), or cannot be had: start clean
@@ -1812,6 +1912,7 @@
     else if (key === 'read') recountUnread();
     else if (key === 'ident') { S.ident = jget('ident', null); refresh(); }
     else if (key === 'prechat') refresh();
+    else if (key === 'outbox') adoptOutbox();
     else if (key === 'conv' && e.newValue && !ws) connect();
     else if (key === 'token' && e.newValue && e.newValue !== S.token) {
       // two tabs asked for a token at once: both follow the one stored last (this tab has no chat of its own)

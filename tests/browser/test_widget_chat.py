@@ -507,6 +507,122 @@ async def _wired(env: Env) -> tuple[Wire, Widget]:
     return wire, widget
 
 
+async def _line_back(wire: Wire, widget: Widget) -> None:
+    """The network is back: the browser says so (the widget reconnects at once rather than at its next try)."""
+    wire.mend()
+    await widget.page.evaluate("window.dispatchEvent(new Event('online'))")
+
+
+async def _is(value: Any, expected: Any) -> bool:
+    return bool(await value == expected)
+
+
+def _typed(wire: Wire, text: str) -> list[dict[str, Any]]:
+    return [f for f in wire.to_server if f.get("type") == "message" and f.get("text") == text]
+
+
+async def test_a_message_typed_offline_into_a_chat_that_ended_meanwhile_waits_for_the_visitor(env: Env) -> None:
+    """Offline, the visitor writes; meanwhile the agent ends the chat. Back online, the widget shows the chat as it
+    ended (the agent's closing line, the survey, a new-chat button) and does not send the message, which would open
+    a new conversation and wipe the ended one: it says the message was not sent and offers to send it in a new
+    chat. So it stays after a reload."""
+    wire, widget = await _wired(env)
+    agent, conversation = await _assigned_chat(env, widget, "Hello, is my order on its way?")
+    try:
+        await agent.send(conversation, "Yes, it left this morning.")
+        await widget.wait_msg("Yes, it left this morning.", role="agent")
+        await wire.cut()
+        await widget.cs("offline").wait_for(state="visible")
+        await widget.send("Are you still there?")
+        await agent.end(conversation)
+        await agent.wait_event(kind="closed", conversation=conversation)
+        await _line_back(wire, widget)
+
+        await widget.wait_msg("Olga Agent ended the chat.", role="system", timeout=SLOW_STEP)
+        await widget.cs("survey").wait_for(state="visible")
+        await widget.cs("new-chat").wait_for(state="visible")
+        held = widget.msg("Are you still there?", "visitor")
+        await held.locator("[data-cs=send-new]").wait_for(state="visible")
+        assert await held.get_attribute("data-state") == "failed"
+        await asyncio.sleep(0.5)
+        assert [row["id"] for row in await rows(env.server, "SELECT id FROM conversations")] == [conversation]
+        assert _typed(wire, "Are you still there?") == []
+        assert "Yes, it left this morning." in [e["text"] for e in await widget.entries()]
+
+        await widget.reload()
+        await widget.open()
+        await widget.wait_msg("Olga Agent ended the chat.", role="system")
+        held = widget.msg("Are you still there?", "visitor")
+        await held.locator("[data-cs=send-new]").wait_for(state="visible")
+        await asyncio.sleep(0.5)
+        assert [row["id"] for row in await rows(env.server, "SELECT id FROM conversations")] == [conversation]
+        assert _typed(wire, "Are you still there?") == []
+
+        # The visitor chooses to send it: a new chat, with that message.
+        await held.locator("[data-cs=send-new]").click()
+        await widget.wait_sent("Are you still there?")
+        ids = [row["id"] for row in await rows(env.server, "SELECT id FROM conversations ORDER BY created_at")]
+        assert len(ids) == 2 and ids[0] == conversation, ids
+        assert [e.body for e in await events_of(env.server, ids[1]) if e.kind == "message"] == ["Are you still there?"]
+        assert [e["text"] for e in await widget.entries()].count("Are you still there?") == 1
+        widget.assert_clean()
+    finally:
+        await agent.close()
+
+
+async def test_messages_the_rate_limit_dropped_go_again_and_arrive_once(start_server, sqlite_backend, module_browser) -> None:  # type: ignore[no-untyped-def]
+    """The server drops frames over its rate and says ``rate_limited`` without a ref (it drops them before
+    decoding): the widget sends every unacknowledged message again, in order and with its client id, after a
+    pause, until each is stored once; none is left failed."""
+    async with widget_env(start_server, sqlite_backend, module_browser, rate_per_second=2.0, rate_burst=4) as env:
+        agent = await env.server.agent(await add_agent(env.server, "Rae Agent"))
+        try:
+            widget = await env.widget()
+            await widget.open()
+            texts = [f"Quick message number {n}" for n in range(1, 7)]
+            for text in texts:
+                await widget.send(text)
+            for text in texts:
+                await widget.wait_sent(text, timeout=12_000)  # within the ack timeout (15 s): not by a retry click
+            errors = [f for f in widget.received if f.get("type") == "error"]
+            assert errors and {e["code"] for e in errors} == {"rate_limited"}, errors
+            assert not any("ref" in e for e in errors), errors
+            frames = widget.sent_of("message")
+            assert len(frames) > len(texts), frames  # some went twice
+            ids: dict[str, set[str]] = {}
+            for frame in frames:
+                ids.setdefault(frame["text"], set()).add(frame["client_id"])
+            assert all(len(each) == 1 for each in ids.values()), ids
+            (conversation,) = [row["id"] for row in await rows(env.server, "SELECT id FROM conversations")]
+            stored = Counter(e.body for e in await events_of(env.server, conversation) if e.kind == "message")
+            assert all(stored[text] == 1 for text in texts), stored
+            await asyncio.sleep(0.3)
+            entries = [e for e in await widget.entries() if e["role"] == "visitor"]
+            assert sorted(e["text"] for e in entries) == sorted(texts), entries
+            assert all(e["state"] == "sent" for e in entries), entries
+            widget.assert_clean()
+        finally:
+            await agent.close()
+
+
+async def test_text_the_server_counts_as_blank_is_not_sent(env: Env) -> None:
+    """The server refuses text without a non-space character by Python's rule (information separators, NEL, line
+    and paragraph separators are spaces there), and such a refusal has no ref: the widget must not send it."""
+    widget = await env.widget()
+    await widget.open()
+    for blank in ("\x1c\x1d\x1e\x1f", "\x85", "\u2028\u2029", "\u00a0\u3000 \t\u2007"):
+        await widget.cs("input").fill(blank)
+        assert await widget.cs("send").is_disabled(), repr(blank)
+        await widget.cs("input").press("Enter")
+    await widget.page.wait_for_timeout(300)
+    assert widget.sent_of("message") == []
+    assert await widget.msg(role="visitor").count() == 0
+    await widget.cs("input").fill("\x1c a real question \x85")
+    await widget.cs("send").click()
+    await widget.wait_sent("a real question")
+    widget.assert_clean()
+
+
 async def test_a_socket_closed_for_another_reason_than_a_bad_token_keeps_the_visitor(env: Env) -> None:
     """Only close reason ``unauthorized`` says the token is no good; another 1008 (``error``) must not make the
     widget a new visitor with a new conversation."""
@@ -527,10 +643,6 @@ async def test_a_socket_closed_for_another_reason_than_a_bad_token_keeps_the_vis
         widget.assert_clean()
     finally:
         await agent.close()
-
-
-async def _is(value: Any, expected: Any) -> bool:
-    return bool(await value == expected)
 
 
 async def test_a_click_while_the_stored_chat_is_looked_up_is_sent_once_the_answer_came(env: Env) -> None:
@@ -587,6 +699,40 @@ async def test_loading_a_tab_never_moves_the_shared_read_marker_back(env: Env) -
         assert not await second.cs("badge").is_visible()
         first.assert_clean()
         second.assert_clean()
+    finally:
+        await agent.close()
+
+
+async def test_a_message_from_a_tab_whose_line_is_down_goes_from_another_tab(env: Env) -> None:
+    """Two tabs of one visitor; the first one's socket is down when the visitor writes there. The other tab sees
+    the new outbox entry, shows it and sends it (the server keeps one per client id): it is stored once."""
+    context = await env.context()
+    page = await context.new_page()
+    wire = Wire()
+    await wire.attach(page)
+    first = Widget(page, env.host)
+    await first.goto("/")
+    agent, conversation = await _assigned_chat(env, first, "Hello from the first tab")
+    try:
+        second = await env.widget(context, "/shop/other")
+        await second.open()
+        await second.wait_msg("Hello from the first tab", role="visitor")
+        await wire.cut()
+        await first.cs("offline").wait_for(state="visible")
+        await first.send("Typed where the line is down")
+        await second.wait_msg("Typed where the line is down", role="visitor")
+        await agent.wait_event(text="Typed where the line is down", conversation=conversation)
+        await second.wait_sent("Typed where the line is down")
+        await _line_back(wire, first)
+        await first.wait_sent("Typed where the line is down", timeout=SLOW_STEP)
+        await asyncio.sleep(0.3)
+        stored = [e.body for e in await events_of(env.server, conversation) if e.kind == "message"]
+        assert stored.count("Typed where the line is down") == 1, stored
+        for tab in (first, second):
+            entries = await tab.entries()
+            assert_each_seq_once(entries)
+            assert [e["text"] for e in entries].count("Typed where the line is down") == 1, entries
+            tab.assert_clean()
     finally:
         await agent.close()
 
