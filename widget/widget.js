@@ -14,7 +14,7 @@
       withAgent: 'Chatting with {name}', unavailable: 'Chat is unavailable right now.',
       greeting: 'Hi! How can we help you today?', conversation: 'Conversation', placeholder: 'Write a message…', message: 'Message', send: 'Send',
       you: 'You', sending: 'Sending…', sent: 'Sent', failed: 'Not sent.', retry: 'Retry', discard: 'Discard',
-      notSentEnded: 'Not sent: the chat had ended.', sendNew: 'Send in a new chat',
+      notSentEnded: 'Not sent: the chat had ended.', tooLong: 'Not sent: this message is too long to send.', sendNew: 'Send in a new chat',
       typing: '{name} is typing…', yes: 'Yes', no: 'No, talk to a person', human: 'Talk to a person',
       yesSaid: 'Yes, that solved it', noSaid: 'No, that didn’t help',
       queue: 'You’re number {n} in line', queueNext: 'You’re next in line', waitIs: 'Estimated wait: {t}',
@@ -53,6 +53,7 @@
       greeting: 'Bonjour ! Comment pouvons-nous vous aider ?', conversation: 'Discussion', placeholder: 'Écrivez un message…',
       message: 'Message', send: 'Envoyer', you: 'Vous', sending: 'Envoi…', sent: 'Envoyé', failed: 'Non envoyé.',
       retry: 'Réessayer', discard: 'Supprimer', notSentEnded: 'Non envoyé : la discussion était terminée.',
+      tooLong: 'Non envoyé : ce message est trop long pour être envoyé.',
       sendNew: 'Envoyer dans une nouvelle discussion',
       typing: '{name} écrit…', yes: 'Oui', no: 'Non, parler à un conseiller',
       human: 'Parler à un conseiller', yesSaid: 'Oui, c’est résolu', noSaid: 'Non, cela ne m’a pas aidé',
@@ -114,6 +115,17 @@
   // is refused there, and that refusal names no message.
   var SPACE = '\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000';
   var FILLED = new RegExp('[^' + SPACE + ']'), TRAILING = new RegExp('[' + SPACE + ']+$');
+
+  // Control characters (C0 and C1, but \n and \t) go, \r\n becomes \n, and lone surrogates become U+FFFD: each
+  // control is 6 bytes once JSON-escaped (a frame over the server's 16 KiB closes the socket, 1009), and the
+  // server refuses text that is not well formed.
+  var MAX_FRAME = 16000;
+  function clean(text) {
+    text = String(text).replace(/\r\n|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, function (c) { return c === '\r\n' ? '\n' : ''; });
+    return text.toWellFormed ? text.toWellFormed()
+      : text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(^|[^\ud800-\udbff])[\udc00-\udfff]/g, '$1\ufffd');
+  }
+  function bytes(text) { return new Blob([text]).size; }
 
   function warn(text) {
     if (window.console) console.warn('chatsvc: ' + text);
@@ -799,6 +811,10 @@
     stopTyping(true);
     setOnline(false);
     if (code === 1008 && reason === 'unsupported_version') return fail();
+    if (code === 1009 && sock.inFlight && find(sock.inFlight)) {
+      setFlag(sock.inFlight, 1);
+      markFailed(sock.inFlight);
+    }
     if (code === 1008 && reason === 'unauthorized') {
       // the token is no good (expired, or another server's): a new visitor, a new conversation
       if (++badAuth > 3) return fail();
@@ -1138,10 +1154,11 @@
     V.lastEntry = el;
   }
 
-  // state: sending, sent, failed (Retry), or held: typed in a chat that ended before it went (Send in a new chat).
+  // state: sending, sent, failed (Retry), held: typed in a chat that ended before it went (Send in a new chat), or
+  // toolong: its frame would be over the server's limit (Discard only).
   function setState(el, state, id) {
     keep(function () {
-      el.setAttribute('data-state', state === 'held' ? 'failed' : state);
+      el.setAttribute('data-state', state === 'held' || state === 'toolong' ? 'failed' : state);
       var meta = el._meta;
       while (meta.childNodes.length > 1) meta.removeChild(meta.lastChild);
       if (state === 'sending') {
@@ -1152,8 +1169,8 @@
       } else {
         var held = state === 'held';
         meta.appendChild(icon('alert'));
-        meta.appendChild(h('span', {text: held ? L.notSentEnded : L.failed}));
-        meta.appendChild(h('button', {type: 'button', class: 'rt', cs: held ? 'send-new' : 'retry', text: held ? L.sendNew : L.retry,
+        meta.appendChild(h('span', {text: held ? L.notSentEnded : state === 'toolong' ? L.tooLong : L.failed}));
+        if (state !== 'toolong') meta.appendChild(h('button', {type: 'button', class: 'rt', cs: held ? 'send-new' : 'retry', text: held ? L.sendNew : L.retry,
           onclick: function () { (held ? sendNew : retry)(id); }}));
         meta.appendChild(h('button', {type: 'button', class: 'rt', cs: 'discard', text: L.discard, onclick: function () { discard(id); }}));
       }
@@ -1255,19 +1272,24 @@
   }
 
   function submitComposer() {
-    var text = V.input.value.replace(TRAILING, '');
+    var text = clean(V.input.value).replace(TRAILING, '');
     if (!FILLED.test(text)) return;
     V.input.value = '';
     onInput();
     stopTyping();
-    text = text.slice(0, 4000);
-    sendText(text.toWellFormed ? text.toWellFormed() : text); // no half of a pair cut at 4000: the server refuses it
+    sendText(clean(text.slice(0, 4000))); // no half of a pair cut at 4000: the server refuses it
     V.input.focus();
   }
 
   function sendText(text) {
     // the conversation it is typed in; none when the one shown is known to have ended (a new chat, then)
     var item = {c: newId(), t: text, v: S.status !== 'closed' && S.conv !== sget('done') && S.conv || null};
+    if (bytes(JSON.stringify({type: 'message', client_id: item.c, text: text})) > MAX_FRAME) {
+      // would close the socket (1009) on every try: shown as not sent, never in the outbox
+      showPending(item);
+      setState(pending[item.c], 'toolong', item.c);
+      return scrollDown(true);
+    }
     outbox.push(item);
     saveOutbox(function (stored) { stored.push(item); return stored; });
     showPending(item);
@@ -1285,10 +1307,11 @@
   }
 
   function transmit(item) {
-    if (stale(item)) return markFailed(item.c);
+    if (stale(item) || item.f) return markFailed(item.c);
     var el = pending[item.c];
     if (el) setState(el, 'sending', item.c);
-    if (!send({type: 'message', client_id: item.c, text: item.t})) return;
+    if (!send({type: 'message', client_id: item.c, text: clean(item.t)})) return;
+    ws.inFlight = item.c;
     clearTimeout(ackTimers[item.c]);
     ackTimers[item.c] = setTimeout(function () { if (pending[item.c] && ready) markFailed(item.c); }, ACK_TIMEOUT);
   }
@@ -1297,6 +1320,7 @@
     var item = find(id);
     if (!item) return;
     delete tries[id];
+    if (item.f) setFlag(id, 0);
     if (ready) transmit(item);
     else { setState(pending[id], 'sending', id); if (!ws) reconnectNow(); }
   }
@@ -1330,6 +1354,16 @@
     outbox = outbox.filter(function (m) { return m.c !== id; });
     if (el) keep(function () { el.remove(); });
     refresh();
+  }
+
+  // The socket closed 1009 (frame too big) after this one went: failed, and not sent again without a Retry.
+  function setFlag(id, on) {
+    var item = find(id);
+    if (item) item.f = on;
+    saveOutbox(function (stored) {
+      stored.forEach(function (m) { if (m.c === id) m.f = on; });
+      return stored;
+    });
   }
 
   function markFailed(id) {
@@ -1528,10 +1562,10 @@
       V.leave = h('form', {class: 'fm', cs: 'leave-form', novalidate: true, onsubmit: function (e) {
         e.preventDefault();
         // the page's address without its query and fragment: they may hold a reset link's token, an OAuth answer...
-        var body = {site: SITE, email: email.value.trim(), message: message.value.trim(), lang: LANG, client_id: clientId,
+        var body = {site: SITE, email: clean(email.value).trim(), message: clean(message.value).trim(), lang: LANG, client_id: clientId,
           page_url: (location.origin + location.pathname).slice(0, 2048)};
-        var who = name.value.replace(/\s+/g, ' ').trim();
-        if (who) body.name = who.slice(0, 120);
+        var who = clean(name.value).replace(/\s+/g, ' ').trim();
+        if (who) body.name = clean(who.slice(0, 120));
         if (S.token) body.token = S.token;
         error.hidden = true;
         if (!EMAIL_RE.test(body.email)) return showError(email, L.badEmail);
@@ -1627,7 +1661,7 @@
     var error = h('div', {class: 'er', role: 'alert', hidden: true});
     V.prechat = h('form', {class: 'fm', cs: 'prechat', novalidate: true, onsubmit: function (e) {
       e.preventDefault();
-      var who = name.value.replace(/\s+/g, ' ').trim().slice(0, 120);
+      var who = clean(name.value).replace(/\s+/g, ' ').trim().slice(0, 120);
       var mail = email.value.trim();
       if ((required || mail) && !EMAIL_RE.test(mail)) {
         error.textContent = L.badEmail;
@@ -1654,8 +1688,8 @@
   }
 
   function identify(who) {
-    var name = who && typeof who.name === 'string' ? who.name.replace(/\s+/g, ' ').trim().slice(0, 120) : '';
-    var email = who && typeof who.email === 'string' ? who.email.trim().slice(0, 254) : '';
+    var name = who && typeof who.name === 'string' ? clean(clean(who.name).replace(/\s+/g, ' ').trim().slice(0, 120)) : '';
+    var email = who && typeof who.email === 'string' ? clean(who.email).trim().slice(0, 254) : '';
     if (email && !EMAIL_RE.test(email)) email = '';
     if (!name && !email) return;
     var before = S.ident || {};

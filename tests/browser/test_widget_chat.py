@@ -620,6 +620,41 @@ async def test_text_the_server_counts_as_blank_is_not_sent(env: Env) -> None:
     await widget.cs("input").fill("\x1c a real question \x85")
     await widget.cs("send").click()
     await widget.wait_sent("a real question")
+    # Control characters are 6 bytes each once JSON-escaped: 3,999 of them made a frame over the server's 16 KiB
+    # (closed 1009, resent on every reconnect). They go before the message is sent; lone surrogates become U+FFFD.
+    await widget.send("\u0002" * 3999 + "y")
+    await widget.wait_sent("y")
+    await widget.send("a\r\nb\x7f\x9fc\td")
+    await widget.wait_sent("c\td")
+    await widget.page.evaluate("""() => {
+      const root = document.getElementById('chatsvc-widget').shadowRoot;
+      const ta = root.querySelector('[data-cs=input]');
+      ta.value = 'x\\ud800y\\udc00z'; ta.dispatchEvent(new Event('input'));
+      root.querySelector('[data-cs=send]').click();
+    }""")
+    await widget.wait_sent("x\ufffdy\ufffdz")
+    assert [f["text"] for f in widget.sent_of("message")][-3:] == ["y", "a\nbc\td", "x\ufffdy\ufffdz"]
+    widget.assert_clean()
+
+
+async def test_a_socket_closed_1009_leaves_the_message_in_flight_failed_not_resent(env: Env) -> None:
+    """The server closes a socket whose frame was too big with 1009: the message that went last is shown failed and
+    not sent again on the next socket (it would close that one too, for ever); Retry sends it."""
+    wire, widget = await _wired(env)
+    await widget.open()
+    wire.drop_from_server = lambda f: f.get("type") in ("ack", "event") and f.get("client_id") is not None
+    await widget.send("Too big, say")
+    await eventually(lambda: _typed(wire, "Too big, say"))
+    await wire.close_page_side(1009, "message too big")
+    failed = widget.msg("Too big, say", "visitor")
+    await failed.locator("[data-cs=retry]").wait_for(state="visible", timeout=SLOW_STEP)
+    await eventually(lambda: wire.connections >= 2 and widget.cs("offline").is_hidden(), timeout=SLOW_STEP)
+    await asyncio.sleep(0.5)
+    assert len(_typed(wire, "Too big, say")) == 1
+    assert await failed.get_attribute("data-state") == "failed"
+    wire.drop_from_server = None
+    await failed.locator("[data-cs=retry]").click()
+    await widget.wait_sent("Too big, say")
     widget.assert_clean()
 
 
