@@ -28,6 +28,7 @@
       ticket: 'Your message became a request. We’ll reply by email.',
       endChat: 'End chat', endAsk: 'End this chat?', endNote: 'You can start a new one at any time.', cancel: 'Cancel',
       newChat: 'Start a new chat',
+      leaveWhy: 'Your chat is waiting, but no one can take it now: leave a message instead.',
       leaveTitle: 'Leave us a message', leaveIntro: 'No one can answer right now. Leave a message and we’ll reply by email.',
       nameOpt: 'Name (optional)', email: 'Email', yourMessage: 'Message', leaveSend: 'Send message',
       notNow: 'Not now', leaveDone: 'Thanks! We got your message and will reply to {email}.',
@@ -71,6 +72,7 @@
       endNote: 'Vous pourrez en commencer une nouvelle à tout moment.', cancel: 'Annuler',
       newChat: 'Nouvelle discussion',
       leaveTitle: 'Laissez-nous un message',
+      leaveWhy: 'Votre discussion attend, mais personne ne peut la prendre maintenant : laissez plutôt un message.',
       leaveIntro: 'Personne ne peut répondre pour le moment. Laissez un message, nous vous répondrons par e-mail.',
       nameOpt: 'Nom (facultatif)', email: 'E-mail', yourMessage: 'Message', leaveSend: 'Envoyer le message',
       notNow: 'Plus tard', leaveDone: 'Merci ! Nous avons bien reçu votre message et répondrons à {email}.',
@@ -1508,9 +1510,14 @@
     scrollDown(nearBottom());
   }
 
+  // Queued while nobody can answer (leave_message): the form takes the queue card's place, with a line saying
+  // why; the card comes back when a queue frame says someone is online.
   function renderQueue() {
     var q = S.queue;
-    V.queue.hidden = !(q && S.status === 'queued');
+    var formFirst = S.status === 'queued' && !!(S.avail && S.avail.leave_message) && !(q && q.agents > 0);
+    if (formFirst && !S.leaveShown) showLeave(false);
+    if (V.leaveWhy) V.leaveWhy.hidden = S.status !== 'queued';
+    V.queue.hidden = !(q && S.status === 'queued') || (formFirst && !!(V.leave || V.leaveDone));
     if (V.queue.hidden) return;
     V.queuePos.textContent = '#' + q.position;
     V.queueLine.textContent = q.position <= 1 ? L.queueNext : fmt(L.queue, {n: q.position});
@@ -1593,7 +1600,7 @@
           if (input) input.focus();
         }
       }}, [
-        h('h3', {text: L.leaveTitle}), h('p', {text: L.leaveIntro})
+        V.leaveWhy = h('p', {cs: 'leave-why', text: L.leaveWhy, hidden: true}), h('h3', {text: L.leaveTitle}), h('p', {text: L.leaveIntro})
       ].concat(field(L.nameOpt, name), field(L.email, email), field(L.yourMessage, message), [error, button,
         h('button', {type: 'button', class: 'sb', text: L.notNow, onclick: function () {
           V.leave.remove();

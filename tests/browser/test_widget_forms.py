@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,6 +12,7 @@ import pytest_asyncio
 from tests.browser.widget_host import (
     Env,
     Widget,
+    Wire,
     add_agent,
     admin_http,
     events_of,
@@ -18,6 +20,7 @@ from tests.browser.widget_host import (
     rows,
     set_widget,
     widget_env,
+    eventually,
 )
 
 ARTICLE = ("reset-password", "Reset your password",
@@ -312,3 +315,27 @@ async def test_outside_business_hours_the_form_replaces_the_queue_even_with_an_a
         widget.assert_clean()
     finally:
         await agent.close()
+
+
+async def test_a_visitor_queued_while_nobody_can_answer_gets_the_form_instead_of_the_queue(env: Env) -> None:
+    """The bot had nothing, the first message went to the queue, and nobody is online (leave_message): the form
+    with a line saying why, not the queue card beside it; a queue frame with agents online brings the card back."""
+    context = await env.context()
+    page = await context.new_page()
+    wire = Wire()
+    await wire.attach(page)
+    widget = Widget(page, env.host)
+    await widget.goto("/")
+    await widget.open()
+    await widget.send("Something no article covers at all")
+    await widget.wait_sent("Something no article covers at all")
+    conversation = await eventually(lambda: next((f["conversation"] for f in wire.to_page
+                                                  if f.get("kind") == "queued"), None))
+    await widget.cs("leave-form").wait_for(state="visible")
+    await widget.cs("leave-why").wait_for(state="visible")
+    await page.wait_for_timeout(300)
+    assert not await widget.cs("queue").is_visible()
+    frame = {"type": "queue", "conversation": conversation, "position": 1, "estimated_wait": 60, "agents_online": 1}
+    wire.live[-1].send(json.dumps(frame))
+    await widget.cs("queue").wait_for(state="visible")
+    widget.assert_clean()
