@@ -1003,6 +1003,7 @@
     S.status = id ? 'bot' : '';
     S.agent = '';
     S.assigned = false;
+    S.spoke = false;
     S.closedData = null;
     S.queue = null;
     S.countable = [];
@@ -1060,6 +1061,7 @@
         else entry(role, name, f.text || '', f, role === 'visitor' ? 'sent' : null);
         if (role === 'visitor' && f.client_id) { seenIds[f.client_id] = 1; forgetSent(f.client_id); }
         if (role === 'agent') {
+          S.spoke = true; // a person wrote in this chat: the survey may follow its end
           S.countable.push(f.seq);
           if (isNew && !visible()) showPreview(name, f.text || '');
         }
@@ -1737,7 +1739,7 @@
     var survey = S.config.survey || {};
     var data = S.closedData || {};
     var rated = jget('rated', []);
-    if (survey.csat && data.resolution !== 'ticket' && (data.survey || S.assigned) && rated.indexOf(S.conv) < 0 && !V.survey) {
+    if (survey.csat && data.resolution !== 'ticket' && (data.survey || S.spoke) && rated.indexOf(S.conv) < 0 && !V.survey) {
       V.survey = buildSurvey(survey);
       V.tail.appendChild(V.survey);
     }

@@ -201,6 +201,16 @@ async def test_the_survey_after_an_agent_closed_the_chat_stores_the_rating(env: 
                            "nps": None, "ces": None}]
         # The chat can start again.
         await widget.cs("new-chat").wait_for(state="visible")
+        # An agent who joins and ends the chat without a word: nothing to rate.
+        await widget.cs("new-chat").click()
+        await widget.send("Anyone there?")
+        silent = await agent.wait_chat()
+        assert silent.id != chat.id
+        await widget.wait_msg("Ines Agent joined the chat", role="system")
+        await agent.end(silent.id)
+        await widget.wait_msg("Ines Agent ended the chat.", role="system")
+        await widget.cs("new-chat").wait_for(state="visible")
+        assert not await widget.cs("survey").is_visible()
         widget.assert_clean()
     finally:
         await agent.close()
