@@ -28,6 +28,7 @@
       ticket: 'Your message became a request. We’ll reply by email.',
       endChat: 'End chat', endAsk: 'End this chat?', endNote: 'You can start a new one at any time.', cancel: 'Cancel',
       newChat: 'Start a new chat',
+      limit: 'Messages are limited to 4,000 characters.',
       leaveWhy: 'Your chat is waiting, but no one can take it now: leave a message instead.',
       leaveTitle: 'Leave us a message', leaveIntro: 'No one can answer right now. Leave a message and we’ll reply by email.',
       nameOpt: 'Name (optional)', email: 'Email', yourMessage: 'Message', leaveSend: 'Send message',
@@ -72,6 +73,7 @@
       endNote: 'Vous pourrez en commencer une nouvelle à tout moment.', cancel: 'Annuler',
       newChat: 'Nouvelle discussion',
       leaveTitle: 'Laissez-nous un message',
+      limit: 'Les messages sont limités à 4\u202f000 caractères.',
       leaveWhy: 'Votre discussion attend, mais personne ne peut la prendre maintenant : laissez plutôt un message.',
       leaveIntro: 'Personne ne peut répondre pour le moment. Laissez un message, nous vous répondrons par e-mail.',
       nameOpt: 'Nom (facultatif)', email: 'E-mail', yourMessage: 'Message', leaveSend: 'Envoyer le message',
@@ -513,6 +515,7 @@
     'justify-content:center;flex:none;transition:opacity .15s}',
     '.sd svg{width:18px;height:18px;margin-left:-2px}',
     '.sd:disabled{opacity:.45}',
+    '.lm{font-size:12px;line-height:16px;color:#6b3a00;padding:4px 14px 0}',
     '.pw{font-size:11px;line-height:14px;text-align:center;color:#5d6673;padding:6px 0 0}',
     '@media (max-width:480px){.p{top:0;left:0;right:0;bottom:0;width:auto;height:auto;max-height:none;border-radius:0}',
     '.left .p{left:0}.o .l,.o .pv{display:none}.ta,.fi{font-size:16px}.pv{width:auto;left:16px;right:16px}}',
@@ -616,7 +619,8 @@
     V.send = h('button', {type: 'button', class: 'sd', cs: 'send', 'aria-label': L.send, disabled: true,
       onclick: submitComposer}, [icon('send')]);
     V.composer = h('div', {class: 'cw'}, [V.input, V.send]);
-    V.footer = h('div', {class: 'ft'}, [V.human, V.composer, h('div', {class: 'pw', text: L.powered})]);
+    V.limit = h('div', {class: 'lm', cs: 'limit', role: 'status', hidden: true, text: L.limit});
+    V.footer = h('div', {class: 'ft'}, [V.human, V.composer, V.limit, h('div', {class: 'pw', text: L.powered})]);
 
     V.panel = h('div', {id: 'cs-panel', class: 'p', cs: 'panel', role: 'dialog', 'aria-modal': 'false',
       'aria-label': fmt(L.dialog, {site: siteName}), hidden: true, onkeydown: onPanelKey},
@@ -1456,6 +1460,7 @@
     ta.style.height = 'auto';
     ta.style.height = Math.min(ta.scrollHeight, 128) + 'px';
     V.send.disabled = !FILLED.test(ta.value);
+    V.limit.hidden = ta.value.length < 4000; // a longer paste was cut by maxlength: say so
   }
 
   function onInput() {

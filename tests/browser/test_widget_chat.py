@@ -634,6 +634,15 @@ async def test_text_the_server_counts_as_blank_is_not_sent(env: Env) -> None:
     }""")
     await widget.wait_sent("x\ufffdy\ufffdz")
     assert [f["text"] for f in widget.sent_of("message")][-3:] == ["y", "a\nbc\td", "x\ufffdy\ufffdz"]
+    # A longer paste is cut at 4,000 by maxlength: a note says so, and goes with the text.
+    assert not await widget.cs("limit").is_visible()
+    await widget.cs("input").focus()
+    await widget.page.keyboard.insert_text("z" * 6000)
+    await widget.cs("limit").wait_for(state="visible")
+    assert await widget.cs("limit").inner_text() == "Messages are limited to 4,000 characters."
+    assert len(await widget.cs("input").input_value()) == 4000
+    await widget.cs("input").fill("")
+    assert not await widget.cs("limit").is_visible()
     widget.assert_clean()
 
 
