@@ -174,4 +174,12 @@ def updated(current: WidgetSettings, **changes: object) -> WidgetSettings:
             checked[name] = value
         else:
             raise InvalidWidgetSetting(f"Unknown widget setting {name[:40]!r}.", "unknown", name=name[:40])
-    return dataclasses.replace(current, **checked)  # type: ignore[arg-type]
+    result = dataclasses.replace(current, **checked)  # type: ignore[arg-type]
+    if (result.survey_nps or result.survey_ces) and not result.survey_csat:
+        # The NPS and CES questions ride on the end-of-chat survey, which opens with the CSAT rating: without it
+        # the widget would show nothing and the switches would promise answers that never come.
+        raise InvalidWidgetSetting(
+            "NPS and CES are asked within the end-of-chat survey: switch the survey on, or them off.",
+            "survey_extras_need_csat",
+        )
+    return result

@@ -2117,6 +2117,7 @@ EN.update({
     "widget.error.greeting_too_long": "A greeting is at most {n} characters.",
     "widget.error.greeting_control": "A greeting may not contain control characters.",
     "widget.error.not_a_switch": "{name} is on or off.",
+    "widget.error.survey_extras_need_csat": "NPS and CES are asked within the end-of-chat survey: switch the survey on, or them off.",
     "widget.error.unknown": "Unknown widget setting {name}.",
     "notice.widget_updated": "The widget settings are saved. Visitors see them at their next page load.",
     "home.demo.title": "Try the widget",
@@ -2202,6 +2203,7 @@ FR.update({key: french_spacing(text) for key, text in {
     "widget.error.greeting_too_long": "Un message d'accueil fait au plus {n} caractères.",
     "widget.error.greeting_control": "Un message d'accueil ne peut pas contenir de caractères de contrôle.",
     "widget.error.not_a_switch": "{name} est activé ou désactivé.",
+    "widget.error.survey_extras_need_csat": "Le NPS et le CES sont demandés dans l'enquête de fin de conversation : activez l'enquête, ou désactivez-les.",
     "widget.error.unknown": "Réglage du widget inconnu : {name}.",
     "notice.widget_updated": (
         "Les réglages du widget sont enregistrés. Les visiteurs les voient au prochain chargement de page."

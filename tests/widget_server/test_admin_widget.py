@@ -120,14 +120,14 @@ async def test_two_admins_changing_different_settings_at_once_both_keep_their_ch
     async with await admin_http(server) as ada, await admin_http(server, "Bea") as bea:
         # First saves of a site nobody configured (both insert), then changes to the stored row.
         for mine, theirs in (({"color": "#123456"}, {"position": "left", "survey_nps": True}),
-                             ({"greeting_en": "Hi there"}, {"prechat": "required", "survey_csat": False})):
+                             ({"greeting_en": "Hi there"}, {"prechat": "required", "survey_ces": True})):
             answers = await asyncio.gather(ada.patch(url, json={"widget": mine}),
                                            bea.patch(url, json={"widget": theirs}))
             assert [answer.status_code for answer in answers] == [200, 200], [a.text for a in answers]
     assert len(writes) == 4
     stored = await server.services.widgets.settings_of(site_id)
     assert stored == WidgetSettings(color="#123456", position="left", greeting_en="Hi there", prechat="required",
-                                    survey_csat=False, survey_nps=True)
+                                    survey_csat=True, survey_nps=True, survey_ces=True)
 
 
 BAD_WIDGETS: list[tuple[dict[str, Any], str]] = [
@@ -145,6 +145,8 @@ BAD_WIDGETS: list[tuple[dict[str, Any], str]] = [
     ({"greeting_en": ["hi"]}, "greeting_en"),
     ({"survey_csat": "yes"}, "survey_csat"),
     ({"survey_nps": 1}, "survey_nps"),
+    ({"survey_csat": False, "survey_nps": True}, "switch the survey on"),  # NPS/CES ride on the CSAT survey
+    ({"survey_csat": False, "survey_ces": True}, "switch the survey on"),
     ({"text_color": "#000000"}, "text_color"),  # derived, never set
     ({"site_id": "someone-else"}, "site_id"),
     ({"updated_at": "2020-01-01T00:00:00Z"}, "updated_at"),
