@@ -192,7 +192,9 @@ async def availability(request: Request) -> Response:
     try:
         site = await services.chat.site_for_handshake(request.query_params.get("site", ""), origin)
     except ChatError as exc:
-        return error_response(exc)
+        refused = error_response(exc)
+        refused.headers["Cache-Control"] = "no-store"  # the site's list may change: never keep a refusal
+        return refused
     headers = cors_headers(origin, "GET") | {"Cache-Control": "no-store"}
     return JSONResponse((await services.availability.of(site)).to_json(), headers=headers)
 

@@ -42,7 +42,9 @@ async def widget_config(request: Request) -> Response:
     try:
         site = await services.chat.site_for_handshake(request.query_params.get("site", ""), origin)
     except ChatError as exc:
-        return error_response(exc)
+        refused = error_response(exc)
+        refused.headers["Cache-Control"] = "no-store"  # the site's list may change: never keep a refusal
+        return refused
     settings = await services.widgets.settings_of(site.id)
     body = config_json(site, settings, (await services.availability.of(site)).to_json())
     return JSONResponse(body, headers=cors_headers(origin, "GET") | {"Cache-Control": "no-store"})

@@ -83,6 +83,7 @@ async def test_unknown_sites_and_foreign_origins_are_refused(server: InProcessSe
             unknown = await _config(http, site)
             assert unknown.status_code == 404, site
             assert unknown.json()["error"] == "not_found"
+            assert unknown.headers["cache-control"] == "no-store"
             assert "access-control-allow-origin" not in unknown.headers
         assert (await http.get("/api/visitor/widget")).status_code == 404
         for origin in FOREIGN_ORIGINS:
@@ -90,6 +91,7 @@ async def test_unknown_sites_and_foreign_origins_are_refused(server: InProcessSe
             assert refused.status_code == 403, origin
             assert refused.json()["error"] == "origin_not_allowed"
             assert "access-control-allow-origin" not in refused.headers, origin
+            assert refused.headers["cache-control"] == "no-store", origin
             assert "Default site" not in refused.text
 
 
