@@ -2078,11 +2078,11 @@ EN.update({
     ),
     "widget.color": "Colour",
     "widget.color.hint.light": (
-        "On this colour the launcher and header text is white, at a contrast of {ratio}:1 (WCAG AA asks for "
+        "On the saved colour the launcher and header text is white, at a contrast of {ratio}:1 (WCAG AA asks for "
         "4.5:1). A colour on which neither white nor dark text reaches 4.5:1 is refused."
     ),
     "widget.color.hint.dark": (
-        "On this colour the launcher and header text is dark, at a contrast of {ratio}:1 (WCAG AA asks for "
+        "On the saved colour the launcher and header text is dark, at a contrast of {ratio}:1 (WCAG AA asks for "
         "4.5:1). A colour on which neither white nor dark text reaches 4.5:1 is refused."
     ),
     "widget.position": "Launcher position",
@@ -2162,12 +2162,12 @@ FR.update({key: french_spacing(text) for key, text in {
     ),
     "widget.color": "Couleur",
     "widget.color.hint.light": (
-        "Sur cette couleur, le texte du bouton et de l'en-tête est blanc, avec un contraste de {ratio}:1 (le "
+        "Sur la couleur enregistrée, le texte du bouton et de l'en-tête est blanc, avec un contraste de {ratio}:1 (le "
         "niveau AA des WCAG demande 4,5:1). Une couleur sur laquelle ni un texte blanc ni un texte foncé "
         "n'atteint 4,5:1 est refusée."
     ),
     "widget.color.hint.dark": (
-        "Sur cette couleur, le texte du bouton et de l'en-tête est foncé, avec un contraste de {ratio}:1 (le "
+        "Sur la couleur enregistrée, le texte du bouton et de l'en-tête est foncé, avec un contraste de {ratio}:1 (le "
         "niveau AA des WCAG demande 4,5:1). Une couleur sur laquelle ni un texte blanc ni un texte foncé "
         "n'atteint 4,5:1 est refusée."
     ),
