@@ -138,6 +138,9 @@ async def test_a_pressed_button_that_goes_away_leaves_focus_in_the_widget(env: E
         first = await agent.wait_chat()
         await widget.wait_msg("Fay Agent joined the chat")
         await widget.wait_focus("input")
+        # Fay answers (the survey is offered once a person wrote).
+        await agent.send(first.id, "Hello, Fay here.")
+        await widget.wait_msg("Hello, Fay here.")
 
         # Ending it: the confirmation goes at once, then the composer; the survey takes the focus.
         await widget.cs("end-chat").click()
