@@ -35,7 +35,7 @@ from chatsvc.services.chat import VisitorIdentity
 from chatsvc.services.tickets import TEXT_MAX, Intake, Requester, subject_from
 from chatsvc.store import records
 from chatsvc.store.tickets import NewEntry, Ticket, TicketEntry
-from chatsvc.web.cors import cors_headers, preflight
+from chatsvc.web.cors import cors_headers, preflight, site_answer
 from chatsvc.web.edge import client_address, same_origin, services_of
 from chatsvc.web.errors import error_response
 from chatsvc.web.forms import read_form
@@ -188,15 +188,11 @@ async def leave_message(request: Request) -> Response:
 
 async def availability(request: Request) -> Response:
     services = services_of(request)
-    origin = request.headers.get("origin")
-    try:
-        site = await services.chat.site_for_handshake(request.query_params.get("site", ""), origin)
-    except ChatError as exc:
-        refused = error_response(exc)
-        refused.headers["Cache-Control"] = "no-store"  # the site's list may change: never keep a refusal
-        return refused
-    headers = cors_headers(origin, "GET") | {"Cache-Control": "no-store"}
-    return JSONResponse((await services.availability.of(site)).to_json(), headers=headers)
+
+    async def now_available(site: records.Site) -> dict[str, Any]:
+        return (await services.availability.of(site)).to_json()
+
+    return await site_answer(request, now_available)
 
 
 # --- the status page: the public thread --------------------------------------------------------------------

@@ -10,15 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from chatsvc.domain.widget import WidgetSettings
-from chatsvc.errors import ChatError
 from chatsvc.store import records
-from chatsvc.web.cors import cors_headers
+from chatsvc.web.cors import site_answer
 from chatsvc.web.edge import services_of
-from chatsvc.web.errors import error_response
 
 
 def widget_json(settings: WidgetSettings) -> dict[str, Any]:
@@ -38,16 +36,12 @@ def config_json(site: records.Site, settings: WidgetSettings, availability: dict
 
 async def widget_config(request: Request) -> Response:
     services = services_of(request)
-    origin = request.headers.get("origin")
-    try:
-        site = await services.chat.site_for_handshake(request.query_params.get("site", ""), origin)
-    except ChatError as exc:
-        refused = error_response(exc)
-        refused.headers["Cache-Control"] = "no-store"  # the site's list may change: never keep a refusal
-        return refused
-    settings = await services.widgets.settings_of(site.id)
-    body = config_json(site, settings, (await services.availability.of(site)).to_json())
-    return JSONResponse(body, headers=cors_headers(origin, "GET") | {"Cache-Control": "no-store"})
+
+    async def config(site: records.Site) -> dict[str, Any]:
+        settings = await services.widgets.settings_of(site.id)
+        return config_json(site, settings, (await services.availability.of(site)).to_json())
+
+    return await site_answer(request, config)
 
 
 routes: list[BaseRoute] = [Route("/api/visitor/widget", widget_config, methods=["GET"])]
