@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import httpx
@@ -33,6 +33,7 @@ class AgentClient(BaseClient):
         self.status: Status = status
         self.chats: dict[str, protocol.ConversationInfo] = {}  # the conversations this agent holds
         self.presence: protocol.PresenceUpdate | None = None
+        self.waiting: protocol.Waiting | None = None  # the queue as last sent
         self._listeners.append(self._track)
 
     async def _prepare(self) -> None:
@@ -64,6 +65,8 @@ class AgentClient(BaseClient):
                 self.chats.pop(frame.conversation.id, None)
         elif isinstance(frame, protocol.PresenceUpdate):
             self.presence = frame
+        elif isinstance(frame, protocol.Waiting):
+            self.waiting = frame
 
     async def wait_chat(self, timeout: float = 10.0) -> protocol.ConversationInfo:
         """The next conversation assigned (or transferred) to this agent."""
@@ -77,6 +80,24 @@ class AgentClient(BaseClient):
         client_id = client_id or new_client_id()
         frame = protocol.AgentMessage(conversation=conversation, client_id=client_id, text=text)
         return await self._send_acked(client_id, frame, timeout)
+
+    async def note(
+        self, conversation: str, text: str, *, client_id: str | None = None, timeout: float = 10.0
+    ) -> protocol.Ack:
+        """An internal note (staff only); returns once stored, resent across reconnects until then."""
+        client_id = client_id or new_client_id()
+        frame = protocol.AgentNote(conversation=conversation, client_id=client_id, text=text)
+        return await self._send_acked(client_id, frame, timeout)
+
+    async def wait_waiting(
+        self, predicate: Callable[[protocol.Waiting], bool] | None = None, timeout: float = 10.0
+    ) -> protocol.Waiting:
+        """The next ``waiting`` frame (matching ``predicate``): the whole queue as staff see it."""
+        frame = await self.next_frame(
+            lambda f: isinstance(f, protocol.Waiting) and (predicate is None or predicate(f)), timeout
+        )
+        assert isinstance(frame, protocol.Waiting)
+        return frame
 
     async def set_status(self, status: Status) -> None:
         self.status = status

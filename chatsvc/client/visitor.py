@@ -73,6 +73,16 @@ class VisitorClient(BaseClient):
             client_id, protocol.VisitorMessage(client_id=client_id, text=text, topic=topic), timeout
         )
 
+    async def page(
+        self, url: str, title: str | None = None, timezone: str | None = None, language: str | None = None
+    ) -> None:
+        """Tell the agent which page the visitor is on."""
+        await self.send_frame(protocol.VisitorPage(url=url, title=title, timezone=timezone, language=language))
+
+    async def read(self, conversation: str, seq: int) -> None:
+        """Mark the conversation seen up to ``seq``."""
+        await self.send_frame(protocol.VisitorRead(conversation=conversation, seq=seq))
+
     async def handoff(self, topic: str | None = None) -> None:
         await self.send_frame(protocol.VisitorHandoff(topic=topic))
 

@@ -73,6 +73,11 @@ class EventKind(str, enum.Enum):
     BOT = "bot"  # the bot's turn: an answer card, suggestions, a menu, or "no answer"
     CHOICE = "choice"  # the visitor pressed a quick-reply button or opened a suggested article
     FEEDBACK = "feedback"  # the visitor's Yes / No to "Did this solve it?"
+    NOTE = "note"  # an internal note between staff: never shown or sent to the visitor
+
+
+# Kinds the visitor never receives: their seqs are gaps the visitor's socket steps over.
+STAFF_ONLY_KINDS = frozenset({EventKind.NOTE.value})
 
 
 # Priorities order the queue (higher first); FIFO within one priority.

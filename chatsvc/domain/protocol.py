@@ -26,6 +26,13 @@ PersonName = Annotated[
 Topic = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}\Z")]
 Version = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 SURVEY_COMMENT_MAX = 1000
+# Where the visitor is (``page``): shown to agents as a link, so only http(s), no spaces or control characters
+# (location.href is always percent-encoded, so a real page never needs them).
+PageUrl = Annotated[str, msgspec.Meta(max_length=2048, pattern=r"^https?://[^\x00-\x20\x7f-\x9f]+\Z")]
+# One line; may be empty (a page without a <title>).
+PageTitle = Annotated[str, msgspec.Meta(max_length=300, pattern=r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*\Z")]
+TimeZone = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z_+\-/0-9]{1,64}\Z")]
+LanguageTag = Annotated[str, msgspec.Meta(max_length=35, pattern=r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*\Z")]
 
 
 class _Frame(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, omit_defaults=True):
@@ -107,6 +114,23 @@ class VisitorRate(_Frame, tag="rate"):
     ces: Annotated[int, msgspec.Meta(ge=1, le=7)] | None = None
 
 
+class VisitorPage(_Frame, tag="page"):
+    """Where the visitor is now (sent after each welcome and on navigation). Stored on the visitor and shown to
+    the agent serving them; no answer."""
+
+    url: PageUrl
+    title: PageTitle | None = None
+    timezone: TimeZone | None = None
+    language: LanguageTag | None = None
+
+
+class VisitorRead(_Frame, tag="read"):
+    """The visitor has seen their own conversation up to ``seq`` (the agent's "seen" mark)."""
+
+    conversation: ConversationId
+    seq: Seq
+
+
 class Sync(_Frame, tag="sync"):
     """Replay a conversation's events after ``after_seq``, then a ``synced`` frame."""
 
@@ -116,7 +140,7 @@ class Sync(_Frame, tag="sync"):
 
 VisitorFrame = Union[
     VisitorHello, VisitorMessage, VisitorTyping, VisitorHandoff, VisitorClose, VisitorFeedback, VisitorChoose,
-    VisitorMenu, VisitorIdentify, VisitorRate, Sync,
+    VisitorMenu, VisitorIdentify, VisitorRate, VisitorPage, VisitorRead, Sync,
 ]
 
 
@@ -135,6 +159,14 @@ class AgentStatusFrame(_Frame, tag="status"):
 
 
 class AgentMessage(_Frame, tag="message"):
+    conversation: ConversationId
+    client_id: ClientId
+    text: Text
+
+
+class AgentNote(_Frame, tag="note"):
+    """An internal note: a numbered event that staff see and the visitor never does. Answered by ``ack``."""
+
     conversation: ConversationId
     client_id: ClientId
     text: Text
@@ -164,13 +196,19 @@ class AgentTransfer(_Frame, tag="transfer"):
 
 
 AgentFrame = Union[
-    AgentHello, AgentStatusFrame, AgentMessage, AgentTyping, AgentClose, AgentPick, AgentTransfer, Sync
+    AgentHello, AgentStatusFrame, AgentMessage, AgentNote, AgentTyping, AgentClose, AgentPick, AgentTransfer,
+    Sync,
 ]
 
 VISITOR_FRAME_TYPES = frozenset(
-    {"hello", "message", "typing", "handoff", "close", "feedback", "choose", "menu", "identify", "rate", "sync"}
+    {
+        "hello", "message", "typing", "handoff", "close", "feedback", "choose", "menu", "identify", "rate", "page",
+        "read", "sync",
+    }
 )
-AGENT_FRAME_TYPES = frozenset({"hello", "status", "message", "typing", "close", "pick", "transfer", "sync"})
+AGENT_FRAME_TYPES = frozenset(
+    {"hello", "status", "message", "note", "typing", "close", "pick", "transfer", "sync"}
+)
 
 
 # --- server -> client ---------------------------------------------------------------------------------
@@ -204,6 +242,11 @@ class MenuItem(msgspec.Struct, omit_defaults=True):
     action: str
 
 
+class TeamRef(msgspec.Struct):
+    id: str
+    name: str
+
+
 class Welcome(_Frame, tag="welcome"):
     v: int
     role: str
@@ -213,6 +256,7 @@ class Welcome(_Frame, tag="welcome"):
     menu: list[MenuItem] | None = None  # visitors: the bot's quick replies, when it has any
     status: str | None = None  # agents: their presence status
     capacity: int | None = None
+    teams: list[TeamRef] | None = None  # agents: the teams they belong to (which waiting chats they may pick)
 
 
 class Ack(_Frame, tag="ack"):
@@ -273,6 +317,51 @@ class PresenceUpdate(_Frame, tag="presence"):
     capacity: int
 
 
+class VisitorDetails(msgspec.Struct, omit_defaults=True):
+    """What staff see of a visitor: who they said they are and where they are now."""
+
+    name: str | None = None
+    email: str | None = None
+    page_url: str | None = None
+    page_title: str | None = None
+    timezone: str | None = None
+    language: str | None = None
+    browser: str | None = None  # short text from the User-Agent, e.g. "Chrome 131 on Linux"
+    user_agent: str | None = None
+    seen_at: str | None = None  # when the page above was reported
+
+
+class VisitorUpdate(_Frame, tag="visitor"):
+    """Staff only: the visitor of ``conversation`` moved to another page (or said who they are)."""
+
+    conversation: str
+    visitor: VisitorDetails
+
+
+class ReadUpdate(_Frame, tag="read"):
+    """Staff only: the visitor has seen ``conversation`` up to ``seq``."""
+
+    conversation: str
+    seq: int
+
+
+class WaitingItem(msgspec.Struct, omit_defaults=True):
+    id: str
+    site: str
+    position: int
+    queued_at: str
+    visitor: Person
+    team_id: str | None = None
+    team: str | None = None
+    first_message: str | None = None  # the visitor's first message, at most 200 characters
+
+
+class Waiting(_Frame, tag="waiting"):
+    """Staff only: the whole queue, in order; sent after the welcome and whenever it changes."""
+
+    conversations: list[WaitingItem]
+
+
 class Rated(_Frame, tag="rated"):
     """To the visitor: their survey of ``conversation`` is stored."""
 
@@ -286,7 +375,8 @@ class ErrorFrame(_Frame, tag="error"):
 
 
 ServerFrame = Union[
-    Welcome, Ack, Event, Synced, TypingNotice, QueueUpdate, ChatUpdate, PresenceUpdate, Rated, ErrorFrame
+    Welcome, Ack, Event, Synced, TypingNotice, QueueUpdate, ChatUpdate, PresenceUpdate, Rated, ErrorFrame,
+    VisitorUpdate, ReadUpdate, Waiting,
 ]
 
 _encoder = msgspec.json.Encoder()

@@ -15,6 +15,7 @@ from chatsvc.domain.mail import valid_email
 from chatsvc.domain.model import (
     PRIORITY_NORMAL,
     SITE_KEY,
+    STAFF_ONLY_KINDS,
     ConversationStatus,
     EventKind,
     Role,
@@ -510,6 +511,43 @@ class ChatService:
         await self._publish(applied)
         return ack_for(applied, frame.client_id)
 
+    async def notable_conversation(self, who: StaffIdentity, conversation_id: str) -> records.Conversation:
+        """A conversation the staff member may add a note to: an agent, one they hold now; a manager or admin,
+        any (closed ones too: a note after the fact is still useful to the next person)."""
+        if who.role in (Role.MANAGER, Role.ADMIN):
+            return await self.readable_conversation(who, conversation_id)
+        return await self.held_conversation(who, conversation_id)
+
+    async def agent_note(self, who: StaffIdentity, frame: protocol.AgentNote) -> protocol.Ack:
+        """Store an internal note (a numbered event published to staff sockets only)."""
+        await self.notable_conversation(who, frame.conversation)
+        manager = who.role in (Role.MANAGER, Role.ADMIN)
+
+        def check(current: records.Conversation) -> None:
+            # Again under the row lock: the chat may have been transferred away since the read above.
+            if not manager and (
+                current.agent_id != who.user.id or current.status != ConversationStatus.ASSIGNED.value
+            ):
+                raise NotFound()
+
+        applied = await self.conversations.apply(
+            frame.conversation,
+            [
+                NewEvent(
+                    kind=EventKind.NOTE.value,
+                    author_role=who.user.role,
+                    author_id=who.user.id,
+                    author_name=who.user.name,
+                    body=frame.text,
+                    client_id=frame.client_id,
+                )
+            ],
+            now=self.clock(),
+            check=check,
+        )
+        await self._publish(applied)
+        return ack_for(applied, frame.client_id)
+
     async def agent_typing(self, who: StaffIdentity, conversation_id: str, active: bool) -> None:
         await self.held_conversation(who, conversation_id)
         person = protocol.Person(role=who.user.role, name=who.user.name, id=who.user.id)
@@ -564,7 +602,9 @@ class ChatService:
         if applied.duplicate:
             return  # published when first stored
         for event in applied.events:
-            await self.hub.publish_event(event.conversation_id, event.seq, event_frame(event))
+            await self.hub.publish_event(
+                event.conversation_id, event.seq, event_frame(event), staff_only=event.kind in STAFF_ONLY_KINDS
+            )
 
     async def history(self, conversation_id: str, after_seq: int, limit: int) -> list[records.StoredEvent]:
         return await self.conversations.events_after(conversation_id, after_seq, limit)

@@ -1,7 +1,8 @@
 """This process's side of fan-out: which local sockets follow which channel, and publishing through the broker.
 
 Channels: ``conv:ID`` (a conversation's events and typing), ``user:ID`` (one staff member's sockets: their
-chat list, presence, revocation), ``visitor:ID`` (one visitor's sockets, e.g. every tab).
+chat list, presence, revocation), ``visitor:ID`` (one visitor's sockets, e.g. every tab), ``staff`` (every staff
+socket: the waiting queue).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ class Envelope(msgspec.Struct, omit_defaults=True):
     control: str | None = None
     reason: str | None = None
     exclude: str | None = None  # sockets of this person skip it (their own typing notice)
+    # Staff sockets only (a note, the visitor's page): a visitor socket never sends it, and for a numbered
+    # event it only steps over the seq.
+    staff_only: bool = False
 
 
 _encode = msgspec.json.Encoder().encode
@@ -67,12 +71,18 @@ class Hub:
             del self._followers[channel]
             await self.broker.unsubscribe(channel)
 
-    async def publish_event(self, conversation: str, seq: int, frame: protocol.Event) -> None:
-        envelope = Envelope(frame=msgspec.Raw(protocol.encode(frame)), conversation=conversation, seq=seq)
+    async def publish_event(
+        self, conversation: str, seq: int, frame: protocol.Event, *, staff_only: bool = False
+    ) -> None:
+        envelope = Envelope(
+            frame=msgspec.Raw(protocol.encode(frame)), conversation=conversation, seq=seq, staff_only=staff_only
+        )
         await self.broker.publish(f"conv:{conversation}", _encode(envelope))
 
-    async def publish_frame(self, channel: str, frame: msgspec.Struct, *, exclude: str | None = None) -> None:
-        envelope = Envelope(frame=msgspec.Raw(protocol.encode(frame)), exclude=exclude)
+    async def publish_frame(
+        self, channel: str, frame: msgspec.Struct, *, exclude: str | None = None, staff_only: bool = False
+    ) -> None:
+        envelope = Envelope(frame=msgspec.Raw(protocol.encode(frame)), exclude=exclude, staff_only=staff_only)
         await self.broker.publish(channel, _encode(envelope))
 
     async def revoke(self, channel: str, reason: str) -> None:

@@ -20,7 +20,7 @@ from chatsvc.domain.model import AgentStatus, ConversationStatus, EventKind, che
 from chatsvc.errors import InvalidState, NotFound, OverCapacity
 from chatsvc.services.clock import Clock
 from chatsvc.services.directory import Directory
-from chatsvc.services.frames import event_frame
+from chatsvc.services.frames import event_frame, iso
 from chatsvc.services.hub import Hub
 from chatsvc.settings import Settings
 from chatsvc.store import records
@@ -30,6 +30,8 @@ from chatsvc.store.conversations import Applied, ConversationStore, NewEvent
 log = logging.getLogger("chatsvc.routing")
 
 _HANDLING_CACHE_SECONDS = 30.0
+FIRST_MESSAGE_CHARS = 200  # of the visitor's first message, in the staff's queue view
+STAFF_CHANNEL = "staff"  # every staff socket listens here (the waiting queue)
 
 
 @dataclasses.dataclass
@@ -67,6 +69,8 @@ class Routing:
         self.presence: dict[str, Presence] = {}
         self._lock = asyncio.Lock()
         self._queue_seen: dict[str, tuple[int, int | None, int]] = {}
+        self._waiting_seen: protocol.Waiting | None = None  # the staff's queue view as last published
+        self._first_messages: dict[str, str] = {}  # a waiting chat's first message never changes: kept
         self._handling: tuple[float, float] = (0.0, policy.DEFAULT_HANDLING_SECONDS)
         self._tasks: set[asyncio.Task[None]] = set()
         self.on_requeue: Callable[[str], None] | None = None
@@ -352,8 +356,45 @@ class Routing:
     async def queue_update_for(self, conversation_id: str) -> protocol.QueueUpdate | None:
         return (await self.queue_updates(await self.conversations.queued())).get(conversation_id)
 
+    async def waiting_frame(self, waiting: list[records.Conversation] | None = None) -> protocol.Waiting:
+        """The staff's view of the whole queue, in queue order."""
+        if waiting is None:
+            waiting = await self.conversations.queued()
+        by_id = {c.id: c for c in waiting}
+        ordered = [by_id[w.conversation_id] for w in policy.queue_order([_waiting(c) for c in waiting])]
+        missing = [c.id for c in ordered if c.id not in self._first_messages]
+        if missing:
+            found = await self.conversations.first_visitor_messages(missing)
+            self._first_messages.update({k: v[:FIRST_MESSAGE_CHARS] for k, v in found.items()})
+        for gone in set(self._first_messages) - set(by_id):
+            del self._first_messages[gone]
+        items = []
+        for position, conversation in enumerate(ordered, start=1):
+            site = await self.directory.site(conversation.site_id)
+            items.append(
+                protocol.WaitingItem(
+                    id=conversation.id,
+                    site=site.key if site else "",
+                    position=position,
+                    queued_at=iso(conversation.queued_at or conversation.created_at) or "",
+                    visitor=await self.directory.visitor_person(conversation.visitor_id),
+                    team_id=conversation.team_id,
+                    team=await self.directory.team_name(conversation.team_id),
+                    first_message=self._first_messages.get(conversation.id),
+                )
+            )
+        return protocol.Waiting(conversations=items)
+
+    async def _push_waiting(self, waiting: list[records.Conversation]) -> None:
+        """Publish the staff's queue view when it differs from the one last published."""
+        frame = await self.waiting_frame(waiting)
+        if frame != self._waiting_seen:
+            self._waiting_seen = frame
+            await self.hub.publish_frame(STAFF_CHANNEL, frame, staff_only=True)
+
     async def _push_queue_positions(self) -> None:
         waiting = await self.conversations.queued()
+        await self._push_waiting(waiting)
         updates = await self.queue_updates(waiting)
         for conversation_id in set(self._queue_seen) - set(updates):
             del self._queue_seen[conversation_id]

@@ -305,6 +305,31 @@ class ConversationStore:
             )
             return [rows.event(row) for row in result]
 
+    async def first_visitor_messages(self, conversation_ids: Collection[str]) -> dict[str, str]:
+        """The visitor's first message text in each of these conversations (those that have one)."""
+        ids = sorted(conversation_ids)
+        found: dict[str, str] = {}
+        async with self.db.connect() as conn:
+            for start in range(0, len(ids), _SEEN_BATCH):
+                first = (
+                    sa.select(events.c.conversation_id, sa.func.min(events.c.seq).label("seq"))
+                    .where(
+                        events.c.conversation_id.in_(ids[start:start + _SEEN_BATCH]),
+                        events.c.kind == "message",
+                        events.c.author_role == "visitor",
+                    )
+                    .group_by(events.c.conversation_id)
+                    .subquery()
+                )
+                result = await conn.execute(
+                    sa.select(events.c.conversation_id, events.c.body).join(
+                        first,
+                        sa.and_(events.c.conversation_id == first.c.conversation_id, events.c.seq == first.c.seq),
+                    )
+                )
+                found.update({row.conversation_id: row.body for row in result if row.body})
+        return found
+
     async def queued(self) -> list[records.Conversation]:
         """Waiting conversations in queue order: priority, then returned chats, then first come."""
         async with self.db.connect() as conn:

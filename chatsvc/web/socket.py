@@ -20,6 +20,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from chatsvc import errors
 from chatsvc.domain import protocol
+from chatsvc.domain.model import STAFF_ONLY_KINDS
 from chatsvc.services.container import Services
 from chatsvc.services.frames import event_frame
 from chatsvc.services.hub import Envelope
@@ -45,6 +46,8 @@ class _Closing(Exception):
 
 class SocketSession:
     role = "socket"
+    # Whether staff-only frames and events (notes) reach this socket. Visitor sockets step over their seqs.
+    sees_staff_only = False
 
     def __init__(self, websocket: WebSocket, services: Services) -> None:
         self.ws = websocket
@@ -266,8 +269,9 @@ class SocketSession:
             events = await self.services.chat.history(conversation_id, state.last_sent, page)
             for event in events:
                 if event.seq > state.last_sent:
-                    self.send(event_frame(event))
-                    state.last_sent = event.seq
+                    if self.sees_staff_only or event.kind not in STAFF_ONLY_KINDS:
+                        self.send(event_frame(event))
+                    state.last_sent = event.seq  # a note's seq is passed over all the same
             if len(events) < page:
                 return
 
@@ -300,11 +304,13 @@ class SocketSession:
                 return
             if envelope.seq == state.last_sent + 1 and not state.lock.locked():
                 state.last_sent = envelope.seq
-                self.send_raw(bytes(envelope.frame))
+                if self.sees_staff_only or not envelope.staff_only:
+                    self.send_raw(bytes(envelope.frame))
             elif envelope.seq > state.last_sent:
                 self._spawn(self._catch_up(envelope.conversation))  # a gap: fill it from storage
         elif envelope.control is None and (envelope.exclude is None or envelope.exclude != self.identity):
-            self.send_raw(bytes(envelope.frame))
+            if self.sees_staff_only or not envelope.staff_only:
+                self.send_raw(bytes(envelope.frame))
 
     def on_follow_notice(self, conversation_id: str, follow: bool) -> None:
         if follow:

@@ -12,12 +12,14 @@ from chatsvc.domain.model import AgentStatus
 from chatsvc.services.accounts import StaffIdentity
 from chatsvc.services.container import Services
 from chatsvc.services.frames import iso
+from chatsvc.services.routing import STAFF_CHANNEL
 from chatsvc.web.edge import client_address, same_origin, services_of, staff_token
 from chatsvc.web.socket import SocketSession
 
 
 class AgentSocket(SocketSession):
     role = "agent"
+    sees_staff_only = True  # notes, the visitor's page and read marks, the waiting queue
 
     def __init__(self, websocket: WebSocket, services: Services, token: str | None) -> None:
         super().__init__(websocket, services)
@@ -39,6 +41,11 @@ class AgentSocket(SocketSession):
         status = AgentStatus(frame.status) if frame.status else AgentStatus.ONLINE
         held = await self.services.conversation_store.assigned(user.id)
         infos = [await self.services.directory.info(c, for_staff=True) for c in held]
+        teams = []
+        for team_id in sorted(await self.services.account_store.team_ids_of(user.id)):
+            name = await self.services.directory.team_name(team_id)
+            if name is not None:
+                teams.append(protocol.TeamRef(id=team_id, name=name))
         self.send(
             protocol.Welcome(
                 v=protocol.PROTOCOL_VERSION,
@@ -48,6 +55,7 @@ class AgentSocket(SocketSession):
                 server_time=iso(self.services.clock()) or "",
                 status=status.value,
                 capacity=user.max_chats or self.services.settings.default_capacity,
+                teams=teams,
             )
         )
         for conversation in held:
@@ -56,6 +64,9 @@ class AgentSocket(SocketSession):
         # Only now may new chats be assigned: their notices must come after the welcome.
         await self.services.routing.agent_connected(user, status)
         self.registered = True
+        # The queue view: listening first, so that a change from now on is not missed; then the whole list.
+        await self.listen(STAFF_CHANNEL)
+        self.send(await self.services.routing.waiting_frame())
         self._spawn(self._recheck_session())
 
     async def _recheck_session(self) -> None:
@@ -81,6 +92,12 @@ class AgentSocket(SocketSession):
         if isinstance(frame, protocol.AgentMessage):
             try:
                 self.send(await chat.agent_message(who, frame))
+            except errors.ChatError as exc:
+                exc.ref = frame.client_id
+                raise
+        elif isinstance(frame, protocol.AgentNote):
+            try:
+                self.send(await chat.agent_note(who, frame))
             except errors.ChatError as exc:
                 exc.ref = frame.client_id
                 raise
