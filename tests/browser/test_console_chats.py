@@ -1,0 +1,311 @@
+"""The agent console in a real Chromium, the issue's scenario: two agents sign in through the login form, visitors
+(driven through chatsvc.client) ask for a person and are assigned within each agent's capacity; the next one waits
+in both consoles' queue; closing a chat frees the place and the waiting visitor is assigned; an agent answers two
+chats alternately with drafts kept, expands a canned response, writes an internal note the visitor never receives,
+transfers a chat with its whole history; a reload restores the open chats and drafts; a queue pick."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from tests.browser.console_host import (
+    SLOW_STEP,
+    ConsoleEnv,
+    add_agent,
+    add_article,
+    ask_for_person,
+    console_env,
+    eventually,
+    events_of,
+    shared_canned,
+    visitors,
+)
+from tests.browser.widget_host import module_browser_fixture  # noqa: F401 (the module_browser fixture)
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # one Chromium for the module (module_browser)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def env(start_server, sqlite_backend, module_browser) -> AsyncIterator[ConsoleEnv]:  # type: ignore[no-untyped-def]
+    async with console_env(start_server, sqlite_backend, module_browser) as running:
+        yield running
+
+
+async def test_chats_are_assigned_within_capacity_the_fourth_waits_and_a_close_lets_it_in(  # type: ignore[no-untyped-def]
+        start_server, backend, module_browser) -> None:
+    async with console_env(start_server, backend, module_browser) as env:
+        server = env.server
+        ana = await add_agent(server, "Ana Lopez", max_chats=2)
+        ben = await add_agent(server, "Ben Okafor", max_chats=1)
+        a = await env.console(ana)
+        b = await env.console(ben)
+        assert await a.c("status").input_value() == "online"
+        await a.wait_load(0, 2)
+        await b.wait_load(0, 1)
+
+        async with visitors(server, 4) as people:
+            names = ["Vera Visitor", "Walt Whitman", "Xena Xu", "Dora Waiting"]
+            for visitor, name in zip(people, names, strict=True):
+                await visitor.identify(name=name)
+            # Three ask for a person: two with a message (no knowledge base: straight to the queue), one by the
+            # "Talk to a person" button.
+            chats = [await ask_for_person(people[0], "Where is my parcel?"),
+                     await ask_for_person(people[1], None),
+                     await ask_for_person(people[2], "I want to change my delivery address.")]
+            ana_chats = await a.wait_chats(2)
+            ben_chats = await b.wait_chats(1)
+            assert sorted(ana_chats + ben_chats) == sorted(chats)
+            await a.wait_load(2, 2)
+            await b.wait_load(1, 1)
+            for console, held in ((a, ana_chats), (b, ben_chats)):
+                for chat in held:
+                    name = names[chats.index(chat)]
+                    assert (await console.item(chat).locator("[data-c=chat-name]").inner_text()).strip() == name
+                    assert (await console.item(chat).locator("[data-c=wait]").inner_text()).strip() != ""
+
+            # The fourth waits: both consoles show it in the queue with its first message, not pickable (full).
+            waiting = await ask_for_person(people[3], "My parcel is late, order NW-1234, can someone check?")
+            for console in (a, b):
+                item = console.queue_item(waiting)
+                await item.wait_for()
+                assert "My parcel is late, order NW-1234" in await item.locator("[data-c=queue-first]").inner_text()
+                assert (await item.locator("[data-c=queue-wait]").inner_text()).strip() != ""
+                assert await item.locator("[data-c=pick]").is_disabled()
+                assert waiting not in await console.chat_ids()
+
+            # Ben ends his chat: the waiting visitor is assigned to him at once, the queue empties everywhere.
+            closed = ben_chats[0]
+            await b.open_chat(closed)
+            await b.pane(closed).locator("[data-c=close]").click()
+            await b.pane(closed).locator("[data-c=close-confirm]").click()
+            closer = people[chats.index(closed)]
+            await closer.wait_event(kind="closed", conversation=closed)
+            await b.page.locator(f'[data-c=pane][data-conversation="{closed}"][data-ended=true]').wait_for(
+                state="attached")
+            await b.item(waiting).wait_for()
+            await b.wait_load(1, 1)
+            for console in (a, b):
+                await console.queue_item(waiting).wait_for(state="detached")
+            await b.open_chat(waiting)
+            await b.wait_event(waiting, "My parcel is late, order NW-1234", kind="message")
+            assert (await server.services.conversation_store.get(waiting)).agent_id == ben.id
+            # The ended chat is dismissed from the list; Ana's chats did not move.
+            await b.open_chat(closed)
+            assert await b.composer(closed).count() == 0 or not await b.composer(closed).is_editable()
+            await b.pane(closed).locator("[data-c=dismiss]").click()
+            await b.item(closed).wait_for(state="detached")
+            assert sorted(await a.chat_ids()) == sorted(ana_chats)
+            await a.wait_load(2, 2)
+        a.assert_clean()
+        b.assert_clean()
+
+
+async def test_alternate_answers_keep_drafts_canned_expands_and_a_reload_restores(env: ConsoleEnv) -> None:
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez", max_chats=3)
+    await shared_canned(server, "greet", "Hello {visitor_name}, this is {agent_name}. How can I help?",
+                        title="Greeting")
+    a = await env.console(ana)
+    async with visitors(server, 2) as (vera, walt):
+        await vera.identify(name="Vera Visitor")
+        await walt.identify(name="Walt Whitman")
+        one = await ask_for_person(vera, "Hello, my invoice is wrong.")
+        two = await ask_for_person(walt, "Can I change my order?")
+        await a.wait_chats(2)
+        await a.wait_event(one, "Hello, my invoice is wrong.", kind="message")
+
+        # Drafts in each chat, switching back and forth: each comes back where it was typed.
+        await a.open_chat(one)
+        await a.type_draft(one, "Let me look at invoice")
+        await a.open_chat(two)
+        assert await a.composer(two).input_value() == ""
+        await a.type_draft(two, "Yes, which item")
+        await a.open_chat(one)
+        assert await a.composer(one).input_value() == "Let me look at invoice"
+        await a.send(one, "Let me look at your invoice.")
+        await a.open_chat(two)
+        assert await a.composer(two).input_value() == "Yes, which item"
+        await a.send(two, "Yes, which item would you like to change?")
+        await a.open_chat(one)
+        assert await a.composer(one).input_value() == ""
+        await a.send(one, "I have corrected it, you will get a new one by mail.")
+        await a.open_chat(two)
+        await a.send(two, "Done, the blue tent instead of the green one.")
+
+        # The canned response: "/greet" then Tab fills the composer with the placeholders filled.
+        await a.open_chat(one)
+        composer = a.composer(one)
+        await composer.click()
+        await composer.press_sequentially("/gre")
+        await a.pane(one).locator('[data-c=canned-item][data-shortcut=greet]').wait_for()
+        await composer.press_sequentially("et")
+        await composer.press("Tab")
+        expanded = "Hello Vera Visitor, this is Ana Lopez. How can I help?"
+        await a.page.wait_for_function(
+            "([sel, text]) => document.querySelector(sel).value === text",
+            arg=[f'[data-c=pane][data-conversation="{one}"] [data-c=composer]', expanded])
+        await composer.press("Enter")
+        await a.wait_sent(one, expanded)
+
+        # The visitors got exactly what was sent to each, in order.
+        await vera.wait_event(text=expanded, conversation=one)
+        await walt.wait_event(text="Done, the blue tent instead of the green one.", conversation=two)
+        assert vera.texts(one, role="agent") == ["Let me look at your invoice.",
+                                                 "I have corrected it, you will get a new one by mail.", expanded]
+        assert walt.texts(two, role="agent") == ["Yes, which item would you like to change?",
+                                                 "Done, the blue tent instead of the green one."]
+
+        # Unsent drafts in both, then a reload: the same chats, their history, the drafts.
+        await a.type_draft(one, "One more thing for Vera")
+        await a.open_chat(two)
+        await a.type_draft(two, "One more thing for Walt")
+        before = {chat: [(e["seq"], e["kind"], e["text"]) for e in await a.events(chat)] for chat in (one, two)}
+        await a.reload()
+        await a.wait_chats(2)
+        assert sorted(await a.chat_ids()) == sorted([one, two])
+        for chat, draft in ((one, "One more thing for Vera"), (two, "One more thing for Walt")):
+            await a.open_chat(chat)
+            await a.wait_sent(chat, "Done, the blue tent" if chat == two else expanded, timeout=SLOW_STEP)
+            after = [(e["seq"], e["kind"], e["text"]) for e in await a.events(chat)]
+            assert after == before[chat]
+            assert await a.composer(chat).input_value() == draft
+        await a.wait_load(2, 3)
+    a.assert_clean()
+
+
+async def _note_and_transfer(env: ConsoleEnv) -> None:
+    server = env.server
+    await add_article(server)
+    ana = await add_agent(server, "Ana Lopez", max_chats=2)
+    ben = await add_agent(server, "Ben Okafor", max_chats=1)
+    a = await env.console(ana)
+    secret = "VIP customer, refund approved by Max, ref 7731"
+    transfer_note = "Please take over: refund in progress"
+    async with visitors(server, 1) as (vera,):
+        await vera.identify(name="Vera Visitor")
+        chat = await ask_for_person(vera, "I forgot my password")  # the bot answers with the article first
+        await a.wait_chats(1)
+        await a.open_chat(chat)
+        await a.wait_event(chat, "I forgot my password", kind="message")
+        assert [e for e in await a.events(chat) if e["kind"] == "bot"], await a.events(chat)
+        await a.send(chat, "Hello Vera, I can help with that.")
+
+        # An internal note: note mode, then Enter. Marked as a note, with a seq.
+        toggle = a.pane(chat).locator("[data-c=note-mode]")
+        await toggle.click()
+        assert await toggle.get_attribute("aria-pressed") == "true"
+        assert await a.composer(chat).get_attribute("data-mode") == "note"
+        await a.composer(chat).fill(secret)
+        await a.composer(chat).press("Enter")
+        note = await a.wait_event(chat, secret, kind="note")
+        await a.page.wait_for_function("(el) => !!el.getAttribute('data-seq')", arg=await note.element_handle())
+        note_seq = int(await note.get_attribute("data-seq") or 0)
+        # Back to replies: the next message goes to the visitor (and fences the note on the visitor's socket).
+        await toggle.click()
+        assert await toggle.get_attribute("aria-pressed") == "false"
+        assert await a.composer(chat).get_attribute("data-mode") == "reply"
+        await a.send(chat, "I have sent you a reset link.")
+        await vera.wait_event(text="I have sent you a reset link.", conversation=chat)
+        stored = [e for e in await events_of(server, chat) if e.kind == "note"]
+        assert [e.seq for e in stored] == [note_seq]
+
+        # The visitor's socket never carried it: no note event, not the text, not its seq.
+        assert all(secret not in raw and "Max, ref 7731" not in raw for raw in vera.raw), vera.raw
+        assert not [f for f in vera.raw_frames() if f.get("kind") == "note" or f.get("type") == "note"]
+        assert note_seq not in [e.seq for e in vera.events(chat)]
+        assert vera.texts(chat, role="agent") == ["Hello Vera, I can help with that.", "I have sent you a reset link."]
+
+        # After a reload the note is still there, still a note.
+        await a.reload()
+        await a.open_chat(chat)
+        await a.wait_event(chat, secret, kind="note", timeout=SLOW_STEP)
+        assert await a.event(chat, secret, kind="message").count() == 0
+
+        # Ben signs in (nothing waits: he gets nothing); Ana transfers the chat to him with a note.
+        b = await env.console(ben)
+        await b.wait_load(0, 1)
+        await a.pane(chat).locator("[data-c=transfer]").click()
+        dialog = a.page.locator("[data-c=transfer-dialog]")
+        await dialog.wait_for()
+        target = dialog.locator("[data-c=transfer-target]")
+        await eventually(lambda: target.locator(f'option[value="{ben.id}"]').count())
+        await target.select_option(ben.id)
+        await dialog.locator("[data-c=transfer-note]").fill(transfer_note)
+        await dialog.locator("[data-c=transfer-confirm]").click()
+
+        # Ben has it, with everything: the visitor's question, the bot's answer, Ana's messages and her note.
+        await b.item(chat).wait_for()
+        await b.open_chat(chat)
+        await b.wait_event(chat, secret, kind="note")
+        kinds = [e["kind"] for e in await b.events(chat)]
+        assert "bot" in kinds and "message" in kinds, kinds
+        texts = [e["text"] for e in await b.events(chat)]
+        for text in ("I forgot my password", "Hello Vera, I can help with that.", "I have sent you a reset link."):
+            assert text in texts, texts
+        assert transfer_note in await b.pane(chat).locator("[data-c=log]").inner_text()
+        await b.wait_load(1, 1)
+        # Ana's pane ended, read-only, her load down.
+        await a.page.locator(f'[data-c=pane][data-conversation="{chat}"][data-ended=true]').wait_for(
+            state="attached")
+        await a.wait_load(0, 2)
+        assert (await server.services.conversation_store.get(chat)).agent_id == ben.id
+
+        await b.send(chat, "Hi Vera, Ben here, I'll finish this for you.")
+        answer = await vera.wait_event(text="Hi Vera, Ben here, I'll finish this for you.", conversation=chat)
+        assert answer.author.name == "Ben Okafor"
+        assert all(transfer_note not in raw and secret not in raw for raw in vera.raw), vera.raw
+        b.assert_clean()
+    a.assert_clean()
+
+
+async def test_a_note_never_reaches_the_visitor_and_a_transfer_carries_the_history(env: ConsoleEnv) -> None:
+    await _note_and_transfer(env)
+
+
+@pytest.mark.parametrize("backend", ["postgres+redis"], indirect=True)  # SQLite: the test above
+async def test_note_and_transfer_on_postgres_and_redis(start_server, backend, module_browser) -> None:  # type: ignore[no-untyped-def]
+    async with console_env(start_server, backend, module_browser) as env:
+        await _note_and_transfer(env)
+
+
+async def test_an_agent_with_room_picks_a_waiting_visitor_and_cannot_at_capacity(env: ConsoleEnv) -> None:
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez", max_chats=1)
+    a = await env.console(ana)
+    await a.set_status("away")  # away: nothing is assigned to her; she picks herself
+    await eventually(lambda: server.services.routing.presence.get(ana.id) is not None
+                     and not server.services.routing.presence[ana.id].online)
+    async with visitors(server, 2) as (vera, walt):
+        await vera.identify(name="Vera Visitor")
+        await walt.identify(name="Walt Whitman")
+        first = await ask_for_person(vera, "Is the Ridge tent waterproof?")
+        item = a.queue_item(first)
+        await item.wait_for()
+        assert "Ridge tent waterproof" in await item.locator("[data-c=queue-first]").inner_text()
+        assert await item.locator("[data-c=pick]").is_enabled()
+        await asyncio.sleep(0.3)
+        assert await a.chat_ids() == []  # not assigned by itself while she is away
+        await item.locator("[data-c=pick]").click()
+        await a.item(first).wait_for()
+        await item.wait_for(state="detached")
+        await a.wait_load(1, 1)
+        assert (await server.services.conversation_store.get(first)).agent_id == ana.id
+        await vera.wait_event(kind="assigned", conversation=first)
+
+        second = await ask_for_person(walt, "Do you ship to Norway?")
+        other = a.queue_item(second)
+        await other.wait_for()
+        await a.page.wait_for_function(
+            "(sel) => { const b = document.querySelector(sel); return !!b && b.disabled; }",
+            arg=f'[data-c=queue-item][data-conversation="{second}"] [data-c=pick]')
+        # At capacity, a forced click does nothing: the chat stays in the queue.
+        await other.locator("[data-c=pick]").click(force=True)
+        await asyncio.sleep(0.5)
+        assert (await server.services.conversation_store.get(second)).status == "queued"
+        assert re.search(r"1\s*/\s*1", await a.load())
+    a.assert_clean()

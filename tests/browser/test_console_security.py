@@ -1,0 +1,271 @@
+"""The agent console against hostile visitors and ended sessions, in a real Chromium (SECURITY.md cases 4 and 14):
+markup in a visitor's name, message, page title and page URL, in a canned response and a KB article, stays text
+(no dialog, no injected element, a javascript: URL is no link); signing out in another tab or an admin disabling
+the agent closes the console's socket and the console lands on the login page; a signed-out browser is sent to the
+login page; a browser holding no staff session cannot open /ws/agent. And the console speaks French."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from chatsvc.web.i18n import STRINGS
+from tests.browser.console_host import (
+    SLOW_STEP,
+    AgentWire,
+    ConsoleEnv,
+    add_agent,
+    add_article,
+    admin_http,
+    ask_for_person,
+    console_env,
+    eventually,
+    shared_canned,
+    visitors,
+)
+from tests.browser.widget_host import HostSite, module_browser_fixture  # noqa: F401 (the module_browser fixture)
+
+IMG = "<img src=x onerror=alert(1)>"
+SVG = '"><svg onload=alert(2)>'
+TEMPLATE = "{{constructor.constructor('alert(3)')()}}"
+MARKDOWN = "[x](javascript:alert(4)) [[y](javascript:alert(5))](https://evil.test)"
+HOSTILE = f"{IMG} {SVG} {TEMPLATE} {MARKDOWN}"
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def env(start_server, sqlite_backend, module_browser) -> AsyncIterator[ConsoleEnv]:  # type: ignore[no-untyped-def]
+    async with console_env(start_server, sqlite_backend, module_browser) as running:
+        yield running
+
+
+async def test_hostile_visitor_text_is_shown_as_text(env: ConsoleEnv) -> None:
+    server = env.server
+    await add_article(server, article_id="hostile", title=f"Password {IMG}", body=f"Text {SVG} {MARKDOWN}",
+                      alt=["password help"])
+    await shared_canned(server, "evil", f"Hi {{visitor_name}} {SVG}", title=f"Evil {IMG}")
+    ana = await add_agent(server, "Ana Lopez", max_chats=2)
+    wire = AgentWire()
+    a = await env.console(ana, wire=wire)
+    await a.set_status("away")  # the hostile visitor waits in the queue first
+    await eventually(lambda: not server.services.routing.presence[ana.id].online)
+    async with visitors(server, 1) as (eve,):
+        await eve.identify(name=f'{IMG}"><svg onload=alert(6)>')
+        # Where the visitor says they are: a javascript: URL (the contract refuses it), then markup in an http URL
+        # and in the title.
+        await eve.send_page("javascript:alert(7)", title=IMG)
+        await eve.send_page('https://shop.example/search?q="><svg onload=alert(8)>&x=<img src=x onerror=alert(9)>',
+                            title=f"Shop {IMG} {SVG}", timezone="Europe/Paris", language="en-GB")
+        chat = await ask_for_person(eve, HOSTILE)
+
+        # The queue shows the name and the first message as text.
+        item = a.queue_item(chat)
+        await item.wait_for()
+        assert IMG in await item.locator("[data-c=queue-first]").inner_text()
+        assert "<img" in await item.inner_text()
+        assert await a.injected() == []
+
+        await item.locator("[data-c=pick]").click()
+        await a.item(chat).wait_for()
+        await a.open_chat(chat)
+        message = await a.wait_event(chat, "constructor.constructor", kind="message")
+        assert (await message.locator("[data-c=text]").inner_text()).strip() == HOSTILE
+        assert IMG in await a.item(chat).locator("[data-c=chat-name]").inner_text()
+        details = a.c("details")
+        assert IMG in await details.locator("[data-c=visitor-name]").inner_text()
+        page = details.locator("[data-c=visitor-page]")
+        await page.filter(has_text="Shop").wait_for()
+        assert IMG in await page.inner_text() and SVG in await page.inner_text()
+        links = await page.evaluate_all(
+            "els => els.flatMap(e => [e, ...e.querySelectorAll('a')]).filter(e => e.tagName === 'A')"
+            ".map(a => a.href)")
+        assert links and all(link.startswith("https://shop.example/search?q=") for link in links), links
+        # Angular-style templates are not evaluated: the text is there as typed.
+        assert TEMPLATE in await a.pane(chat).inner_text()
+
+        # A frame the server would never send: a javascript: page URL is shown as text, not as a link.
+        wire.inject({"type": "visitor", "conversation": chat,
+                     "visitor": {"name": "Eve", "page_url": "javascript:alert(10)", "page_title": f"Evil {SVG}"}})
+        await page.filter(has_text="Evil").wait_for()
+        assert await a.page.locator("a[href^='javascript:' i]").count() == 0
+        assert not await page.evaluate_all(
+            "els => els.flatMap(e => [e, ...e.querySelectorAll('a')]).filter(e => e.tagName === 'A')"
+            ".map(a => a.getAttribute('href'))")
+
+        # Canned and KB results with markup in their titles are text too; inserting them inserts text.
+        composer = a.composer(chat)
+        await composer.click()
+        await composer.press_sequentially("/ev")
+        canned = a.pane(chat).locator("[data-c=canned-item][data-shortcut=evil]")
+        await canned.wait_for()
+        assert IMG in await canned.inner_text()
+        await composer.press_sequentially("il")
+        await composer.press("Tab")
+        await eventually(lambda: composer.input_value())
+        assert SVG in await composer.input_value()
+        await composer.fill("")
+        await a.pane(chat).locator("[data-c=kb-open]").click()
+        panel = a.page.locator("[data-c=kb-panel]")
+        await panel.locator("[data-c=kb-search]").fill("password")
+        result = panel.locator("[data-c=kb-result]").filter(has_text="Password")
+        await result.wait_for()
+        assert IMG in await result.inner_text()
+        await result.locator("[data-c=kb-insert-text]").click()
+        await eventually(lambda: composer.input_value())
+        # The agent sends the markup back: it stays text on the console.
+        await composer.fill(f"You wrote {IMG}")
+        await composer.press("Enter")
+        await a.wait_sent(chat, f"You wrote {IMG}")
+
+        assert await a.injected() == []
+        assert a.dialogs == []
+    a.assert_clean()
+
+
+async def test_signing_out_in_another_tab_closes_the_console(env: ConsoleEnv) -> None:
+    ana = await add_agent(env.server, "Ana Lopez")
+    a = await env.console(ana)
+    other = await a.page.context.new_page()
+    await other.goto(env.server.url + "/staff?lang=en")
+    await other.locator("form[action='/logout'] button").click()
+    await other.wait_for_url("**/login**")
+    # Within seconds the console's socket is closed by the server and the console goes to the login page.
+    await a.page.wait_for_url("**/login?*next=*console*", timeout=SLOW_STEP)
+    await eventually(lambda: ana.id not in env.server.services.routing.presence
+                     or not env.server.services.routing.presence[ana.id].online, timeout=5)
+    # The old session is over: /console asks to sign in again.
+    await a.page.goto(env.server.url + "/console")
+    await a.page.wait_for_url("**/login?next=/console")
+    assert a.dialogs == [] and a.errors == []
+
+
+async def test_an_admin_disabling_the_agent_closes_the_console(env: ConsoleEnv) -> None:
+    ana = await add_agent(env.server, "Ana Lopez")
+    a = await env.console(ana)
+    async with await admin_http(env.server) as http:
+        disabled = await http.patch(f"/api/admin/users/{ana.id}", json={"disabled": True})
+        assert disabled.status_code == 200, disabled.text
+    await a.page.wait_for_url("**/login**", timeout=SLOW_STEP)
+    await a.page.goto(env.server.url + "/console")
+    await a.page.wait_for_url("**/login?next=/console")
+    assert a.dialogs == [] and a.errors == []
+
+
+AGENT_SOCKET_JS = """async ([url, hello]) => {
+  return await new Promise((resolve) => {
+    const got = [];
+    let ws;
+    try { ws = new WebSocket(url); } catch (e) { resolve({error: String(e), got, code: null}); return; }
+    const timer = setTimeout(() => resolve({timeout: true, got, code: null}), 4000);
+    ws.onopen = () => ws.send(hello);
+    ws.onmessage = (m) => got.push(m.data);
+    ws.onclose = (e) => { clearTimeout(timer); resolve({got, code: e.code}); };
+  });
+}"""
+
+
+async def test_a_browser_without_a_staff_session_gets_no_console_nor_agent_socket(  # type: ignore[no-untyped-def]
+        start_server, sqlite_backend, module_browser) -> None:
+    host = HostSite()
+    host.start()
+    try:
+        async with console_env(start_server, sqlite_backend, module_browser,
+                               allowed_origins=("https://shop.example", host.origin)) as env:
+            host.chat_url = env.server.url
+            ana = await add_agent(env.server, "Ana Lopez")
+            context = await env.context()
+            page = await context.new_page()
+            # Signed out: /console sends the browser to the login page, and back after signing in.
+            await page.goto(env.server.url + "/console")
+            await page.wait_for_url("**/login?next=/console")
+            assert await page.locator("[data-c=composer], [data-c=chat-list]").count() == 0
+
+            # From the server's own origin but without a session: the agent socket says no.
+            ws_url = env.server.ws_url + "/ws/agent"
+            hello = json.dumps({"type": "hello", "v": 1, "status": "online"})
+            same_origin = await page.evaluate(AGENT_SOCKET_JS, [ws_url, hello])
+            assert not any('"welcome"' in frame for frame in same_origin["got"]), same_origin
+            assert same_origin["code"] == 1008, same_origin
+
+            # A visitor's browser on the shop's page, holding a visitor token: no agent socket either, with the
+            # token in the hello or not.
+            shop = await context.new_page()
+            await shop.goto(host.url("/"))
+            token = await shop.evaluate("""async (chat) => {
+              const r = await fetch(chat + '/api/visitor/session', {method: 'POST',
+                headers: {'Content-Type': 'application/json'}, body: JSON.stringify({site: 'default'})});
+              return (await r.json()).token;
+            }""", env.server.url)
+            assert token
+            for frame in ({"type": "hello", "v": 1}, {"type": "hello", "v": 1, "token": token},
+                          {"type": "hello", "v": 1, "token": token, "conversation": None, "last_seq": 0}):
+                result: dict[str, Any] = await shop.evaluate(AGENT_SOCKET_JS, [ws_url, json.dumps(frame)])
+                assert not any('"welcome"' in got for got in result["got"]), result
+                assert result["code"] in (1006, 1008), result
+            with_token = await page.evaluate(
+                AGENT_SOCKET_JS, [ws_url, json.dumps({"type": "hello", "v": 1, "token": token})])
+            assert not any('"welcome"' in got for got in with_token["got"]), with_token
+            assert with_token["code"] == 1008, with_token
+            assert ana.id not in env.server.services.routing.presence
+    finally:
+        host.stop()
+
+
+def _console_keys(lang: str) -> dict[str, str]:
+    return {key: text for key, text in STRINGS[lang].items() if key.startswith("console.")}
+
+
+async def _labels(page: Any) -> dict[str, str]:
+    return dict(await page.evaluate("""() => {
+      const out = {};
+      for (const name of ['send', 'note-mode', 'help-open', 'kb-open', 'transfer', 'close', 'mute', 'notify']) {
+        const el = document.querySelector(`[data-c=${name}]`);
+        if (el) out[name] = (el.textContent.trim() || el.getAttribute('aria-label') || el.getAttribute('title') || '');
+      }
+      const status = document.querySelector('[data-c=status]');
+      if (status) for (const o of status.options) out['status:' + o.value] = o.textContent.trim();
+      return out;
+    }"""))
+
+
+async def test_the_console_speaks_french(env: ConsoleEnv) -> None:
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez")
+    fr_keys = _console_keys("fr")
+    assert fr_keys, "no console strings in the French table"
+    assert set(fr_keys) == set(_console_keys("en"))
+    english = await env.console(ana)
+    async with visitors(server, 1) as (vera,):
+        chat = await ask_for_person(vera, "Bonjour, j'ai une question.")
+        await english.item(chat).wait_for()
+        await english.open_chat(chat)
+        en_labels = await _labels(english.page)
+        french = await env.console(ana, lang="fr", locale="fr-FR")
+        await french.item(chat).wait_for()
+        await french.open_chat(chat)
+        assert await french.page.get_attribute("html", "lang") == "fr"
+        fr_labels = await _labels(french.page)
+    assert set(fr_labels) == set(en_labels) and len(fr_labels) >= 5, (en_labels, fr_labels)
+    french_texts = set(STRINGS["fr"].values())
+    english_texts = set(STRINGS["en"].values())
+    for name, text in fr_labels.items():
+        assert text, name
+        # Each label is French: from the French table, and not an English string left behind.
+        assert text != en_labels[name] or (text in french_texts and text not in english_texts - french_texts), (
+            name, text, en_labels[name])
+    differ = [name for name in fr_labels if fr_labels[name] != en_labels[name]]
+    assert len(differ) * 2 >= len(fr_labels), (en_labels, fr_labels)
+    assert fr_labels["status:online"] != en_labels["status:online"]
+    # The help overlay in French.
+    await french.page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    await french.page.keyboard.press("?")
+    await french.c("help").wait_for(state="visible")
+    help_text = await french.c("help").inner_text()
+    assert any(text in help_text for text in french_texts if len(text) > 8), help_text
+    english.assert_clean()
+    french.assert_clean()

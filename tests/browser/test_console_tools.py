@@ -1,0 +1,288 @@
+"""The agent console's tools in a real Chromium: the visitor's details (page, browser, language, local time) and
+earlier conversations, typing indicators both ways, the delivery state of the agent's messages (sending, sent,
+seen), the knowledge base at hand, the keyboard shortcuts and their help overlay."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+from collections.abc import AsyncIterator
+from zoneinfo import ZoneInfo
+
+import pytest
+import pytest_asyncio
+
+from tests.browser.console_host import (
+    AgentWire,
+    ConsoleEnv,
+    add_agent,
+    add_article,
+    ask_for_person,
+    bearer_http,
+    console_env,
+    eventually,
+    visitors,
+)
+from tests.browser.widget_host import module_browser_fixture  # noqa: F401 (the module_browser fixture)
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def env(start_server, sqlite_backend, module_browser) -> AsyncIterator[ConsoleEnv]:  # type: ignore[no-untyped-def]
+    async with console_env(start_server, sqlite_backend, module_browser) as running:
+        yield running
+
+
+def _shows_clock(text: str, zone: str) -> bool:
+    """Whether ``text`` shows the time in ``zone`` now or a minute either side (24-hour or 12-hour clock)."""
+    now = dt.datetime.now(ZoneInfo(zone))
+    for delta in (-1, 0, 1):
+        t = now + dt.timedelta(minutes=delta)
+        for shown in {t.strftime("%H:%M"), t.strftime("%-I:%M")}:
+            if re.search(rf"(?<!\d){re.escape(shown)}(?!\d)", text):
+                return True
+    return False
+
+
+async def test_visitor_details_and_earlier_conversations(env: ConsoleEnv) -> None:
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez", max_chats=3)
+    # Ana's own clock is in Paris; the visitor's is in Tokyo: the panel shows Tokyo's.
+    a = await env.console(ana, timezone_id="Europe/Paris")
+    async with visitors(server, 1) as (vera,):
+        await vera.identify(name="Vera Visitor", email="vera@example.com")
+        # An earlier conversation of the same visitor, ended to a ticket.
+        earlier = await ask_for_person(vera, "My first question, about a refund.")
+        await a.item(earlier).wait_for()
+        await a.send(earlier, "Noted, I'll make it a ticket.")
+        async with await bearer_http(server, ana) as http:
+            converted = await http.post(f"/api/conversations/{earlier}/ticket",
+                                        json={"reason": "needs the warehouse", "subject": "Refund for NW-1"})
+            assert converted.status_code == 201, converted.text
+            ticket = converted.json()["ticket"]["id"]
+        await vera.wait_event(kind="closed", conversation=earlier)
+
+        await vera.send_page("https://shop.example/tents/ridge-2?colour=green", title="Ridge 2 tent | Northwind",
+                             timezone="Asia/Tokyo", language="ja-JP")
+        chat = await ask_for_person(vera, "Second question: is the Ridge 2 tent in stock?")
+        assert chat != earlier
+        await a.item(chat).wait_for()
+        await a.open_chat(chat)
+        details = a.c("details")
+        await details.locator("[data-c=visitor-name]").filter(has_text="Vera Visitor").wait_for()
+        assert "vera@example.com" in await details.locator("[data-c=visitor-email]").inner_text()
+        page_link = details.locator("[data-c=visitor-page]")
+        await page_link.filter(has_text="Ridge 2 tent").wait_for()
+        link = page_link if await page_link.evaluate("el => el.tagName") == "A" else page_link.locator("a")
+        assert await link.get_attribute("href") == "https://shop.example/tents/ridge-2?colour=green"
+        browser_text = await details.locator("[data-c=visitor-browser]").inner_text()
+        assert "Chrome" in browser_text and "Linux" in browser_text, browser_text
+        lang = await details.locator("[data-c=visitor-lang]").inner_text()
+        assert re.search(r"ja|japan", lang, re.I), lang
+        local = await details.locator("[data-c=visitor-time]").inner_text()
+        assert _shows_clock(local, "Asia/Tokyo"), local
+        assert not _shows_clock(local, "Europe/Paris"), local  # not the agent's own clock
+
+        # The earlier conversation and its ticket, with links.
+        history = details.locator("[data-c=history]")
+        await history.locator("[data-c=history-item]").first.wait_for()
+        assert "Second question" not in await history.inner_text()
+        hrefs = await history.locator("a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
+        assert f"/tickets/{ticket}" in hrefs, hrefs
+        assert any(earlier in (href or "") for href in hrefs) or "Refund for NW-1" in await history.inner_text(), (
+            hrefs, await history.inner_text())
+
+        # The visitor moves on: the panel follows without a reload.
+        await vera.send_page("https://shop.example/checkout", title="Checkout | Northwind", timezone="Asia/Tokyo",
+                             language="ja-JP")
+        await page_link.filter(has_text="Checkout").wait_for()
+        link = page_link if await page_link.evaluate("el => el.tagName") == "A" else page_link.locator("a")
+        assert await link.get_attribute("href") == "https://shop.example/checkout"
+
+        # An earlier conversation opens read-only.
+        item = history.locator("[data-c=history-item]").filter(has_text=re.compile("refund", re.I)).first
+        if await item.count():
+            conversation_link = item.locator(f'a:not([href="/tickets/{ticket}"])')
+            if await conversation_link.count():
+                await conversation_link.first.click()
+                await a.page.locator(f'[data-c=pane][data-conversation="{earlier}"]').wait_for()
+                await a.wait_event(earlier, "My first question, about a refund.")
+                assert await a.pane(earlier).locator("[data-c=composer]").count() == 0 or \
+                    not await a.pane(earlier).locator("[data-c=composer]").is_editable()
+    a.assert_clean()
+
+
+async def test_typing_both_ways_and_delivery_states(env: ConsoleEnv) -> None:
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez", max_chats=3)
+    wire = AgentWire()
+    a = await env.console(ana, wire=wire)
+    async with visitors(server, 1) as (vera,):
+        await vera.identify(name="Vera Visitor")
+        chat = await ask_for_person(vera, "Hello?")
+        await a.item(chat).wait_for()
+        await a.open_chat(chat)
+
+        # The visitor types: the pane says so, and stops saying so.
+        typing = a.pane(chat).locator("[data-c=typing]")
+        assert not await typing.is_visible()
+        await vera.typing(True)
+        await typing.wait_for(state="visible")
+        await vera.typing(False)
+        await typing.wait_for(state="hidden")
+
+        # The agent types: the visitor is told.
+        typed: list[bool] = []
+        vera.add_listener(lambda f: typed.append(f.active) if type(f).__name__ == "TypingNotice" else None)
+        await a.type_draft(chat, "Let me ch")
+        await eventually(lambda: True in typed)
+        assert any(f.get("type") == "typing" and f.get("active") is True for f in wire.sent_of("typing"))
+
+        # Sending: shown at once as "sending" (no seq) while the server's answer is held back, then "sent".
+        wire.hold(lambda frame: frame.get("type") in ("ack", "event"))
+        await a.composer(chat).fill("Let me check your order.")
+        await a.composer(chat).press("Enter")
+        pending = a.pane(chat).locator("[data-c=event][data-state=sending]").filter(has_text="Let me check your order.")
+        await pending.wait_for(state="attached")
+        assert await pending.get_attribute("data-seq") in (None, "")
+        assert await a.composer(chat).input_value() == ""
+        sent = wire.sent_of("message")[-1]
+        assert sent["text"] == "Let me check your order." and sent["conversation"] == chat
+        await asyncio.sleep(0.3)
+        assert await pending.count() == 1  # still sending while the ack is held
+        wire.release()
+        message = await a.wait_sent(chat, "Let me check your order.")
+        seq = int(await message.get_attribute("data-seq") or 0)
+        assert seq > 0
+        # After a send the visitor is told the agent stopped typing.
+        await eventually(lambda: typed and typed[-1] is False)
+
+        # The visitor reads it: "seen".
+        got = await vera.wait_event(text="Let me check your order.", conversation=chat)
+        assert got.seq == seq
+        await vera.send_read(seq, chat)
+        await a.pane(chat).locator(f'[data-c=event][data-seq="{seq}"][data-state=seen]').wait_for(state="attached")
+        # An older reply is seen too; a newer one is not yet.
+        await a.send(chat, "It left the warehouse today.")
+        await asyncio.sleep(0.3)
+        newer = a.pane(chat).locator("[data-c=event][data-state=sent]").filter(has_text="It left the warehouse today.")
+        assert await newer.count() == 1
+    a.assert_clean()
+
+
+async def test_kb_search_inserts_a_link_or_the_text(env: ConsoleEnv) -> None:
+    server = env.server
+    await add_article(server)
+    await add_article(server, article_id="refund", title="Ask for a refund",
+                      body="Refunds are paid within **5 days** to the card you used.", alt=["money back"])
+    await add_article(server, article_id="draft-secret", title="Unpublished password policy",
+                      body="Not for agents yet.", alt=[], published=False)
+    ana = await add_agent(server, "Ana Lopez", max_chats=3)
+    a = await env.console(ana)
+    async with visitors(server, 1) as (vera,):
+        await vera.identify(name="Vera Visitor")
+        chat = await ask_for_person(vera, None)
+        await a.item(chat).wait_for()
+        await a.open_chat(chat)
+        await a.pane(chat).locator("[data-c=kb-open]").click()
+        panel = a.page.locator("[data-c=kb-panel]")
+        await panel.wait_for()
+        await panel.locator("[data-c=kb-search]").fill("password")
+        result = panel.locator("[data-c=kb-result]").filter(has_text="Reset your password")
+        await result.wait_for()
+        assert await panel.locator("[data-c=kb-result]").filter(has_text="Unpublished").count() == 0
+        assert await panel.locator("[data-c=kb-result]").filter(has_text="Ask for a refund").count() == 0
+
+        await result.locator("[data-c=kb-insert-link]").click()
+        composer = a.composer(chat)
+        await eventually(lambda: composer.input_value())
+        link = re.search(r"https?://\S+/help/reset-password", await composer.input_value())
+        assert link, await composer.input_value()
+        # The link is a real public page for a visitor (no session).
+        visitor_context = await env.context()
+        public = await visitor_context.new_page()
+        response = await public.goto(link.group(0))
+        assert response is not None and response.status == 200
+        assert "Reset your password" in await public.inner_text("body")
+        assert "Account" in await public.inner_text("body")
+        await visitor_context.close()
+
+        await composer.fill("")
+        if not await panel.is_visible():
+            await a.pane(chat).locator("[data-c=kb-open]").click()
+        await panel.locator("[data-c=kb-search]").fill("refund")
+        result = panel.locator("[data-c=kb-result]").filter(has_text="Ask for a refund")
+        await result.wait_for()
+        await result.locator("[data-c=kb-insert-text]").click()
+        await eventually(lambda: composer.input_value())
+        text = await composer.input_value()
+        assert "Refunds are paid within" in text and "5 days" in text, text
+        await composer.press("Enter")
+        await a.wait_sent(chat, "Refunds are paid within")
+        got = await vera.wait_event(role="agent", conversation=chat)
+        assert "Refunds are paid within" in (got.text or "")
+    a.assert_clean()
+
+
+async def test_keyboard_next_chat_help_and_close(env: ConsoleEnv) -> None:
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez", max_chats=3)
+    a = await env.console(ana)
+    async with visitors(server, 2) as (vera, walt):
+        await vera.identify(name="Vera Visitor")
+        await walt.identify(name="Walt Whitman")
+        one = await ask_for_person(vera, "First chat")
+        two = await ask_for_person(walt, "Second chat")
+        await a.wait_chats(2)
+        order = await a.chat_ids()
+        await a.open_chat(order[0])
+
+        # Alt+ArrowDown: the next chat; Alt+ArrowUp: back.
+        await a.composer(order[0]).focus()
+        await a.page.keyboard.press("Alt+ArrowDown")
+        await a.page.locator(f'[data-c=chat-item][data-conversation="{order[1]}"][aria-selected=true]').wait_for()
+        await a.pane(order[1]).wait_for(state="visible")
+        assert not await a.pane(order[0]).is_visible()
+        await a.page.keyboard.press("Alt+ArrowUp")
+        await a.page.locator(f'[data-c=chat-item][data-conversation="{order[0]}"][aria-selected=true]').wait_for()
+
+        # "?" in the composer is text; outside a text field it opens the help, Escape closes it.
+        help_overlay = a.c("help")
+        await a.composer(order[0]).fill("")
+        await a.composer(order[0]).press("?")
+        assert await a.composer(order[0]).input_value() == "?"
+        assert not await help_overlay.is_visible()
+        await a.composer(order[0]).fill("")
+        await a.page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        await a.page.keyboard.press("?")
+        await help_overlay.wait_for(state="visible")
+        help_text = await help_overlay.inner_text()
+        assert "Alt" in help_text, help_text
+        await a.page.keyboard.press("Escape")
+        await help_overlay.wait_for(state="hidden")
+        await a.c("help-open").click()
+        await help_overlay.wait_for(state="visible")
+        await a.page.keyboard.press("Escape")
+        await help_overlay.wait_for(state="hidden")
+
+        # Alt+C asks before closing: Escape keeps the chat; confirming closes it.
+        active = order[0]
+        visitor = vera if active == one else walt
+        await a.composer(active).focus()
+        await a.page.keyboard.press("Alt+c")
+        confirm = a.page.locator("[data-c=close-confirm]")
+        await confirm.wait_for(state="visible")
+        await a.page.keyboard.press("Escape")
+        await confirm.wait_for(state="hidden")
+        await asyncio.sleep(0.3)
+        assert (await server.services.conversation_store.get(active)).status == "assigned"
+        await a.page.keyboard.press("Alt+c")
+        await confirm.wait_for(state="visible")
+        await confirm.click()
+        await visitor.wait_event(kind="closed", conversation=active)
+        await a.page.locator(f'[data-c=pane][data-conversation="{active}"][data-ended=true]').wait_for(
+            state="attached")
+        assert (await server.services.conversation_store.get(two if active == one else one)).status == "assigned"
+    a.assert_clean()
