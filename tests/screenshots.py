@@ -1,12 +1,19 @@
-"""Screenshots of the visitor widget, so anyone can look at it: ``make screenshots`` (or
+"""Screenshots of the visitor widget and the agent console, so anyone can look at them: ``make screenshots`` (or
 ``python tests/screenshots.py [--out DIR]``).
 
-Starts a chat server on a fresh SQLite database with a small knowledge base and one agent, serves a shop's page
-from another origin (as a customer's site would be), and drives real conversations in headless Chromium (Debian's
-``/usr/bin/chromium``) with the agent on the other side through ``chatsvc.client``. Writes PNGs to
-``screenshots/`` (git-ignored): the launcher closed, then with an unread reply; the bot's answer card; the
-leave-a-message form; the agent's reply; the end-of-chat survey, at desktop size (1280×800), and the open widget
-and the launcher on a phone (375×740).
+The widget: starts a chat server on a fresh SQLite database with a small knowledge base and one agent, serves a
+shop's page from another origin (as a customer's site would be), and drives real conversations in headless Chromium
+(Debian's ``/usr/bin/chromium``) with the agent on the other side through ``chatsvc.client``: the launcher closed,
+then with an unread reply; the bot's answer card; the leave-a-message form; the agent's reply; the end-of-chat
+survey, at desktop size (1280×800), and the open widget and the launcher on a phone (375×740).
+
+The console: a second fresh server; an agent signs in through the login form and holds three chats with visitors
+driven through ``chatsvc.client`` (their pages, browsers and languages sent as the widget would), a fourth visitor
+waiting in the queue; the active chat shows the bot's answer, the agent's replies, an internal note and the
+visitor's details with an earlier conversation; another chat keeps a draft. ``console-three-chats`` at 1440×900,
+then ``console-fr``, the same console in French.
+
+Writes PNGs to ``screenshots/`` (git-ignored) and prints their paths.
 """
 
 from __future__ import annotations
@@ -26,13 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: python tests/screenshots.py
     sys.path.insert(0, str(ROOT))
 
-from chatsvc.client import AgentClient
+from chatsvc.client import AgentClient, VisitorClient
 from chatsvc.services.admin import AdminService
-from tests.support.servers import Backend, InProcessServer, free_port, make_settings
+from tests.support.servers import STAFF_PASSWORD, Backend, InProcessServer, free_port, make_settings
 
 CHROMIUM = "/usr/bin/chromium"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}
+CONSOLE = {"width": 1440, "height": 900}
 WAIT = 10_000  # ms
 
 ARTICLES = [
@@ -171,6 +179,25 @@ class Shots:
         self.written.append(path)
 
 
+    async def console(self, browser: Any, server: InProcessServer, email: str, lang: str) -> Any:
+        """A browser signs in through the login form (``/console`` sends it there and back); the console is up."""
+        context = await browser.new_context(viewport=CONSOLE, locale="fr-FR" if lang == "fr" else "en-GB",
+                                            timezone_id="Europe/Paris")
+        context.set_default_timeout(WAIT)
+        page = await context.new_page()
+        page.on("pageerror", lambda error: self.problems.append(f"console page error: {error}"))
+        page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        await page.emulate_media(reduced_motion="reduce")
+        await page.goto(f"{server.url}/console?lang={lang}")
+        await page.wait_for_url("**/login?**")
+        await page.fill("input[name=email]", email)
+        await page.fill("input[name=password]", STAFF_PASSWORD)
+        await page.click("form[action='/login'] button[type=submit]")
+        await page.wait_for_url("**/console**")
+        await page.locator("[data-c=connection][data-state=online]").wait_for(state="attached")
+        return page
+
+
 async def ask(page: Any, text: str) -> None:
     await page.locator("[data-cs=input]").fill(text)
     await page.locator("[data-cs=input]").press("Enter")
@@ -186,6 +213,9 @@ async def run(out: Path) -> Shots:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
             try:
                 await _scenes(shots, browser, server, site["origin"] + "/")
+                with tempfile.TemporaryDirectory(prefix="chatsvc-shots-console-") as console_tmp:
+                    async with chat_server(Path(console_tmp), site["origin"]) as console_server:
+                        await _console_scenes(shots, browser, console_server)
             finally:
                 await browser.close()
     return shots
@@ -258,8 +288,127 @@ async def _scenes(shots: Shots, browser: Any, server: InProcessServer, url: str)
         await agent.close()
 
 
+class _Visitor(VisitorClient):
+    """A visitor whose handshake carries their browser's User-Agent (the console shows the browser it names)."""
+
+    def __init__(self, base_url: str, user_agent: str, **kwargs: Any) -> None:
+        super().__init__(base_url, **kwargs)
+        self.user_agent = user_agent
+
+    def _headers(self) -> dict[str, str]:
+        return {"User-Agent": self.user_agent}
+
+
+# (name, email, User-Agent, page URL, page title, time zone, language, widget language, question)
+CONSOLE_VISITORS = [
+    ("Sam Taylor", "sam@example.com",
+     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+     "https://northwind.example/account/security", "Account security | Northwind Outfitters", "Europe/London",
+     "en-GB", "en", "I forgot my password, how do I reset it?"),
+    ("Chloé Martin", "chloe@example.fr",
+     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.6; rv:133.0) Gecko/20100101 Firefox/133.0",
+     "https://northwind.example/orders/NW-20417", "Order NW-20417 | Northwind Outfitters", "Europe/Paris", "fr-FR",
+     "fr", "Bonjour, ma commande NW-20417 n'est toujours pas arrivée."),
+    ("Jonas Berg", None,
+     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 "
+     "Mobile/15E148 Safari/604.1",
+     "https://northwind.example/tents/ridge-2", "Ridge 2 tent | Northwind Outfitters", "Europe/Stockholm", "sv-SE",
+     "en", "Do you ship the Ridge 2 tent to Sweden?"),
+    ("Priya Shah", "priya@example.in",
+     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+     "https://northwind.example/sleeping-bags/summit", "Summit sleeping bag | Northwind Outfitters", "Asia/Kolkata",
+     "en-IN", "en", "Can I return a sleeping bag I have used once?"),
+]
+
+
+async def _to_a_person(visitor: VisitorClient, question: str) -> str:
+    """The visitor asks; the bot answers (or queues at once); then they ask for a person. The conversation id."""
+    conversation = (await visitor.send(question)).conversation
+    turn = await visitor.next_frame(lambda f: getattr(f, "kind", None) in ("bot", "queued")
+                                    and getattr(f, "conversation", None) == conversation)
+    if getattr(turn, "kind", None) == "bot":
+        await visitor.handoff()
+        await visitor.wait_event(kind="queued", conversation=conversation)
+    return conversation
+
+
+async def _console_scenes(shots: Shots, browser: Any, server: InProcessServer) -> None:
+    nadia = await server.add_staff("Nadia Ortiz", max_chats=3)
+    await server.services.replies.create_canned(
+        nadia, shortcut="thanks", title="Thanks for waiting",
+        body="Thank you for waiting, {visitor_name}. I'm {agent_name} and I'll take it from here.")
+    people: list[_Visitor] = []
+    try:
+        # Sam talked to the bot yesterday (an earlier conversation the console lists).
+        sam_before = _Visitor(server.url, CONSOLE_VISITORS[0][2], origin=server.settings.allowed_origins[0])
+        people.append(sam_before)
+        await sam_before.connect()
+        await sam_before.identify(name="Sam Taylor", email="sam@example.com")
+        await sam_before.send("Where is my order?")
+        await sam_before.wait_event(kind="bot")
+        await sam_before.end()
+        await sam_before.wait_event(kind="closed")
+
+        page = await shots.console(browser, server, nadia.email, "en")
+        chats: list[str] = []
+        for name, email, agent, url, title, zone, language, lang, question in CONSOLE_VISITORS:
+            visitor = sam_before if name == "Sam Taylor" else _Visitor(
+                server.url, agent, lang=lang, origin=server.settings.allowed_origins[0])
+            if visitor is not sam_before:
+                people.append(visitor)
+                await visitor.connect()
+            await visitor.identify(name=name, email=email)
+            await visitor.page(url, title=title, timezone=zone, language=language)
+            chats.append(await _to_a_person(visitor, question))
+        sam, chloe, jonas, _priya = chats
+        await page.locator("[data-c=chat-list] [data-c=chat-item]").nth(2).wait_for()
+        await page.locator(f'[data-c=queue-item][data-conversation="{_priya}"]').wait_for()
+
+        async def answer(chat: str, text: str) -> None:
+            await page.locator(f'[data-c=chat-item][data-conversation="{chat}"]').click()
+            composer = page.locator(f'[data-c=pane][data-conversation="{chat}"] [data-c=composer]')
+            await composer.fill(text)
+            await composer.press("Enter")
+            await page.locator(f'[data-c=pane][data-conversation="{chat}"] [data-c=event][data-state=sent]').filter(
+                has_text=text[:40]).first.wait_for(state="attached")
+
+        await answer(chloe, "Bonjour Chloé, je regarde tout de suite où en est votre colis.")
+        await people[1].send("Merci beaucoup !")
+        await answer(jonas, "Hi Jonas! Yes, we ship to Sweden in 3 to 5 working days.")
+        await answer(sam, "Hi Sam, I'm Nadia. I have just sent you a new reset link.")
+        await sam_before.send("Got it, but the link says it has expired.")
+        pane = page.locator(f'[data-c=pane][data-conversation="{sam}"]')
+        await pane.locator("[data-c=event]").filter(has_text="has expired").wait_for(state="attached")
+        await pane.locator("[data-c=note-mode]").click()
+        await pane.locator("[data-c=composer]").fill("Second expired link this week: check the mail server's clock.")
+        await pane.locator("[data-c=composer]").press("Enter")
+        await pane.locator("[data-c=event][data-kind=note]").wait_for(state="attached")
+        await pane.locator("[data-c=note-mode]").click()
+        # A draft waits in Jonas's chat; Sam's is the one shown, typing.
+        await page.locator(f'[data-c=chat-item][data-conversation="{jonas}"]').click()
+        await page.locator(f'[data-c=pane][data-conversation="{jonas}"] [data-c=composer]').fill(
+            "The Ridge 2 is in stock in green and")
+        await page.locator(f'[data-c=chat-item][data-conversation="{sam}"]').click()
+        await pane.locator("[data-c=composer]").fill("Let me send you one that lasts an hour")
+        await sam_before.typing(True)
+        await page.locator("[data-c=details] [data-c=visitor-page]").filter(has_text="Account security").wait_for()
+        await page.locator("[data-c=details] [data-c=history] [data-c=history-item]").first.wait_for()
+        await shots.take(page, "console-three-chats")
+
+        french = await shots.console(browser, server, nadia.email, "fr")
+        await french.locator(f'[data-c=chat-item][data-conversation="{chloe}"]').click()
+        await french.locator(f'[data-c=pane][data-conversation="{chloe}"] [data-c=event]').filter(
+            has_text="Merci beaucoup").wait_for(state="attached")
+        await shots.take(french, "console-fr")
+        await page.context.close()
+        await french.context.close()
+    finally:
+        for visitor in people:
+            await visitor.close()
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Screenshots of the visitor widget.")
+    parser = argparse.ArgumentParser(description="Screenshots of the visitor widget and the agent console.")
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots", help="where to write the PNGs")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
