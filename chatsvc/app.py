@@ -19,6 +19,7 @@ from chatsvc.settings import Settings
 from chatsvc.web import (
     admin_api,
     auth_api,
+    console_pages,
     conversations_api,
     health,
     kb_api,
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
         *pages.routes,
         *replies_pages.routes,
         *ticket_pages.routes,
+        *console_pages.routes,
         WebSocketRoute("/ws/visitor", visitor_endpoint),
         WebSocketRoute("/ws/agent", agent_endpoint),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
