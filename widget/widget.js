@@ -704,6 +704,36 @@
     var read = jget('read', {c: null, s: 0});
     if (S.conv && ready && !syncing && (read.c !== S.conv || read.s < S.last)) jset('read', {c: S.conv, s: S.last});
     setUnread(0);
+    sendRead();
+  }
+
+  // The agent's "seen" mark: at most once a second, and only when a newer agent or bot message is on screen.
+  var readSent = {c: null, s: 0}, readAt = 0, readTimer = 0;
+  function sendRead() {
+    var newest = S.countable[S.countable.length - 1] || 0;
+    if (!visible() || !S.conv || !ready || syncing || (readSent.c === S.conv && readSent.s >= newest)) return;
+    var wait = readAt + 1000 - Date.now();
+    if (wait > 0) {
+      if (!readTimer) readTimer = setTimeout(function () { readTimer = 0; sendRead(); }, wait);
+      return;
+    }
+    if (send({type: 'read', conversation: S.conv, seq: S.last})) { readSent = {c: S.conv, s: S.last}; readAt = Date.now(); }
+  }
+
+  // Where the visitor is, for the agent: after each welcome and on navigation within the page. Only what the
+  // server accepts (an http(s) page, one-line title), so that it never answers with an error.
+  function sendPage() {
+    var url = String(location.href);
+    if (!ready || url.length > 2048 || !/^https?:\/\/[^\u0000-\u0020\u007f-\u009f]+$/.test(url)) return;
+    var frame = {type: 'page', url: url};
+    var title = String(document.title || '').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim().slice(0, 300).replace(/[\ud800-\udbff]$/, '');
+    if (title) frame.title = title;
+    var zone = '';
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (e) { /* no Intl: none */ }
+    if (/^[A-Za-z_+\-\/0-9]{1,64}$/.test(zone)) frame.timezone = zone;
+    var lang = String(navigator.language || '');
+    if (lang.length <= 35 && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(lang)) frame.language = lang;
+    send(frame);
   }
 
   function recountUnread() {
@@ -987,6 +1017,8 @@
     var queued = actions;
     actions = [];
     queued.forEach(function (frame) { lastAction = frame.type; send(frame); });
+    sendPage(); // after the replay that follows the welcome, so no error can be taken for the replay's answer
+    readSent = {c: null, s: 0}; // a new socket: say again how far the visitor has read
     recountUnread();
     refresh();
   }
@@ -1974,6 +2006,8 @@
       if (!ws && S.config && (S.open || S.conv)) reconnectNow();
     }
   });
+  window.addEventListener('popstate', sendPage);
+  window.addEventListener('hashchange', sendPage);
   window.addEventListener('online', function () { if (S.open || S.conv || outbox.length) reconnectNow(); });
   // the network went away: say so now rather than when the socket finally notices
   window.addEventListener('offline', function () { if (ws) ws.close(); });

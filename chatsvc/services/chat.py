@@ -31,6 +31,7 @@ from chatsvc.services.clock import Clock
 from chatsvc.services.frames import event_frame, iso
 from chatsvc.services.hub import Hub
 from chatsvc.services.routing import Routing
+from chatsvc.services.visitor_details import clean_user_agent, visitor_details
 from chatsvc.services.widget import WidgetService
 from chatsvc.store import records
 from chatsvc.store.accounts import AccountStore
@@ -404,7 +405,40 @@ class ChatService:
         if not values:
             return who
         visitor = await self.conversations.set_visitor_details(who.visitor.id, **values)
-        return dataclasses.replace(who, visitor=visitor)
+        who = dataclasses.replace(who, visitor=visitor)
+        await self._publish_visitor(who)  # the agent's panel shows the name and email at once
+        return who
+
+    async def visitor_page(
+        self, who: VisitorIdentity, frame: protocol.VisitorPage, user_agent: str | None
+    ) -> VisitorIdentity:
+        """Where the visitor is now (with their socket's User-Agent): stored, and shown to the staff of their
+        open conversation."""
+        visitor = await self.conversations.set_visitor_page(
+            who.visitor.id, url=frame.url, title=" ".join((frame.title or "").split()) or None,
+            timezone=frame.timezone, language=frame.language, user_agent=clean_user_agent(user_agent),
+            now=self.clock(),
+        )
+        who = dataclasses.replace(who, visitor=visitor)
+        await self._publish_visitor(who)
+        return who
+
+    async def _publish_visitor(self, who: VisitorIdentity) -> None:
+        conversation = await self.conversations.open_of_visitor(who.visitor.id)
+        if conversation is not None:
+            frame = protocol.VisitorUpdate(conversation=conversation.id, visitor=visitor_details(who.visitor))
+            await self.hub.publish_frame(f"conv:{conversation.id}", frame, staff_only=True)
+
+    async def visitor_read(self, who: VisitorIdentity, frame: protocol.VisitorRead) -> None:
+        """The visitor has seen their conversation up to ``seq``: the mark moves forward only, and staff hear
+        of it when it moved."""
+        conversation = await self.visitor_conversation(who, frame.conversation)
+        seq = await self.conversations.advance_read(conversation.id, frame.seq)
+        if seq is not None:
+            await self.hub.publish_frame(
+                f"conv:{conversation.id}", protocol.ReadUpdate(conversation=conversation.id, seq=seq),
+                staff_only=True,
+            )
 
     async def visitor_rate(self, who: VisitorIdentity, frame: protocol.VisitorRate) -> protocol.Rated:
         """The end-of-chat survey of one of the visitor's own conversations, once it is closed; stored once, and

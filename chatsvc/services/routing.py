@@ -143,6 +143,23 @@ class Routing:
         await self.push_presence(user_id)
         await self.dispatch()
 
+    async def available_agents(self) -> list[dict[str, object]]:
+        """Staff connected to this process and online or away, with their load: whom a chat may be transferred
+        to (only those online with a free slot accept one)."""
+        loads = await self.conversations.loads()
+        return [
+            {
+                "id": p.user_id,
+                "name": p.name,
+                "status": p.status.value,
+                "load": loads.get(p.user_id, 0),
+                "capacity": p.capacity,
+                "teams": sorted(p.team_ids),
+            }
+            for p in sorted(self.presence.values(), key=lambda p: (p.name.casefold(), p.user_id))
+            if p.sockets > 0 and p.status in (AgentStatus.ONLINE, AgentStatus.AWAY)
+        ]
+
     async def load_of(self, user_id: str) -> int:
         return (await self.conversations.loads()).get(user_id, 0)
 

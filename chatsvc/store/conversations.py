@@ -71,6 +71,37 @@ class ConversationStore:
             raise NotFound()
         return visitor
 
+    async def set_visitor_page(
+        self, visitor_id: str, *, url: str, title: str | None, timezone: str | None, language: str | None,
+        user_agent: str | None, now: datetime.datetime,
+    ) -> records.Visitor:
+        """Where the visitor is now: the page, their time zone and language, and their browser."""
+        async with self.db.begin() as conn:
+            await conn.execute(
+                visitors.update().where(visitors.c.id == visitor_id).values(
+                    page_url=url, page_title=title, timezone=timezone, language=language, user_agent=user_agent,
+                    page_seen_at=now,
+                )
+            )
+        visitor = await self.get_visitor(visitor_id)
+        if visitor is None:
+            raise NotFound()
+        return visitor
+
+    async def advance_read(self, conversation_id: str, seq: int) -> int | None:
+        """Move the visitor's read mark up to ``seq`` (at most the conversation's ``last_seq``): the new mark, or
+        None when it would not move forward (a late or repeated ``read`` never lowers it)."""
+        target = sa.case((conversations.c.last_seq < seq, conversations.c.last_seq), else_=seq)
+        async with self.db.begin() as conn:
+            result = await conn.execute(
+                conversations.update()
+                .where(conversations.c.id == conversation_id, conversations.c.visitor_read_seq < target)
+                .values(visitor_read_seq=target)
+                .returning(conversations.c.visitor_read_seq)
+            )
+            row = result.first()
+        return int(row[0]) if row is not None else None
+
     async def touch_visitor(self, visitor_id: str, now: datetime.datetime) -> None:
         async with self.db.begin() as conn:
             await conn.execute(visitors.update().where(visitors.c.id == visitor_id).values(last_seen_at=now))

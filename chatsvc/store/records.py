@@ -88,6 +88,13 @@ class Visitor:
     name: str | None
     email: str | None
     created_at: datetime.datetime
+    # Where they are, as their widget last said (``page``), and the browser their socket came from.
+    page_url: str | None = None
+    page_title: str | None = None
+    timezone: str | None = None
+    language: str | None = None
+    user_agent: str | None = None
+    page_seen_at: datetime.datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,6 +117,7 @@ class Conversation:
     closed_by_role: str | None
     closed_by_id: str | None
     resolution: str | None = None
+    visitor_read_seq: int = 0  # the visitor has seen events up to here
 
 
 @dataclasses.dataclass(frozen=True)

@@ -37,6 +37,12 @@ def visitor(row: Any) -> records.Visitor:
         name=mapping["name"],
         email=mapping["email"],
         created_at=mapping["created_at"],
+        page_url=mapping["page_url"],
+        page_title=mapping["page_title"],
+        timezone=mapping["timezone"],
+        language=mapping["language"],
+        user_agent=mapping["user_agent"],
+        page_seen_at=mapping["page_seen_at"],
     )
 
 

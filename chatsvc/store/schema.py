@@ -112,6 +112,13 @@ visitors = sa.Table(
     sa.Column("email", sa.String(254), nullable=True),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("last_seen_at", UTCDateTime(), nullable=False),
+    # Where the visitor is, as their widget last said (``page`` frame), for the agent serving them.
+    sa.Column("page_url", sa.String(2048), nullable=True),
+    sa.Column("page_title", sa.String(300), nullable=True),
+    sa.Column("timezone", sa.String(64), nullable=True),
+    sa.Column("language", sa.String(35), nullable=True),
+    sa.Column("user_agent", sa.String(512), nullable=True),
+    sa.Column("page_seen_at", UTCDateTime(), nullable=True),
 )
 
 conversations = sa.Table(
@@ -137,6 +144,8 @@ conversations = sa.Table(
     sa.Column("closed_by_id", sa.String(32), nullable=True),
     # How it ended: "bot" (deflected: the visitor said the bot's answer solved it), "agent", "visitor", ...
     sa.Column("resolution", sa.String(16), nullable=True),
+    # The visitor has seen events up to here (``read`` frame); only ever increases.
+    sa.Column("visitor_read_seq", sa.Integer, nullable=False, default=0, server_default="0"),
     # One open conversation per visitor, enforced by the database (two tabs starting at once).
     sa.Index(
         "uq_conversations_one_open_per_visitor",

@@ -308,9 +308,12 @@ class SocketSession:
                     self.send_raw(bytes(envelope.frame))
             elif envelope.seq > state.last_sent:
                 self._spawn(self._catch_up(envelope.conversation))  # a gap: fill it from storage
-        elif envelope.control is None and (envelope.exclude is None or envelope.exclude != self.identity):
-            if self.sees_staff_only or not envelope.staff_only:
-                self.send_raw(bytes(envelope.frame))
+        elif (
+            envelope.control is None
+            and (envelope.exclude is None or envelope.exclude != self.identity)
+            and (self.sees_staff_only or not envelope.staff_only)
+        ):
+            self.send_raw(bytes(envelope.frame))
 
     def on_follow_notice(self, conversation_id: str, follow: bool) -> None:
         if follow:

@@ -96,7 +96,8 @@ SYSTEM_EVENTS = {
 
 
 def transcript(events: list[Any], t: Translator) -> list[dict[str, Any]]:
-    """The chat before the ticket: messages as bubbles (visitor, agent, bot), the rest as small system lines."""
+    """The chat before the ticket: messages (and staff notes) as bubbles (visitor, agent, bot), the rest as small
+    system lines."""
     story = []
     for event in events:
         who = event.author.name
@@ -106,6 +107,12 @@ def transcript(events: list[Any], t: Translator) -> list[dict[str, Any]]:
             side = "visitor" if event.author.role == "visitor" else "staff"
             story.append(
                 {"kind": "message", "side": side, "who": who, "text": event.text, "at": at, "articles": []}
+            )
+        elif event.kind == "note" and event.text:
+            # Staff page only (the visitor's status page builds its own list, without notes): an internal
+            # note written during the chat stays with the ticket for the next person.
+            story.append(
+                {"kind": "note", "side": "staff", "who": who, "text": event.text, "at": at, "articles": []}
             )
         elif event.kind == "bot":
             titles = [str(a.get("title", "")) for a in data.get("articles", []) if isinstance(a, dict)]

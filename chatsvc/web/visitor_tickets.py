@@ -236,7 +236,8 @@ def _bot_text(body: Any, data: dict[str, Any] | None) -> tuple[str, tuple[str, .
 
 
 def chat_items(events: list[records.StoredEvent]) -> list[ThreadItem]:
-    """The chat a ticket came from: the visitor's, agents' and bot's messages, nothing else."""
+    """The chat a ticket came from: the visitor's, agents' and bot's messages, nothing else (never a staff
+    ``note``: this list is what the visitor sees)."""
     items = []
     for event in events:
         if event.kind == "message" and event.author_role in ({"visitor"} | STAFF_ROLES) and event.body:

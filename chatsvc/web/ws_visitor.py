@@ -19,6 +19,7 @@ class VisitorSocket(SocketSession):
     def __init__(self, websocket: WebSocket, services: Services, site_key: str) -> None:
         super().__init__(websocket, services)
         self.site_key = site_key
+        self.user_agent = websocket.headers.get("user-agent")  # kept with the visitor's ``page``
         self.who: VisitorIdentity | None = None
 
     async def authenticate(self, data: str) -> None:
@@ -100,6 +101,10 @@ class VisitorSocket(SocketSession):
                 await self.follow(conversation.id, 0)
         elif isinstance(frame, protocol.VisitorIdentify):
             self.who = await chat.visitor_identify(self.who, frame.name, frame.email)
+        elif isinstance(frame, protocol.VisitorPage):
+            self.who = await chat.visitor_page(self.who, frame, self.user_agent)
+        elif isinstance(frame, protocol.VisitorRead):
+            await chat.visitor_read(self.who, frame)
         elif isinstance(frame, protocol.VisitorRate):
             self.send(await chat.visitor_rate(self.who, frame))
         elif isinstance(frame, protocol.Sync):
