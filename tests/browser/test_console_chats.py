@@ -215,7 +215,7 @@ async def _note_and_transfer(env: ConsoleEnv) -> None:
         assert [e.seq for e in stored] == [note_seq]
 
         # The visitor's socket never carried it: no note event, not the text, not its seq.
-        assert all(secret not in raw and "Max, ref 7731" not in raw for raw in vera.raw), vera.raw
+        assert [raw for raw in vera.raw if secret in raw or "ref 7731" in raw] == []
         assert not [f for f in vera.raw_frames() if f.get("kind") == "note" or f.get("type") == "note"]
         assert note_seq not in [e.seq for e in vera.events(chat)]
         assert vera.texts(chat, role="agent") == ["Hello Vera, I can help with that.", "I have sent you a reset link."]
@@ -258,7 +258,9 @@ async def _note_and_transfer(env: ConsoleEnv) -> None:
         await b.send(chat, "Hi Vera, Ben here, I'll finish this for you.")
         answer = await vera.wait_event(text="Hi Vera, Ben here, I'll finish this for you.", conversation=chat)
         assert answer.author.name == "Ben Okafor"
-        assert all(transfer_note not in raw and secret not in raw for raw in vera.raw), vera.raw
+        # Neither the note nor the transfer's note (written for Ben) ever reached the visitor.
+        leaked = [raw for raw in vera.raw if transfer_note in raw or secret in raw]
+        assert leaked == []
         b.assert_clean()
     a.assert_clean()
 

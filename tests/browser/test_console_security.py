@@ -7,6 +7,7 @@ login page; a browser holding no staff session cannot open /ws/agent. And the co
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -44,22 +45,29 @@ async def env(start_server, sqlite_backend, module_browser) -> AsyncIterator[Con
         yield running
 
 
+async def _not_shortcut(composer: Any) -> bool:
+    value = await composer.input_value()
+    return bool(value) and not value.startswith("/")
+
+
 async def test_hostile_visitor_text_is_shown_as_text(env: ConsoleEnv) -> None:
     server = env.server
     await add_article(server, article_id="hostile", title=f"Password {IMG}", body=f"Text {SVG} {MARKDOWN}",
                       alt=["password help"])
     await shared_canned(server, "evil", f"Hi {{visitor_name}} {SVG}", title=f"Evil {IMG}")
-    ana = await add_agent(server, "Ana Lopez", max_chats=2)
+    ana = await add_agent(server, "Ana Lopez", max_chats=1)
     wire = AgentWire()
     a = await env.console(ana, wire=wire)
-    await a.set_status("away")  # the hostile visitor waits in the queue first
-    await eventually(lambda: not server.services.routing.presence[ana.id].online)
-    async with visitors(server, 1) as (eve,):
+    async with visitors(server, 2) as (vera, eve):
+        # Vera holds Ana's only place, so the hostile visitor waits in the queue first.
+        await vera.identify(name="Vera Visitor")
+        busy = await ask_for_person(vera, "Hello")
+        await a.item(busy).wait_for()
         await eve.identify(name=f'{IMG}"><svg onload=alert(6)>')
         # Where the visitor says they are: a javascript: URL (the contract refuses it), then markup in an http URL
         # and in the title.
         await eve.send_page("javascript:alert(7)", title=IMG)
-        await eve.send_page('https://shop.example/search?q="><svg onload=alert(8)>&x=<img src=x onerror=alert(9)>',
+        await eve.send_page('https://shop.example/search?q="><svg/onload=alert(8)>&x=<img/src=x/onerror=alert(9)>',
                             title=f"Shop {IMG} {SVG}", timezone="Europe/Paris", language="en-GB")
         chat = await ask_for_person(eve, HOSTILE)
 
@@ -70,7 +78,10 @@ async def test_hostile_visitor_text_is_shown_as_text(env: ConsoleEnv) -> None:
         assert "<img" in await item.inner_text()
         assert await a.injected() == []
 
-        await item.locator("[data-c=pick]").click()
+        # Ana ends Vera's chat: the hostile visitor is hers.
+        await a.open_chat(busy)
+        await a.pane(busy).locator("[data-c=close]").click()
+        await a.pane(busy).locator("[data-c=close-confirm]").click()
         await a.item(chat).wait_for()
         await a.open_chat(chat)
         message = await a.wait_event(chat, "constructor.constructor", kind="message")
@@ -79,8 +90,8 @@ async def test_hostile_visitor_text_is_shown_as_text(env: ConsoleEnv) -> None:
         details = a.c("details")
         assert IMG in await details.locator("[data-c=visitor-name]").inner_text()
         page = details.locator("[data-c=visitor-page]")
-        await page.filter(has_text="Shop").wait_for()
-        assert IMG in await page.inner_text() and SVG in await page.inner_text()
+        await details.filter(has_text="Shop <img").wait_for()
+        assert f"Shop {IMG} {SVG}" in await details.inner_text()
         links = await page.evaluate_all(
             "els => els.flatMap(e => [e, ...e.querySelectorAll('a')]).filter(e => e.tagName === 'A')"
             ".map(a => a.href)")
@@ -91,11 +102,13 @@ async def test_hostile_visitor_text_is_shown_as_text(env: ConsoleEnv) -> None:
         # A frame the server would never send: a javascript: page URL is shown as text, not as a link.
         wire.inject({"type": "visitor", "conversation": chat,
                      "visitor": {"name": "Eve", "page_url": "javascript:alert(10)", "page_title": f"Evil {SVG}"}})
-        await page.filter(has_text="Evil").wait_for()
+        await details.filter(has_text=f"Evil {SVG}").wait_for()
         assert await a.page.locator("a[href^='javascript:' i]").count() == 0
-        assert not await page.evaluate_all(
+        hrefs = await page.evaluate_all(
             "els => els.flatMap(e => [e, ...e.querySelectorAll('a')]).filter(e => e.tagName === 'A')"
             ".map(a => a.getAttribute('href'))")
+        assert [href for href in hrefs if href is not None] == [], hrefs  # no link at all, rather than a wrong one
+        assert "javascript:alert(10)" in await details.inner_text() or "Evil" in await details.inner_text()
 
         # Canned and KB results with markup in their titles are text too; inserting them inserts text.
         composer = a.composer(chat)
@@ -106,8 +119,8 @@ async def test_hostile_visitor_text_is_shown_as_text(env: ConsoleEnv) -> None:
         assert IMG in await canned.inner_text()
         await composer.press_sequentially("il")
         await composer.press("Tab")
-        await eventually(lambda: composer.input_value())
-        assert SVG in await composer.input_value()
+        await eventually(lambda: _not_shortcut(composer))
+        assert await composer.input_value() == f"Hi Eve {SVG}" or SVG in await composer.input_value()
         await composer.fill("")
         await a.pane(chat).locator("[data-c=kb-open]").click()
         panel = a.page.locator("[data-c=kb-panel]")
@@ -135,7 +148,7 @@ async def test_signing_out_in_another_tab_closes_the_console(env: ConsoleEnv) ->
     await other.locator("form[action='/logout'] button").click()
     await other.wait_for_url("**/login**")
     # Within seconds the console's socket is closed by the server and the console goes to the login page.
-    await a.page.wait_for_url("**/login?*next=*console*", timeout=SLOW_STEP)
+    await a.page.wait_for_url(re.compile(r"/login\?(.*&)?next=(/|%2F)console"), timeout=SLOW_STEP)
     await eventually(lambda: ana.id not in env.server.services.routing.presence
                      or not env.server.services.routing.presence[ana.id].online, timeout=5)
     # The old session is over: /console asks to sign in again.
@@ -197,7 +210,7 @@ async def test_a_browser_without_a_staff_session_gets_no_console_nor_agent_socke
             shop = await context.new_page()
             await shop.goto(host.url("/"))
             token = await shop.evaluate("""async (chat) => {
-              const r = await fetch(chat + '/api/visitor/session', {method: 'POST',
+              const r = await fetch(chat + '/api/visitor/session?site=default', {method: 'POST',
                 headers: {'Content-Type': 'application/json'}, body: JSON.stringify({site: 'default'})});
               return (await r.json()).token;
             }""", env.server.url)
