@@ -391,7 +391,7 @@ async def _console_scenes(shots: Shots, browser: Any, server: InProcessServer) -
         await page.locator(f'[data-c=chat-item][data-conversation="{sam}"]').click()
         await pane.locator("[data-c=composer]").fill("Let me send you one that lasts an hour")
         await sam_before.typing(True)
-        await page.locator("[data-c=details] [data-c=visitor-page]").filter(has_text="Account security").wait_for()
+        await page.locator("[data-c=details]").filter(has_text="Account security").wait_for()
         await page.locator("[data-c=details] [data-c=history] [data-c=history-item]").first.wait_for()
         await shots.take(page, "console-three-chats")
 
