@@ -1645,7 +1645,7 @@
       document.activeElement.closest("[data-c=queue-item]");
     var focusedId = focused ? focused.getAttribute("data-conversation") : null;
     ui.queue.textContent = "";
-    var full = presence.load >= presence.capacity || presence.status !== "online";
+    var full = presence.load >= presence.capacity;  // away or offline agents may still pick
     queue.forEach(function (item) {
       var row = clone("tpl-queue-item");
       row.setAttribute("data-conversation", item.id);
