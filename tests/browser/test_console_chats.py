@@ -311,3 +311,45 @@ async def test_an_agent_with_room_picks_a_waiting_visitor_and_cannot_at_capacity
         assert (await server.services.conversation_store.get(second)).status == "queued"
         assert re.search(r"1\s*/\s*1", await a.load())
     a.assert_clean()
+
+
+async def test_a_chat_transferred_back_to_the_queue_goes_to_the_next_agent_with_its_history(env: ConsoleEnv) -> None:
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez", max_chats=2)
+    ben = await add_agent(server, "Ben Okafor", max_chats=2)
+    a = await env.console(ana)
+    b = await env.console(ben)
+    await b.set_status("away")
+    await eventually(lambda: not server.services.routing.presence[ben.id].online)
+    async with visitors(server, 1) as (vera,):
+        await vera.identify(name="Vera Visitor")
+        chat = await ask_for_person(vera, "I need an invoice in my company's name.")
+        await a.item(chat).wait_for()
+        await a.send(chat, "Sure, what is the company's name?")
+        await vera.send("Northwind Ltd, VAT GB123456789")
+        await a.wait_event(chat, "Northwind Ltd", kind="message")
+        # Ana steps away and hands the chat back to the queue with a word for whoever takes it.
+        await a.set_status("away")
+        await eventually(lambda: not server.services.routing.presence[ana.id].online)
+        await a.pane(chat).locator("[data-c=transfer]").click()
+        dialog = a.page.locator("[data-c=transfer-dialog]")
+        await dialog.locator("[data-c=transfer-target]").select_option("")
+        await dialog.locator("[data-c=transfer-note]").fill("Invoice to redo for the company, VAT given")
+        await dialog.locator("[data-c=transfer-confirm]").click()
+        await a.page.locator(f'[data-c=pane][data-conversation="{chat}"][data-ended=true]').wait_for(
+            state="attached")
+        await a.wait_load(0, 2)
+        for console in (a, b):
+            await console.queue_item(chat).wait_for()
+        # Ben comes online: the chat is his, with the visitor's words, Ana's answer and her note for him.
+        await b.set_status("online")
+        await b.item(chat).wait_for()
+        await b.open_chat(chat)
+        await b.wait_event(chat, "Northwind Ltd, VAT GB123456789", kind="message")
+        await b.wait_event(chat, "Sure, what is the company's name?", kind="message")
+        assert "Invoice to redo for the company" in await b.pane(chat).locator("[data-c=log]").inner_text()
+        for console in (a, b):
+            await console.queue_item(chat).wait_for(state="detached")
+        assert (await server.services.conversation_store.get(chat)).agent_id == ben.id
+    a.assert_clean()
+    b.assert_clean()

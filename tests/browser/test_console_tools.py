@@ -299,3 +299,46 @@ async def test_keyboard_next_chat_help_and_close(env: ConsoleEnv) -> None:
             state="attached")
         assert (await server.services.conversation_store.get(two if active == one else one)).status == "assigned"
     a.assert_clean()
+
+
+async def test_unread_counts_and_the_title_badge(env: ConsoleEnv) -> None:
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez", max_chats=3)
+    a = await env.console(ana)
+    base_title = await a.page.title()
+    async with visitors(server, 2) as (vera, walt):
+        await vera.identify(name="Vera Visitor")
+        await walt.identify(name="Walt Whitman")
+        one = await ask_for_person(vera, "First chat")
+        await a.item(one).wait_for()
+        await a.open_chat(one)
+        two = await ask_for_person(walt, "Second chat")
+        await a.item(two).wait_for()
+        assert await a.active() == one  # a new chat does not take the agent away from the one she is in
+        unread = a.item(two).locator("[data-c=unread]")
+        await a.page.wait_for_function(
+            "(sel) => { const u = document.querySelector(sel); return !!u && !u.hidden && u.textContent.trim() === '1'; }",
+            arg=f'[data-c=chat-item][data-conversation="{two}"] [data-c=unread]')
+        await walt.send("Are you there?")
+        await a.page.wait_for_function(
+            "(sel) => document.querySelector(sel).textContent.trim() === '2'",
+            arg=f'[data-c=chat-item][data-conversation="{two}"] [data-c=unread]')
+        await a.page.wait_for_function("(base) => document.title.startsWith('(2) ') && document.title.endsWith(base)",
+                                       arg=base_title)
+        # A message in the chat she is looking at is not unread.
+        await vera.send("Still here")
+        await a.wait_event(one, "Still here", kind="message")
+        assert (await a.item(one).locator("[data-c=unread]").inner_text()).strip() in ("", "0")
+        # Opening the chat reads it: the count and the title badge go.
+        await a.open_chat(two)
+        await unread.wait_for(state="hidden")
+        await a.page.wait_for_function("(base) => document.title === base", arg=base_title)
+        # The sound can be muted (and stays so after a reload).
+        mute = a.c("mute")
+        before = await mute.get_attribute("aria-pressed")
+        await mute.click()
+        after = await mute.get_attribute("aria-pressed")
+        assert {before, after} == {"true", "false"}
+        await a.reload()
+        assert await a.c("mute").get_attribute("aria-pressed") == after
+    a.assert_clean()
