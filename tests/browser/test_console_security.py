@@ -282,3 +282,42 @@ async def test_the_console_speaks_french(env: ConsoleEnv) -> None:
     assert any(text in help_text for text in french_texts if len(text) > 8), help_text
     english.assert_clean()
     french.assert_clean()
+
+
+async def test_a_forged_request_from_another_site_changes_nothing(  # type: ignore[no-untyped-def]
+        start_server, sqlite_backend, module_browser) -> None:
+    """The agent's browser, signed in, visits another site whose script posts to the console's JSON API (a simple
+    request, no preflight) and opens /ws/agent: nothing is converted, no socket is had. (The session cookie's
+    SameSite and the CSRF token both stand in the way; this checks that together they hold.)"""
+    host = HostSite()
+    host.start()
+    try:
+        async with console_env(start_server, sqlite_backend, module_browser) as env:
+            ana = await add_agent(env.server, "Ana Lopez")
+            a = await env.console(ana)
+            async with visitors(env.server, 1) as (vera,):
+                await vera.identify(name="Vera Visitor", email="vera@example.com")
+                chat = await ask_for_person(vera, "Hello")
+                await a.item(chat).wait_for()
+                evil = await a.page.context.new_page()
+                await evil.goto(host.url("/plain"))
+                status = await evil.evaluate("""async ([url, id]) => {
+                  try {
+                    const r = await fetch(url + '/api/conversations/' + id + '/ticket', {method: 'POST',
+                      credentials: 'include', mode: 'no-cors', headers: {'Content-Type': 'text/plain'},
+                      body: JSON.stringify({reason: 'forged'})});
+                    return r.type + ' ' + r.status;
+                  } catch (e) { return 'error ' + e; }
+                }""", [env.server.url, chat])
+                assert status, status
+                result = await evil.evaluate(AGENT_SOCKET_JS, [env.server.ws_url + "/ws/agent",
+                                                               json.dumps({"type": "hello", "v": 1})])
+                assert not any('"welcome"' in got for got in result["got"]), result
+                assert (await env.server.services.conversation_store.get(chat)).status == "assigned"
+                assert await env.server.services.ticket_store.of_conversation(chat) is None
+                # The console itself is still fine.
+                await a.send(chat, "Still here for you.")
+                await vera.wait_event(text="Still here for you.", conversation=chat)
+            a.assert_clean()
+    finally:
+        host.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -341,4 +342,50 @@ async def test_unread_counts_and_the_title_badge(env: ConsoleEnv) -> None:
         assert {before, after} == {"true", "false"}
         await a.reload()
         assert await a.c("mute").get_attribute("aria-pressed") == after
+    a.assert_clean()
+
+
+async def test_close_and_convert_to_a_ticket_with_a_reason(env: ConsoleEnv) -> None:
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez", max_chats=3)
+    a = await env.console(ana)
+    async with visitors(server, 1) as (vera,):
+        await vera.identify(name="Vera Visitor", email="vera@example.com")
+        chat = await ask_for_person(vera, "My tent arrived with a torn floor.")
+        await a.item(chat).wait_for()
+        await a.open_chat(chat)
+        await a.send(chat, "I'm sorry! Could you send us a photo by mail?")
+        await a.pane(chat).locator("[data-c=convert]").click()
+        dialog = a.page.locator("[data-c=convert-dialog]")
+        await dialog.wait_for()
+        # A reason is required: confirming without one keeps the dialog open and converts nothing.
+        await dialog.locator("[data-c=convert-confirm]").click()
+        await asyncio.sleep(0.3)
+        assert await dialog.is_visible()
+        assert (await server.services.conversation_store.get(chat)).status == "assigned"
+        await dialog.locator("[data-c=convert-reason]").fill("Waiting for the customer's photo")
+        async with a.page.expect_request(lambda r: r.method == "POST" and r.url.endswith(f"/{chat}/ticket")) as sent:
+            await dialog.locator("[data-c=convert-confirm]").click()
+        request = await sent.value
+        # A cookie-authenticated write: it carries the session's CSRF token.
+        assert (await request.all_headers()).get("x-csrf-token"), await request.all_headers()
+        assert json.loads(request.post_data or "{}").get("reason") == "Waiting for the customer's photo"
+        await dialog.wait_for(state="detached")
+        await vera.wait_event(kind="closed", conversation=chat)
+        await a.page.locator(f'[data-c=pane][data-conversation="{chat}"][data-ended=true]').wait_for(
+            state="attached")
+        # The banner links to the new ticket, whose page shows the chat.
+        banner = a.c("banner")
+        await banner.wait_for(state="visible")
+        link = banner.locator("a[href^='/tickets/']")
+        await link.wait_for()
+        href = await link.get_attribute("href") or ""
+        ticket_page = await a.page.context.new_page()
+        response = await ticket_page.goto(server.url + href)
+        assert response is not None and response.status == 200
+        body = await ticket_page.inner_text("main")
+        assert "My tent arrived with a torn floor." in body and "Could you send us a photo" in body
+        await ticket_page.close()
+        await a.wait_load(0, 3)
+        assert (await server.services.conversation_store.get(chat)).status == "closed"
     a.assert_clean()
