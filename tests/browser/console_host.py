@@ -338,21 +338,28 @@ class Console:
 
 class AgentWire:
     """Every frame between the tab and ``/ws/agent``, noted; frames from the server may be held back (``hold``)
-    and let through (``release``); ``inject`` hands the tab a frame as if the server sent it."""
+    and let through (``release``); ``inject`` hands the tab a frame as if the server sent it; the line can be cut
+    (both ends of each socket close, new sockets close at once) and mended."""
 
     def __init__(self) -> None:
         self.to_server: list[dict[str, Any]] = []
         self.to_page: list[dict[str, Any]] = []
         self.holding: Callable[[dict[str, Any]], bool] | None = None
         self.held: list[tuple[Any, str | bytes]] = []
-        self.live: list[Any] = []
+        self.live: list[tuple[Any, Any]] = []  # (the page's side, the server's side) of each socket
+        self.down = False
+        self.connections = 0
 
     async def attach(self, page: Any) -> None:
         await page.route_web_socket(re.compile(r"/ws/agent"), self._route)
 
     async def _route(self, ws: Any) -> None:
+        self.connections += 1
+        if self.down:
+            await ws.close(code=1011, reason="network")
+            return
         server = ws.connect_to_server()
-        self.live.append(ws)
+        self.live.append((ws, server))
 
         def from_page(message: str | bytes) -> None:
             self.to_server.append(_frame(message))
@@ -379,8 +386,22 @@ class AgentWire:
             ws.send(message)
 
     def inject(self, frame: dict[str, Any]) -> None:
-        for ws in self.live:
+        for ws, _server in self.live:
             ws.send(json.dumps(frame))
+
+    async def cut(self) -> None:
+        """The network fails: frames held back are lost, both ends of each socket close (1011)."""
+        self.down = True
+        self.holding, self.held = None, []
+        live, self.live = self.live, []
+        for ws, server in live:
+            with contextlib.suppress(Exception):
+                await server.close(code=1011, reason="network")
+            with contextlib.suppress(Exception):
+                await ws.close(code=1011, reason="network")
+
+    def mend(self) -> None:
+        self.down = False
 
     def sent_of(self, kind: str) -> list[dict[str, Any]]:
         return [frame for frame in self.to_server if frame.get("type") == kind]
