@@ -418,6 +418,7 @@
       }
     }
     showBanner(errorText(frame.code, frame.message), "error");
+    renderQueue();  // a refused pick: its button comes back
   }
 
   function errorText(code, message) {
@@ -1052,6 +1053,7 @@
     var pending = addPending(chat, clientId, text, kind);
     transmit(chat, pending);
     chat.composer.value = "";
+    autosize(chat);
     saveDraft(chat);
     stopMyTyping(chat);
     closeCanned(chat);
@@ -1061,6 +1063,12 @@
       chat.lastVisitorAt = null;
       renderChatItem(chat);
     }
+  }
+
+  function autosize(chat) {
+    var box = chat.composer;
+    box.style.height = "auto";
+    box.style.height = Math.min(180, Math.max(44, box.scrollHeight)) + "px";
   }
 
   function saveDraft(chat) {
@@ -1113,6 +1121,7 @@
     });
     chat.composer.addEventListener("keydown", function (event) { composerKey(chat, event); });
     chat.composer.addEventListener("input", function () {
+      autosize(chat);
       saveDraft(chat);
       myTyping(chat);
       cannedInput(chat);
@@ -1161,6 +1170,14 @@
     }
     if (event.key === "Tab" && !event.shiftKey) {
       var match = /^\/([a-z0-9][a-z0-9_-]{0,39})$/.exec(chat.composer.value.trim());
+      var known = list && list.items.length && list.itemsQuery === (match && match[1]);
+      var exact = known && list.items.some(function (item) { return item.shortcut === match[1]; });
+      if (match && known && !exact) {
+        // Not a whole shortcut: the highlighted one of the list.
+        event.preventDefault();
+        pickCanned(chat, list.items[list.index]);
+        return;
+      }
       if (match) {
         event.preventDefault();
         expandCanned(chat, match[1]);
@@ -1205,9 +1222,11 @@
       var found = (body.canned || []).filter(function (item) {
         return !query || item.shortcut.indexOf(query) === 0 || item.title.toLowerCase().indexOf(query) >= 0;
       });
-      found.sort(function (a, b) {
-        return (b.shortcut.indexOf(query) === 0) - (a.shortcut.indexOf(query) === 0) || a.shortcut.localeCompare(b.shortcut);
+      found.sort(function (a, b) {  // the exact shortcut, then those it starts, then the rest
+        return (b.shortcut === query) - (a.shortcut === query) ||
+          (b.shortcut.indexOf(query) === 0) - (a.shortcut.indexOf(query) === 0) || a.shortcut.localeCompare(b.shortcut);
       });
+      chat.canned.itemsQuery = query;
       renderCanned(chat, found.slice(0, 12));
     }).catch(function (error) {
       if (chat.canned) renderCanned(chat, [], errorText(error.code, error.message));
@@ -1273,6 +1292,7 @@
       chat.composer.removeAttribute("aria-busy");
       if (chat.composer.value !== typed) return;  // the agent went on typing: do not overwrite
       chat.composer.value = body.text;
+      autosize(chat);
       chat.composer.focus();
       chat.composer.setSelectionRange(body.text.length, body.text.length);
       saveDraft(chat);
@@ -1463,6 +1483,7 @@
     var spacer = before && !/\s$/.test(before) ? " " : "";
     var next = (before + spacer + text + value.slice(end)).slice(0, 4000);
     box.value = next;
+    autosize(chat);
     var caret = Math.min(next.length, before.length + spacer.length + text.length);
     box.focus();
     box.setSelectionRange(caret, caret);
