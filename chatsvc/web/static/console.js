@@ -564,6 +564,7 @@
     order.forEach(function (other) { renderChatItem(chats[other]); });
     markViewed(chat);
     renderDetails();
+    autosize(chat);
     scrollDown(chat, true);
     if (focus && !chat.ended) chat.composer.focus();
   }
@@ -964,10 +965,11 @@
     window.clearTimeout(chat.typingTimer);
     var box = $("[data-c=typing]", chat.pane);
     if (on && !chat.ended) {
+      var stick = nearBottom(chat);
       $(".cx-typing-text", box).textContent = t("console.typing", { name: name || visitorName(chat) });
       box.hidden = false;
       chat.typingTimer = window.setTimeout(function () { box.hidden = true; }, 8000);
-      scrollDown(chat, false);
+      if (stick) scrollDown(chat, true);
     } else {
       box.hidden = true;
     }
@@ -1357,6 +1359,7 @@
     panel.appendChild(results);
     $(".cx-pane-row", chat.pane).appendChild(panel);
     chat.pane.classList.add("cx-with-kb");
+    ui.app.classList.add("cx-kb-open");
     $("[data-c=kb-open]", chat.pane).setAttribute("aria-expanded", "true");
     chat.kb = { panel: panel, search: search, results: results, timer: null };
     search.addEventListener("input", function () {
@@ -1380,6 +1383,7 @@
     chat.kb.panel.remove();
     chat.kb = null;
     chat.pane.classList.remove("cx-with-kb");
+    ui.app.classList.remove("cx-kb-open");
     $("[data-c=kb-open]", chat.pane).setAttribute("aria-expanded", "false");
   }
 
