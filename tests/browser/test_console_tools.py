@@ -24,6 +24,7 @@ from tests.browser.console_host import (
     bearer_http,
     console_env,
     eventually,
+    shared_canned,
     visitors,
 )
 from tests.browser.widget_host import module_browser_fixture  # noqa: F401 (the module_browser fixture)
@@ -262,6 +263,43 @@ async def test_keyboard_next_chat_help_and_close(env: ConsoleEnv) -> None:
         await a.page.keyboard.press("Alt+ArrowUp")
         await a.page.locator(f'[data-c=chat-item][data-conversation="{order[0]}"][aria-selected=true]').wait_for()
 
+        # Alt+2 / Alt+1: chat number N.
+        await a.page.keyboard.press("Alt+2")
+        await a.page.locator(f'[data-c=chat-item][data-conversation="{order[1]}"][aria-selected=true]').wait_for()
+        await a.page.keyboard.press("Alt+1")
+        await a.page.locator(f'[data-c=chat-item][data-conversation="{order[0]}"][aria-selected=true]').wait_for()
+
+        # Alt+N: note mode on and off, the composer keeps focus.
+        toggle = a.pane(order[0]).locator("[data-c=note-mode]")
+        await a.page.keyboard.press("Alt+n")
+        await a.page.wait_for_function("(el) => el.getAttribute('aria-pressed') === 'true'",
+                                       arg=await toggle.element_handle())
+        assert await a.composer(order[0]).get_attribute("data-mode") == "note"
+        assert await a.composer(order[0]).evaluate("el => el === document.activeElement")
+        await a.page.keyboard.press("Alt+n")
+        assert await a.composer(order[0]).get_attribute("data-mode") == "reply"
+
+        # Alt+K: the knowledge base, its search field focused; Escape closes it.
+        await a.page.keyboard.press("Alt+k")
+        panel = a.page.locator("[data-c=kb-panel]")
+        await panel.wait_for(state="visible")
+        await a.page.wait_for_function(
+            "() => document.activeElement && document.activeElement.getAttribute('data-c') === 'kb-search'")
+        await a.page.keyboard.press("Escape")
+        await panel.wait_for(state="hidden")
+
+        # Enter sends, Shift+Enter makes a new line.
+        composer = a.composer(order[0])
+        await composer.click()
+        await composer.press_sequentially("Line one")
+        await composer.press("Shift+Enter")
+        await composer.press_sequentially("line two")
+        assert await composer.input_value() == "Line one\nline two"
+        await composer.press("Enter")
+        await a.wait_sent(order[0], "line two")
+        first_visitor = vera if order[0] == one else walt
+        await first_visitor.wait_event(text="Line one\nline two", conversation=order[0])
+
         # "?" in the composer is text; outside a text field it opens the help, Escape closes it.
         help_overlay = a.c("help")
         await a.composer(order[0]).fill("")
@@ -388,4 +426,102 @@ async def test_close_and_convert_to_a_ticket_with_a_reason(env: ConsoleEnv) -> N
         await ticket_page.close()
         await a.wait_load(0, 3)
         assert (await server.services.conversation_store.get(chat)).status == "closed"
+    a.assert_clean()
+
+
+async def test_canned_list_filters_and_inserts_personal_and_shared(env: ConsoleEnv) -> None:
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez", max_chats=3)
+    await shared_canned(server, "refund", "Refunds take up to 5 days, {visitor_name}.", title="Refund delay")
+    await shared_canned(server, "bye", "Thank you for your visit, {visitor_name}!", title="Goodbye")
+    async with await bearer_http(server, ana) as http:
+        mine = await http.post("/api/canned", json={"shortcut": "sig", "title": "My signature",
+                                                    "body": "Best regards, {agent_name}"})
+        assert mine.status_code == 201, mine.text
+    ben = await add_agent(server, "Ben Okafor")
+    async with await bearer_http(server, ben) as http:  # Ben's personal one is not Ana's
+        other = await http.post("/api/canned", json={"shortcut": "bensecret", "title": "Ben's own",
+                                                     "body": "Only for Ben"})
+        assert other.status_code == 201, other.text
+    a = await env.console(ana)
+    async with visitors(server, 1) as (vera,):
+        await vera.identify(name="Vera Visitor")
+        chat = await ask_for_person(vera, "Hello")
+        await a.item(chat).wait_for()
+        await a.open_chat(chat)
+        composer = a.composer(chat)
+        await composer.click()
+        await composer.press_sequentially("/")
+        listed = a.pane(chat).locator("[data-c=canned-list] [data-c=canned-item]")
+        await listed.first.wait_for()
+        await eventually(lambda: _shortcuts(listed), timeout=3)
+        shortcuts = await _shortcuts(listed)
+        assert {"refund", "bye", "sig"} <= set(shortcuts) and "bensecret" not in shortcuts, shortcuts
+        # Filtered by what follows "/".
+        await composer.press_sequentially("b")
+        await eventually(lambda: _only(listed, {"bye"}), timeout=3)
+        # ArrowDown and Enter insert the second one listed (filled), and Enter does not send it yet.
+        filled = {"refund": "Refunds take up to 5 days, Vera Visitor.", "bye": "Thank you for your visit, Vera Visitor!",
+                  "sig": "Best regards, Ana Lopez"}
+        await composer.fill("")
+        await composer.press_sequentially("/")
+        await eventually(lambda: _only(listed, {"refund", "bye", "sig"}), timeout=3)
+        second = (await _shortcuts(listed))[1]
+        await composer.press("ArrowDown")
+        await composer.press("Enter")
+        await a.page.wait_for_function("([el, text]) => el.value === text",
+                                       arg=[await composer.element_handle(), filled[second]])
+        assert await a.pane(chat).locator("[data-c=event][data-state]").count() == 0  # nothing sent
+        # A click inserts too; Escape closes the list and leaves the text as typed.
+        await composer.fill("")
+        await composer.press_sequentially("/ref")
+        await a.pane(chat).locator("[data-c=canned-item][data-shortcut=refund]").click()
+        await a.page.wait_for_function("(el) => el.value === 'Refunds take up to 5 days, Vera Visitor.'",
+                                       arg=await composer.element_handle())
+        await composer.fill("")
+        await composer.press_sequentially("/by")
+        await a.pane(chat).locator("[data-c=canned-list]").wait_for(state="visible")
+        await composer.press("Escape")
+        await a.pane(chat).locator("[data-c=canned-list]").wait_for(state="hidden")
+        assert await composer.input_value() == "/by"
+    a.assert_clean()
+
+
+async def _shortcuts(listed: Any) -> list[str]:
+    return list(await listed.evaluate_all("els => els.map(e => e.getAttribute('data-shortcut'))"))
+
+
+async def _only(listed: Any, wanted: set[str]) -> bool:
+    return set(await _shortcuts(listed)) == wanted
+
+
+async def test_the_visitor_leaving_ends_the_pane_and_frees_the_place(env: ConsoleEnv) -> None:
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez", max_chats=2)
+    a = await env.console(ana)
+    async with visitors(server, 1) as (vera,):
+        await vera.identify(name="Vera Visitor")
+        chat = await ask_for_person(vera, "Quick question")
+        await a.item(chat).wait_for()
+        await a.open_chat(chat)
+        await a.send(chat, "Go ahead!")
+        await a.type_draft(chat, "A draft never sent")
+        await a.wait_load(1, 2)
+        await vera.end()
+        pane = a.page.locator(f'[data-c=pane][data-conversation="{chat}"][data-ended=true]')
+        await pane.wait_for(state="attached")
+        await a.wait_load(0, 2)
+        # Read-only: the history stays, nothing more can be written or done to it.
+        await a.wait_event(chat, "Go ahead!", kind="message")
+        composer = a.composer(chat)
+        assert await composer.count() == 0 or not await composer.is_visible() or not await composer.is_editable()
+        for action in ("transfer", "close", "convert"):
+            button = a.pane(chat).locator(f"[data-c={action}]")
+            assert await button.count() == 0 or not await button.is_visible() or await button.is_disabled(), action
+        await a.pane(chat).locator("[data-c=dismiss]").click()
+        await a.item(chat).wait_for(state="detached")
+        # Dismissed stays dismissed after a reload.
+        await a.reload()
+        await asyncio.sleep(0.3)
+        assert chat not in await a.chat_ids()
     a.assert_clean()
