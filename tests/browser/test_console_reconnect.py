@@ -90,3 +90,38 @@ async def test_messages_in_flight_across_a_network_failure_arrive_once(env: Cons
                                           ).count() == 0
         assert (await server.services.conversation_store.get(chat)).agent_id == ana.id
     a.assert_clean()
+
+
+async def test_a_message_the_server_refuses_shows_as_failed_not_sent(env: ConsoleEnv) -> None:
+    """The visitor ends the chat while the agent's answer is on its way: the server refuses it, and the console
+    says so on the message (``failed``) rather than leaving it sending or calling it sent."""
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez", max_chats=2)
+    wire = AgentWire()
+    a = await env.console(ana, wire=wire)
+    async with visitors(server, 1) as (vera,):
+        await vera.identify(name="Vera Visitor")
+        chat = await ask_for_person(vera, "Never mind, I found it.")
+        await a.item(chat).wait_for()
+        await a.open_chat(chat)
+        wire.hold()  # the console hears nothing for a moment: the visitor's leaving is not known to it yet
+        await vera.end()
+        await eventually(lambda: _status(server, chat, "closed"))
+        await a.composer(chat).fill("Let me check that for you.")
+        await a.composer(chat).press("Enter")
+        await eventually(lambda: any(f.get("text") == "Let me check that for you." for f in wire.sent_of("message")))
+        await eventually(lambda: any(f.get("type") == "error" for f in wire.to_page))
+        wire.release()
+        await a.page.locator(f'[data-c=pane][data-conversation="{chat}"][data-ended=true]').wait_for(
+            state="attached")
+        message = a.pane(chat).locator("[data-c=event]").filter(has_text="Let me check that for you.")
+        await a.page.wait_for_function("(el) => el.getAttribute('data-state') === 'failed'",
+                                       arg=await message.element_handle())
+        assert await message.get_attribute("data-seq") in (None, "")
+        assert "Let me check that for you." not in vera.texts(chat)
+        assert not [e for e in await events_of(server, chat) if e.body == "Let me check that for you."]
+    assert a.dialogs == [] and a.errors == []
+
+
+async def _status(server, chat: str, status: str) -> bool:  # type: ignore[no-untyped-def]
+    return (await server.services.conversation_store.get(chat)).status == status
