@@ -665,13 +665,23 @@
     }
   }
 
+  // Browsers let a page play sound only after the person interacted with it: the context is made then.
   var audio = null;
+  function unlockAudio() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Context) {
+      try {
+        audio = new Context();
+      } catch (e) { /* no sound */ }
+    }
+    if (audio && audio.state === "suspended" && audio.resume) audio.resume();
+  }
+  document.addEventListener("pointerdown", unlockAudio, true);
+  document.addEventListener("keydown", unlockAudio, true);
+
   function tone() {
-    if (muted) return;
+    if (muted || !audio) return;
     try {
-      var Context = window.AudioContext || window.webkitAudioContext;
-      if (!Context) return;
-      audio = audio || new Context();
       var now = audio.currentTime;
       [660, 880].forEach(function (freq, i) {
         var osc = audio.createOscillator();
@@ -1526,7 +1536,7 @@
     chat.pane.appendChild(overlay);
     dialog = { node: overlay, chat: chat, back: document.activeElement };
     build(form, box);
-    var first = $("select, textarea, input, button.btn-primary, button.btn-danger", form);
+    var first = $("select, textarea, input", form) || $("button[type=submit]", form);
     (first || x).focus();
     return form;
   }
