@@ -127,6 +127,15 @@ async def test_visitor_details_and_earlier_conversations(env: ConsoleEnv) -> Non
         await a.wait_event(earlier, "Noted, I'll make it a ticket.", kind="message")
         composer = a.pane(earlier).locator("[data-c=composer]")
         assert await composer.count() == 0 or not await composer.is_visible() or not await composer.is_editable()
+
+    # Another browser (another visitor token) with the same email: its chat lists the ticket too.
+    async with visitors(server, 1) as (again,):
+        await again.identify(name="Vera V.", email="vera@example.com")
+        third = await ask_for_person(again, "Writing from my phone now.")
+        await a.item(third).wait_for()
+        await a.open_chat(third)
+        await a.page.locator(f'[data-c=details] [data-c=history] [data-c=history-item][href="/tickets/{ticket}"]'
+                             ).wait_for()
     a.assert_clean()
 
 
