@@ -929,8 +929,8 @@
     if (event.kind === "message" || event.kind === "note" || event.kind === "bot") {
       chat.lastAt = event.at;
       if (event.kind !== "note" && (event.kind !== "bot" || !chat.lastText)) {
-        var prefix = role === "visitor" ? "" : (event.author.id === me.id ? t("console.you") + ": " : "");
-        chat.lastText = prefix + (event.text || "");
+        var mine = role !== "visitor" && event.author.id === me.id;
+        chat.lastText = mine ? t("console.last.you", { text: event.text || "" }) : (event.text || "");
       }
     }
     if (event.kind === "message" && role === "visitor") {
@@ -1663,7 +1663,7 @@
           .then(function (body) {
             closeDialog();
             var ticket = body.ticket || {};
-            showBanner(t("console.convert.done", { id: ticket.id || "" }), "notice",
+            showBanner(t("console.convert.done"), "notice",
               ticket.id ? { href: "/tickets/" + encodeURIComponent(ticket.id), text: t("console.convert.open") } : null);
           }).catch(function (error) {
             ok.disabled = false;
