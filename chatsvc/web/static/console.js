@@ -370,12 +370,18 @@
     dropOutbox(frame.client_id);
     if (!chat) return;
     var pending = chat.pending[frame.client_id];
-    if (pending) {
-      pending.seq = frame.seq;
-      pending.node.setAttribute("data-seq", String(frame.seq));
-      setState(chat, pending.node, pending.kind === "message" && frame.seq <= chat.readSeq ? "seen" : "sent");
+    if (!pending) return;
+    var shown = frame.seq <= chat.lastSeq && $('.cx-ev[data-seq="' + frame.seq + '"]', chat.log);
+    if (shown && shown !== pending.node) {  // its event is on screen already: one line, not two
+      pending.node.remove();
       delete chat.pending[frame.client_id];
+      return;
     }
+    // The ack may come before the event: the line stays matched to its client id until the event arrives.
+    pending.acked = true;
+    pending.seq = frame.seq;
+    pending.node.setAttribute("data-seq", String(frame.seq));
+    setState(chat, pending.node, pending.kind === "message" && frame.seq <= chat.readSeq ? "seen" : "sent");
   }
 
   function onTyping(frame) {
