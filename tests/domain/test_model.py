@@ -88,5 +88,6 @@ def test_roles() -> None:
 def test_agent_statuses_and_event_kinds_are_the_wire_strings() -> None:
     assert [s.value for s in AgentStatus] == ["online", "away", "offline"]
     assert {k.value for k in EventKind} == {
-        "message", "opened", "queued", "assigned", "requeued", "transferred", "closed", "bot", "choice", "feedback"
+        "message", "opened", "queued", "assigned", "requeued", "transferred", "closed", "bot", "choice", "feedback",
+        "note",
     }

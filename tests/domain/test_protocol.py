@@ -24,12 +24,16 @@ VISITOR_FRAMES: list[dict[str, Any]] = [
     {"type": "menu", "item": "billing"},
     {"type": "identify", "name": "Vera Lamb", "email": "vera@example.com"},
     {"type": "rate", "conversation": "conv_1", "csat": 5, "comment": "Quick and kind", "nps": 10, "ces": 1},
+    {"type": "page", "url": "https://shop.example/a?b=1#c", "title": "Shop", "timezone": "Europe/Paris",
+     "language": "fr-FR"},
+    {"type": "read", "conversation": "conv_1", "seq": 4},
     {"type": "sync", "conversation": "conv_1", "after_seq": 0},
 ]
 AGENT_FRAMES: list[dict[str, Any]] = [
     {"type": "hello", "v": 1, "status": "away"},
     {"type": "status", "status": "online"},
     {"type": "message", "conversation": "conv_1", "client_id": "c-1", "text": "hi"},
+    {"type": "note", "conversation": "conv_1", "client_id": "n-1", "text": "VIP, be nice"},
     {"type": "typing", "conversation": "conv_1", "active": False},
     {"type": "close", "conversation": "conv_1"},
     {"type": "pick", "conversation": "conv_1"},
@@ -102,7 +106,7 @@ def test_agent_only_types_are_not_visitor_frames() -> None:
     for frame in AGENT_FRAMES:
         if frame["type"] not in p.VISITOR_FRAME_TYPES:
             refused(p.decode_visitor, raw(frame))
-    assert p.AGENT_FRAME_TYPES - p.VISITOR_FRAME_TYPES == {"status", "pick", "transfer"}
+    assert p.AGENT_FRAME_TYPES - p.VISITOR_FRAME_TYPES == {"status", "pick", "transfer", "note"}
 
 
 @pytest.mark.parametrize("frame", VISITOR_FRAMES, ids=lambda f: f["type"])
@@ -466,7 +470,8 @@ SERVER_FRAMES: list[p.ServerFrame] = [
               server_time="2024-05-01T10:00:00.000Z"),
     p.Welcome(v=1, role="agent", you=AGENT, conversations=[INFO, p.ConversationInfo(
         id="c2", status="queued", site="shop", last_seq=0, created_at="2024-05-01T10:00:00.000Z")],
-        server_time="2024-05-01T10:00:00.000Z", status="online", capacity=3),
+        server_time="2024-05-01T10:00:00.000Z", status="online", capacity=3,
+        teams=[p.TeamRef(id="t1", name="Billing")]),
     p.Ack(client_id="c-1", conversation="conv_1", seq=5, at="2024-05-01T10:00:00.000Z"),
     p.Ack(client_id="c-1", conversation="conv_1", seq=5, at="2024-05-01T10:00:00.000Z", duplicate=True),
     p.Event(conversation="conv_1", seq=1, kind="opened", author=p.Person(role="visitor", name="Visitor"),
@@ -483,6 +488,22 @@ SERVER_FRAMES: list[p.ServerFrame] = [
     p.ChatUpdate(conversation=INFO, mine=False),
     p.PresenceUpdate(status="away", load=1, capacity=3),
     p.Rated(conversation="conv_1"),
+    p.Event(conversation="conv_1", seq=6, kind="note", author=AGENT, at="2024-05-01T10:00:00.000Z",
+            text="staff only", client_id="n-1"),
+    p.VisitorUpdate(conversation="conv_1", visitor=p.VisitorDetails(
+        name="Vera", page_url="https://shop.example/a", page_title="Shop", timezone="Europe/Paris",
+        language="fr-FR", browser="Chrome 131 on Linux", user_agent="Mozilla/5.0", seen_at="2024-05-01T10:00:00.000Z",
+    )),
+    p.VisitorUpdate(conversation="conv_1", visitor=p.VisitorDetails()),
+    p.ReadUpdate(conversation="conv_1", seq=5),
+    p.Waiting(conversations=[]),
+    p.Waiting(conversations=[
+        p.WaitingItem(id="c2", site="shop", position=1, queued_at="2024-05-01T10:00:00.000Z",
+                      visitor=p.Person(role="visitor", name="Visitor"), team_id="t1", team="Billing",
+                      first_message="Where is my parcel?"),
+        p.WaitingItem(id="c3", site="shop", position=2, queued_at="2024-05-01T10:00:01.000Z",
+                      visitor=p.Person(role="visitor", name="Vera")),
+    ]),
     p.ErrorFrame(code="bad_frame", message="nope"),
     p.ErrorFrame(code="rate_limited", message="slow down", ref="c-9"),
 ]
