@@ -2316,6 +2316,7 @@ EN.update({
     "console.discard": "Discard",
     "console.note.label": "Internal note",
     "console.typing": "{name} is typing…",
+    "console.typing.short": "typing…",
     "console.bot.articles": "Articles shown",
     "console.ended.closed": "This chat has ended. It stays here, read only, until you dismiss it.",
     "console.ended.left": "This chat is no longer yours (transferred or back in the queue). Read only.",
@@ -2519,6 +2520,7 @@ FR.update({key: french_spacing(text) for key, text in {
     "console.discard": "Abandonner",
     "console.note.label": "Note interne",
     "console.typing": "{name} écrit…",
+    "console.typing.short": "écrit…",
     "console.bot.articles": "Articles montrés",
     "console.ended.closed": "Ce chat est terminé. Il reste ici, en lecture seule, jusqu'à ce que vous le retiriez.",
     "console.ended.left": (

@@ -507,7 +507,8 @@
     $("[data-c=chat-name]", item).textContent = name;
     setAvatar($(".cx-avatar", item), name, chat.id);
     var last = $(".cx-chat-last", item);
-    last.textContent = chat.lastText || (chat.info.topic ? chat.info.topic : "");
+    last.textContent = chat.typing ? t("console.typing.short") : chat.lastText || (chat.info.topic ? chat.info.topic : "");
+    item.setAttribute("data-typing", chat.typing ? "true" : "false");
     var unread = $("[data-c=unread]", item);
     unread.textContent = chat.unread ? String(chat.unread) : "";
     unread.hidden = !chat.unread;
@@ -980,15 +981,18 @@
   function setTyping(chat, on, name) {
     window.clearTimeout(chat.typingTimer);
     var box = $("[data-c=typing]", chat.pane);
-    if (on && !chat.ended) {
+    var was = !!chat.typing;
+    chat.typing = !!on && !chat.ended;
+    if (chat.typing) {
       var stick = nearBottom(chat);
       $(".cx-typing-text", box).textContent = t("console.typing", { name: name || visitorName(chat) });
       box.hidden = false;
-      chat.typingTimer = window.setTimeout(function () { box.hidden = true; }, 8000);
+      chat.typingTimer = window.setTimeout(function () { setTyping(chat, false); }, 8000);
       if (stick) scrollDown(chat, true);
     } else {
       box.hidden = true;
     }
+    if (was !== chat.typing && chat.item) renderChatItem(chat);
   }
 
   // --- sending ---------------------------------------------------------------------------------------------
