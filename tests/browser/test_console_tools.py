@@ -534,3 +534,68 @@ async def test_the_visitor_leaving_ends_the_pane_and_frees_the_place(env: Consol
         await asyncio.sleep(0.3)
         assert chat not in await a.chat_ids()
     a.assert_clean()
+
+
+# Before the console's script: a Notification that notes what it is asked to show (permission granted), a
+# tab whose visibility the test sets, and an AudioContext that counts the oscillators started.
+ANNOUNCE_SPY = """
+window.__notes = [];
+window.__tones = 0;
+window.__hidden = false;
+window.Notification = class {
+  constructor(title, options) { window.__notes.push({title: String(title), body: options && options.body}); }
+  close() {}
+  static get permission() { return 'granted'; }
+  static requestPermission(callback) { if (callback) callback('granted'); return Promise.resolve('granted'); }
+};
+Object.defineProperty(document, 'hidden', {configurable: true, get: () => window.__hidden});
+Object.defineProperty(document, 'visibilityState', {configurable: true,
+  get: () => window.__hidden ? 'hidden' : 'visible'});
+const RealAudio = window.AudioContext;
+window.AudioContext = class extends RealAudio {
+  createOscillator() { window.__tones += 1; return super.createOscillator(); }
+};
+"""
+
+
+async def test_a_new_chat_announces_itself_tone_title_and_notification(env: ConsoleEnv) -> None:
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez", max_chats=3)
+    context = await env.context()
+    await context.add_init_script(ANNOUNCE_SPY)
+    a = await env.console(ana, context=context)
+    base_title = await a.page.title()
+    await a.page.mouse.click(700, 450)  # a first gesture: the page may play sound now
+    async with visitors(server, 3) as (vera, walt, xena):
+        for visitor, name in ((vera, "Vera Visitor"), (walt, "Walt Whitman"), (xena, "Xena Xu")):
+            await visitor.identify(name=name)
+        # Visible tab: a tone, no system notification.
+        one = await ask_for_person(vera, "Hello")
+        await a.item(one).wait_for()
+        await eventually(lambda: a.page.evaluate("() => window.__tones > 0"))
+        await asyncio.sleep(0.3)
+        assert await a.page.evaluate("() => window.__notes") == []
+
+        # Hidden tab: a system notification naming the visitor.
+        await a.page.evaluate("() => { window.__hidden = true; document.dispatchEvent(new Event('visibilitychange')); }")
+        tones = await a.page.evaluate("() => window.__tones")
+        two = await ask_for_person(walt, "Anyone?")
+        await a.item(two).wait_for()
+        await eventually(lambda: a.page.evaluate("() => window.__notes.length === 1"))
+        notes = await a.page.evaluate("() => window.__notes")
+        assert "Walt Whitman" in notes[0]["title"], notes
+        assert await a.page.evaluate("() => window.__tones") > tones
+        # ...and the tab's title counts what is unread.
+        await a.page.wait_for_function("(base) => /^\\(\\d+\\) /.test(document.title) && document.title.endsWith(base)",
+                                       arg=base_title)
+
+        # Muted: no tone for the next one.
+        await a.page.evaluate("() => { window.__hidden = false; document.dispatchEvent(new Event('visibilitychange')); }")
+        await a.c("mute").click()
+        assert await a.c("mute").get_attribute("aria-pressed") == "true"
+        tones = await a.page.evaluate("() => window.__tones")
+        three = await ask_for_person(xena, "Hi there")
+        await a.item(three).wait_for()
+        await asyncio.sleep(0.5)
+        assert await a.page.evaluate("() => window.__tones") == tones
+    a.assert_clean()
