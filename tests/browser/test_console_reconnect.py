@@ -125,3 +125,34 @@ async def test_a_message_the_server_refuses_shows_as_failed_not_sent(env: Consol
 
 async def _status(server, chat: str, status: str) -> bool:  # type: ignore[no-untyped-def]
     return (await server.services.conversation_store.get(chat)).status == status
+
+
+async def test_a_message_sent_offline_survives_a_reload_and_arrives_once(env: ConsoleEnv) -> None:
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez", max_chats=2)
+    wire = AgentWire()
+    a = await env.console(ana, wire=wire)
+    async with visitors(server, 1) as (vera,):
+        await vera.identify(name="Vera Visitor")
+        chat = await ask_for_person(vera, "Hello?")
+        await a.item(chat).wait_for()
+        await a.open_chat(chat)
+        await wire.cut()
+        await a.page.locator("[data-c=connection]:not([data-state=online])").wait_for(state="attached")
+        await a.composer(chat).fill("Written while the line was down.")
+        await a.composer(chat).press("Enter")
+        await a.pane(chat).locator("[data-c=event][data-state=sending]").filter(
+            has_text="Written while the line was down.").wait_for(state="attached")
+        # The agent reloads before the line is back (the console learns its chats again once connected).
+        await a.page.reload()
+        await a.page.locator("[data-c=connection]").wait_for(state="attached")
+        await asyncio.sleep(0.5)
+        wire.mend()
+        await a.wait_online(timeout=SLOW_STEP)
+        await a.wait_sent(chat, "Written while the line was down.", timeout=SLOW_STEP)
+        await vera.wait_event(text="Written while the line was down.", conversation=chat)
+        await asyncio.sleep(0.3)
+        assert vera.texts(chat, role="agent") == ["Written while the line was down."]
+        shown = [e for e in await a.events(chat) if e["text"] == "Written while the line was down."]
+        assert len(shown) == 1, shown
+    a.assert_clean()
