@@ -78,6 +78,21 @@ async def test_chats_are_assigned_within_capacity_the_fourth_waits_and_a_close_l
                 assert await item.locator("[data-c=pick]").is_disabled()
                 assert waiting not in await console.chat_ids()
 
+            # Nobody has room: Ana's transfer dialog offers only the queue (Ben is full); Escape closes it.
+            await a.open_chat(ana_chats[0])
+            async with a.page.expect_response(lambda r: "/api/console/agents" in r.url) as listed:
+                await a.pane(ana_chats[0]).locator("[data-c=transfer]").click()
+            agents = await (await listed.value).json()
+            assert {agent["name"] for agent in agents["agents"]} >= {"Ana Lopez", "Ben Okafor"}, agents
+            dialog = a.page.locator("[data-c=transfer-dialog]")
+            await dialog.wait_for()
+            await asyncio.sleep(0.2)
+            values = await dialog.locator("[data-c=transfer-target] option").evaluate_all(
+                "els => els.map(o => o.value)")
+            assert values == [""], values
+            await a.page.keyboard.press("Escape")
+            await dialog.wait_for(state="detached")
+
             # Ben ends his chat: the waiting visitor is assigned to him at once, the queue empties everywhere.
             closed = ben_chats[0]
             await b.open_chat(closed)
