@@ -599,3 +599,20 @@ async def test_a_new_chat_announces_itself_tone_title_and_notification(env: Cons
         await asyncio.sleep(0.5)
         assert await a.page.evaluate("() => window.__tones") == tones
     a.assert_clean()
+
+
+async def test_a_visitor_who_gives_their_name_later_is_renamed_on_the_console(env: ConsoleEnv) -> None:
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez", max_chats=2)
+    a = await env.console(ana)
+    async with visitors(server, 1) as (vera,):
+        chat = await ask_for_person(vera, "Hello, quick question")
+        await a.item(chat).wait_for()
+        await a.open_chat(chat)
+        anonymous = (await a.item(chat).locator("[data-c=chat-name]").inner_text()).strip()
+        assert anonymous and "Vera" not in anonymous
+        await vera.identify(name="Vera Visitor", email="vera@example.com")
+        await a.item(chat).locator("[data-c=chat-name]").filter(has_text="Vera Visitor").wait_for()
+        await a.c("details").locator("[data-c=visitor-name]").filter(has_text="Vera Visitor").wait_for()
+        await a.c("details").locator("[data-c=visitor-email]").filter(has_text="vera@example.com").wait_for()
+    a.assert_clean()
