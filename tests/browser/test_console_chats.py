@@ -203,6 +203,8 @@ async def _note_and_transfer(env: ConsoleEnv) -> None:
     transfer_note = "Please take over: refund in progress"
     async with visitors(server, 1) as (vera,):
         await vera.identify(name="Vera Visitor")
+        await vera.send_page("https://shop.example/account", title="Your account", timezone="Europe/Madrid",
+                             language="es-ES")
         chat = await ask_for_person(vera, "I forgot my password")  # the bot answers with the article first
         await a.wait_chats(1)
         await a.open_chat(chat)
@@ -269,6 +271,12 @@ async def _note_and_transfer(env: ConsoleEnv) -> None:
             state="attached")
         await a.wait_load(0, 2)
         assert (await server.services.conversation_store.get(chat)).agent_id == ben.id
+
+        # Ben sees who the visitor is and follows where she goes next.
+        await b.c("details").filter(has_text="Your account").wait_for()
+        await vera.send_page("https://shop.example/account/security", title="Security settings",
+                             timezone="Europe/Madrid", language="es-ES")
+        await b.c("details").filter(has_text="Security settings").wait_for()
 
         await b.send(chat, "Hi Vera, Ben here, I'll finish this for you.")
         answer = await vera.wait_event(text="Hi Vera, Ben here, I'll finish this for you.", conversation=chat)
