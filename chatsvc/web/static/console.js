@@ -610,7 +610,10 @@
     bar.hidden = !chat.ended;
     $(".cx-ended-text", bar).textContent = chat.ended
       ? t(chat.endReason === "left" ? "console.ended.left" : "console.ended.closed") : "";
-    chat.composer.disabled = chat.ended;
+    chat.composer.readOnly = chat.ended;  // read only, not disabled: a draft left in it can still be copied
+    chat.composer.setAttribute("aria-readonly", chat.ended ? "true" : "false");
+    // An ended chat shows no composer, unless a draft was left in it (still there to copy).
+    $(".cx-compose", pane).hidden = chat.ended && !chat.composer.value.trim();
     $("[data-c=send]", pane).disabled = chat.ended;
     $$("[data-c=transfer], [data-c=convert], [data-c=close], [data-c=note-mode], .cx-mode-reply, [data-c=kb-open], " +
       ".cx-canned-btn", pane).forEach(function (button) { button.disabled = chat.ended; });
@@ -1171,6 +1174,7 @@
   }
 
   function composerKey(chat, event) {
+    if (chat.ended) return;
     var list = chat.canned;
     if (list && !list.node.hidden) {
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
