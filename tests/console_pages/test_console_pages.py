@@ -277,7 +277,7 @@ async def test_help_in_french(server: InProcessServer) -> None:
 
 
 @pytest.mark.parametrize("path", [
-    "/help/unknown", "/help/draft", "/help/draft/", "/help/a/b", "/help/..%2Fdraft", "/help/%2e%2e",
+    "/help/", "/help/unknown", "/help/draft", "/help/draft/", "/help/a/b", "/help/..%2Fdraft", "/help/%2e%2e",
     "/help/" + "x" * 300, "/help/%00", "/help/draft%0A", "/help/%20draft",
 ])
 async def test_help_is_404_for_drafts_unknown_and_odd_ids(server: InProcessServer, path: str) -> None:
