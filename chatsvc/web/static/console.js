@@ -307,8 +307,28 @@
         endChat(chat, "left");
       }
     });
+    if (!pruned) prune(held);
     renderQueue();
     if (!active && order.length) activate(order[0], false);
+  }
+
+  // After a reload, what this browser kept for chats that are no longer ours (drafts, read marks, unsent
+  // messages) can never be used again: forget it.
+  var pruned = false;
+  function prune(held) {
+    pruned = true;
+    try {
+      var gone = [];
+      for (var i = 0; i < window.localStorage.length; i++) {
+        var key = window.localStorage.key(i);
+        var match = key && key.indexOf(LS) === 0 && /^(draft|seen)\.(.+)$/.exec(key.slice(LS.length));
+        if (match && !held[match[2]] && !chats[match[2]]) gone.push(key);
+      }
+      gone.forEach(function (key) { window.localStorage.removeItem(key); });
+    } catch (e) { /* storage unavailable */ }
+    var before = outbox.length;
+    outbox = outbox.filter(function (entry) { return held[entry.conversation] || chats[entry.conversation]; });
+    if (outbox.length !== before) saveOutbox();
   }
 
   function onPresence(frame) {
