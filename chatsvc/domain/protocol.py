@@ -192,7 +192,10 @@ class AgentTransfer(_Frame, tag="transfer"):
 
     conversation: ConversationId
     to_agent: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
-    note: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    # For staff only (stored as a ``note`` event). Lines and tabs, no other control character.
+    note: Annotated[
+        str, msgspec.Meta(max_length=1000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\Z")
+    ] | None = None
 
 
 AgentFrame = Union[

@@ -14,14 +14,22 @@ import logging
 import time
 from collections.abc import Callable
 
+import msgspec
+
 from chatsvc.domain import protocol
 from chatsvc.domain import queue as policy
-from chatsvc.domain.model import AgentStatus, ConversationStatus, EventKind, check_transition
+from chatsvc.domain.model import (
+    STAFF_ONLY_KINDS,
+    AgentStatus,
+    ConversationStatus,
+    EventKind,
+    check_transition,
+)
 from chatsvc.errors import InvalidState, NotFound, OverCapacity
 from chatsvc.services.clock import Clock
 from chatsvc.services.directory import Directory
 from chatsvc.services.frames import event_frame, iso
-from chatsvc.services.hub import Hub
+from chatsvc.services.hub import Envelope, Hub
 from chatsvc.settings import Settings
 from chatsvc.store import records
 from chatsvc.store.accounts import AccountStore
@@ -215,13 +223,21 @@ class Routing:
             await self._push_queue_positions()
             return applied
 
-    async def transfer(self, from_agent: str, conversation_id: str, to_agent: str | None, note: str | None) -> Applied:
+    async def transfer(
+        self, from_agent: str, conversation_id: str, to_agent: str | None, note: str | None,
+        *, author_role: str = "agent",
+    ) -> Applied:
+        """Hand the chat to ``to_agent``, or back to the queue. The handover ``note`` is for staff: it is stored
+        as a ``note`` event just before the transfer, never in the transfer event the visitor receives."""
         async with self._lock:
             conversation = await self.conversations.get(conversation_id)
             if conversation.status != ConversationStatus.ASSIGNED.value or conversation.agent_id != from_agent:
                 raise NotFound()
+            handover = await self._handover_note(from_agent, author_role, note)
             if to_agent is None:
-                applied = await self._release(conversation, reason="transferred", actor=from_agent, note=note)
+                applied = await self._release(
+                    conversation, reason="transferred", actor=from_agent, before=handover
+                )
             else:
                 target = self.presence.get(to_agent)
                 if target is None or not target.online or to_agent == from_agent:
@@ -233,8 +249,9 @@ class Routing:
                     to_agent,
                     expect=ConversationStatus.ASSIGNED,
                     kind=EventKind.TRANSFERRED,
-                    extra={"from_agent": from_agent, "note": note} if note else {"from_agent": from_agent},
+                    extra={"from_agent": from_agent},
                     previous_agent=from_agent,
+                    before=handover,
                 )
         await self.dispatch()
         return applied
@@ -243,7 +260,7 @@ class Routing:
         async with self._lock:
             for conversation in await self.conversations.assigned(agent_id):
                 try:
-                    await self._release(conversation, reason=reason, actor=None, note=None)
+                    await self._release(conversation, reason=reason, actor=None)
                 except (InvalidState, NotFound):
                     continue
 
@@ -267,6 +284,7 @@ class Routing:
         kind: EventKind = EventKind.ASSIGNED,
         extra: dict[str, object] | None = None,
         previous_agent: str | None = None,
+        before: list[NewEvent] | None = None,
     ) -> Applied:
         presence = self.presence[agent_id]
         now = self.clock()
@@ -279,6 +297,7 @@ class Routing:
         applied = await self.conversations.apply(
             conversation_id,
             [
+                *(before or []),
                 NewEvent(
                     kind=kind.value,
                     author_role="system",
@@ -295,8 +314,7 @@ class Routing:
         )
         presence.idle_since = time.time()
         self._queue_seen.pop(conversation_id, None)
-        for event in applied.events:
-            await self.hub.publish_event(conversation_id, event.seq, event_frame(event))
+        await self._publish_events(applied)
         if previous_agent is not None:
             await self.push_chat(applied.conversation, previous_agent, mine=False)
             await self.push_presence(previous_agent)
@@ -306,7 +324,8 @@ class Routing:
         return applied
 
     async def _release(
-        self, conversation: records.Conversation, *, reason: str, actor: str | None, note: str | None
+        self, conversation: records.Conversation, *, reason: str, actor: str | None,
+        before: list[NewEvent] | None = None,
     ) -> Applied:
         agent_id = conversation.agent_id
 
@@ -315,24 +334,37 @@ class Routing:
                 raise InvalidState()
 
         data: dict[str, object] = {"agent_id": agent_id, "reason": reason}
-        if note:
-            data["note"] = note
         applied = await self.conversations.apply(
             conversation.id,
-            [NewEvent(kind=EventKind.REQUEUED.value, author_role="system", author_id=actor,
-                      author_name="chatsvc", data=data)],
+            [*(before or []), NewEvent(kind=EventKind.REQUEUED.value, author_role="system", author_id=actor,
+                                       author_name="chatsvc", data=data)],
             now=self.clock(),
             check=check,
             # Back to the front: the visitor already waited once.
             changes={"status": ConversationStatus.QUEUED.value, "agent_id": None, "queue_front": True},
         )
-        for event in applied.events:
-            await self.hub.publish_event(conversation.id, event.seq, event_frame(event))
+        await self._publish_events(applied)
         if agent_id is not None:
             await self.push_chat(applied.conversation, agent_id, mine=False)
             await self.push_presence(agent_id)
         log.info("conversation %s returned to the queue (%s)", conversation.id, reason)
         return applied
+
+    async def _handover_note(self, author_id: str, author_role: str, note: str | None) -> list[NewEvent]:
+        text = (note or "").strip()
+        if not text:
+            return []
+        presence = self.presence.get(author_id)
+        person = None if presence else await self.directory.staff_person(author_id)
+        name = presence.name if presence else (person.name if person else "")
+        return [NewEvent(kind=EventKind.NOTE.value, author_role=author_role, author_id=author_id, author_name=name,
+                         body=text, data={"handover": True})]
+
+    async def _publish_events(self, applied: Applied) -> None:
+        for event in applied.events:
+            await self.hub.publish_event(
+                event.conversation_id, event.seq, event_frame(event), staff_only=event.kind in STAFF_ONLY_KINDS
+            )
 
     async def push_chat(self, conversation: records.Conversation, agent_id: str, *, mine: bool) -> None:
         info = await self.directory.info(conversation, for_staff=True)
@@ -402,6 +434,10 @@ class Routing:
             )
         return protocol.Waiting(conversations=items)
 
+    def waiting_heard(self, frame: protocol.Waiting | None) -> None:
+        """What staff sockets last received on the staff channel (None: unknown, publish the next one)."""
+        self._waiting_seen = frame
+
     async def _push_waiting(self, waiting: list[records.Conversation]) -> None:
         """Publish the staff's queue view when it differs from the one last published."""
         frame = await self.waiting_frame(waiting)
@@ -425,6 +461,7 @@ class Routing:
 
     async def recover(self) -> None:
         """After a start: agents who held chats get the grace period to come back before they are requeued."""
+        await self.hub.follow(STAFF_CHANNEL, _StaffView(self))
         for conversation in await self.conversations.assigned():
             agent_id = conversation.agent_id
             if agent_id is None or agent_id in self.presence:
@@ -454,6 +491,26 @@ class Routing:
                 presence.grace.cancel()
         for task in list(self._tasks):
             task.cancel()
+
+
+_decode_waiting = msgspec.json.Decoder(protocol.Waiting).decode
+
+
+class _StaffView:
+    """Hears the queue view whoever publishes it (another process too), so that this process publishes only what
+    differs from what staff sockets last received, not from what it published itself."""
+
+    def __init__(self, routing: Routing) -> None:
+        self.routing = routing
+
+    def on_envelope(self, channel: str, envelope: Envelope) -> None:
+        try:
+            self.routing.waiting_heard(_decode_waiting(bytes(envelope.frame)))
+        except msgspec.DecodeError:
+            self.routing.waiting_heard(None)
+
+    def on_resync(self) -> None:
+        self.routing.waiting_heard(None)  # frames may have been lost: publish the next view whatever it is
 
 
 def _waiting(conversation: records.Conversation) -> policy.Waiting:

@@ -69,6 +69,15 @@ class AgentSocket(SocketSession):
         self.send(await self.services.routing.waiting_frame())
         self._spawn(self._recheck_session())
 
+    def on_resync(self) -> None:
+        """The broker was away: conversations catch up from storage, and the queue view is sent afresh."""
+        super().on_resync()
+        if self.registered:
+            self._spawn(self._send_waiting())
+
+    async def _send_waiting(self) -> None:
+        self.send(await self.services.routing.waiting_frame())
+
     async def _recheck_session(self) -> None:
         """Close this socket soon after its session ends by any route, including one no broker message
         reports (the CLI disabling the user while the server runs on the in-process broker)."""
@@ -111,7 +120,9 @@ class AgentSocket(SocketSession):
             await routing.pick(who.user.id, frame.conversation)
         elif isinstance(frame, protocol.AgentTransfer):
             await chat.held_conversation(who, frame.conversation)
-            await routing.transfer(who.user.id, frame.conversation, frame.to_agent, frame.note)
+            await routing.transfer(
+                who.user.id, frame.conversation, frame.to_agent, frame.note, author_role=who.user.role
+            )
         elif isinstance(frame, protocol.Sync):
             await chat.readable_conversation(who, frame.conversation)
             await self.follow(frame.conversation, None)

@@ -199,3 +199,35 @@ async def test_visitor_client_counts_the_note_as_a_gap_only(server) -> None:  # 
     finally:
         await visitor.close()
         await agent.close()
+
+
+async def test_a_transfer_note_is_a_staff_note_never_on_the_visitors_wire(server) -> None:  # type: ignore[no-untyped-def]
+    _user, sam, visitor, chat = await chat_with_agent(server)
+    nia_user = await server.add_staff("Nia")
+    nia = await server.agent(nia_user)
+    handover = "HANDOVER-55 angry about the refund, be gentle"
+    try:
+        async with wire(server, visitor.token) as tab:
+            await sam.transfer(chat, to_agent=nia_user.id, note=handover)
+            assert (await nia.wait_chat()).id == chat
+            moved = await nia.wait_event(kind="transferred", conversation=chat)
+            note = await nia.wait_event(kind="note", conversation=chat)
+            assert note.seq == moved.seq - 1 and note.text == handover and note.data == {"handover": True}
+            assert note.author.name == "Sam" and note.author.role == "agent"
+            assert "note" not in (moved.data or {})
+            on_wire = await tab.wait_for(lambda f: f.get("kind") == "transferred")
+            assert "note" not in on_wire.get("data", {})
+            # Back to the queue with a note: the same.
+            await nia.transfer(chat, note=handover + " (2)")
+            await tab.wait_for(lambda f: f.get("kind") == "requeued")
+            await tab.quiet()
+            assert not _carries_note(tab.frames) and all("HANDOVER-55" not in raw for raw in tab.raw)
+        events = await server.services.conversation_store.events_after(chat, 0, 100)
+        assert [e.body for e in events if e.kind == "note"] == [handover, handover + " (2)"]
+        # A control character in a handover note is refused whole.
+        await sam.send_frame({"type": "transfer", "conversation": chat, "note": "a\x00b"})
+        assert (await sam.wait_error()).code == "bad_frame"
+    finally:
+        await nia.close()
+        await visitor.close()
+        await sam.close()
