@@ -64,12 +64,14 @@ async def help_article(request: Request) -> Response:
     except NotFound:
         return render(request, "help_article.html", {"article": None, "title": t("help.not_found.title")},
                       status=404)
+    day = article.updated_at.date()
+    updated = f"{day.day} {t('ts.months').split()[day.month - 1]} {day.year}"
     rendered = kb.rendered(article.id)
     html = rendered.html if rendered is not None else kb.preview(article.body)
     return render(
         request,
         "help_article.html",
-        {"article": article, "title": article.title, "html": html, "updated": article.updated_at.date().isoformat()},
+        {"article": article, "title": article.title, "html": html, "updated": updated},
     )
 
 

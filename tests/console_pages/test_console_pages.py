@@ -272,6 +272,8 @@ async def test_help_in_french(server: InProcessServer) -> None:
         response = await http.get("/help/refund?lang=fr")
         assert response.status_code == 200
         assert '<html lang="fr">' in response.text and "Centre d'aide" in html.unescape(response.text)
+        assert re.search(r"Mis à jour le \d{1,2} (janv\.|févr\.|mars|avr\.|mai|juin|juil\.|août|sept\.|oct\.|nov\.|"
+                         r"déc\.) \d{4}", html.unescape(response.text))
         missing = await http.get("/help/nothing-here", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
         assert missing.status_code == 404 and "Article introuvable" in missing.text
 
