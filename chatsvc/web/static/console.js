@@ -1041,7 +1041,8 @@
   }
 
   function addPending(chat, clientId, text, kind) {
-    var node = eventNode(chat, { kind: kind, author: { role: me.role, name: me.name, id: me.id }, text: text }, true);
+    var node = eventNode(chat, { kind: kind, author: { role: me.role, name: me.name, id: me.id }, text: text,
+      at: new Date().toISOString() }, true);
     node.setAttribute("data-client-id", clientId);
     chat.pending[clientId] = { clientId: clientId, text: text, kind: kind, node: node, tries: 0 };
     chat.log.appendChild(node);
