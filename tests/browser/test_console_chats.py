@@ -15,6 +15,7 @@ import pytest_asyncio
 
 from tests.browser.console_host import (
     SLOW_STEP,
+    Console,
     ConsoleEnv,
     add_agent,
     add_article,
@@ -333,6 +334,13 @@ async def test_an_agent_with_room_picks_a_waiting_visitor_and_cannot_at_capacity
         await asyncio.sleep(0.5)
         assert (await server.services.conversation_store.get(second)).status == "queued"
         assert re.search(r"1\s*/\s*1", await a.load())
+        # A reload keeps her away, and her chat.
+        await a.reload()
+        assert await a.c("status").input_value() == "away"
+        await asyncio.sleep(0.3)
+        assert not server.services.routing.presence[ana.id].online
+        assert await a.chat_ids() == [first]
+        assert (await server.services.conversation_store.get(second)).status == "queued"
     a.assert_clean()
 
 
@@ -376,3 +384,42 @@ async def test_a_chat_transferred_back_to_the_queue_goes_to_the_next_agent_with_
         assert (await server.services.conversation_store.get(chat)).agent_id == ben.id
     a.assert_clean()
     b.assert_clean()
+
+
+async def test_two_tabs_of_one_agent_show_the_same_chats(env: ConsoleEnv) -> None:
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez", max_chats=2)
+    first = await env.console(ana)
+    second_page = await first.page.context.new_page()  # the same browser: same session, same storage
+    second = Console(second_page, server, ana)
+    await second_page.goto(server.url + "/console")
+    await second.wait_online()
+    async with visitors(server, 1) as (vera,):
+        await vera.identify(name="Vera Visitor")
+        chat = await ask_for_person(vera, "Hello from Vera")
+        for tab in (first, second):
+            await tab.item(chat).wait_for()
+            await tab.open_chat(chat)
+        await first.send(chat, "Written in the first tab.")
+        await second.wait_sent(chat, "Written in the first tab.")
+        toggle = second.pane(chat).locator("[data-c=note-mode]")
+        await toggle.click()
+        await second.composer(chat).fill("Noted in the second tab.")
+        await second.composer(chat).press("Enter")
+        await first.wait_event(chat, "Noted in the second tab.", kind="note")
+        await vera.wait_event(text="Written in the first tab.", conversation=chat)
+        await asyncio.sleep(0.3)
+        for tab in (first, second):
+            texts = [e["text"] for e in await tab.events(chat) if e["kind"] in ("message", "note")]
+            assert texts == ["Hello from Vera", "Written in the first tab.", "Noted in the second tab."], texts
+            await tab.wait_load(1, 2)
+        assert vera.texts(chat, role="agent") == ["Written in the first tab."]
+        # The first tab closes the chat: the second shows it ended.
+        await first.pane(chat).locator("[data-c=close]").click()
+        await first.pane(chat).locator("[data-c=close-confirm]").click()
+        for tab in (first, second):
+            await tab.page.locator(f'[data-c=pane][data-conversation="{chat}"][data-ended=true]').wait_for(
+                state="attached")
+            await tab.wait_load(0, 2)
+    first.assert_clean()
+    second.assert_clean()
