@@ -26,9 +26,11 @@ from tests.browser.console_host import (
     console_env,
     eventually,
     shared_canned,
+    sign_in,
     visitors,
 )
 from tests.browser.widget_host import HostSite, module_browser_fixture  # noqa: F401 (the module_browser fixture)
+from tests.support.servers import STAFF_PASSWORD
 
 IMG = "<img src=x onerror=alert(1)>"
 SVG = '"><svg onload=alert(2)>'
@@ -166,6 +168,21 @@ async def test_an_admin_disabling_the_agent_closes_the_console(env: ConsoleEnv) 
     await a.page.wait_for_url("**/login**", timeout=SLOW_STEP)
     await a.page.goto(env.server.url + "/console")
     await a.page.wait_for_url("**/login?next=/console")
+    assert a.dialogs == [] and a.errors == []
+
+
+async def test_a_password_change_on_another_device_closes_the_console(env: ConsoleEnv) -> None:
+    ana = await add_agent(env.server, "Ana Lopez")
+    a = await env.console(ana)
+    phone = await (await env.context()).new_page()
+    await sign_in(phone, env.server, ana.email)
+    await phone.goto(env.server.url + "/account/password?lang=en")
+    await phone.fill("input[name=current]", STAFF_PASSWORD)
+    await phone.fill("input[name=new]", "a brand new passphrase 42")
+    await phone.fill("input[name=again]", "a brand new passphrase 42")
+    await phone.locator("form:has(input[name=new]) button[type=submit]").click()
+    await phone.wait_for_url(re.compile(r"/staff"))
+    await a.page.wait_for_url(re.compile(r"/login\?(.*&)?next=(/|%2F)console"), timeout=SLOW_STEP)
     assert a.dialogs == [] and a.errors == []
 
 
