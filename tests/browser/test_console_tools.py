@@ -616,3 +616,40 @@ async def test_a_visitor_who_gives_their_name_later_is_renamed_on_the_console(en
         await a.c("details").locator("[data-c=visitor-name]").filter(has_text="Vera Visitor").wait_for()
         await a.c("details").locator("[data-c=visitor-email]").filter(has_text="vera@example.com").wait_for()
     a.assert_clean()
+
+
+async def test_long_unbroken_text_does_not_push_the_layout_sideways(env: ConsoleEnv) -> None:
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez", max_chats=2)
+    a = await env.console(ana)
+    long_word = "x" * 3000
+    long_url = "https://shop.example/" + "a" * 1900
+    async with visitors(server, 1) as (vera,):
+        await vera.identify(name="N" * 120)
+        await vera.send_page(long_url, title="T" * 300, timezone="Europe/Paris", language="en-GB")
+        chat = await ask_for_person(vera, long_word)
+        await a.item(chat).wait_for()
+        await a.open_chat(chat)
+        await a.wait_event(chat, "xxxxxxxxxx", kind="message")
+        await a.c("details").filter(has_text="TTTTTTTTTT").wait_for()
+        overflow = await a.page.evaluate("""() => {
+          const out = [];
+          const doc = document.scrollingElement;
+          if (doc.scrollWidth > doc.clientWidth + 1) out.push('page ' + doc.scrollWidth + '>' + doc.clientWidth);
+          for (const sel of ['[data-c=chat-list]', '[data-c=details]', '[data-c=log]', '[data-c=queue]']) {
+            for (const el of document.querySelectorAll(sel)) {
+              const r = el.getBoundingClientRect();
+              if (r.right > window.innerWidth + 1) out.push(sel + ' right ' + r.right);
+            }
+          }
+          for (const el of document.querySelectorAll('[data-c=log] [data-c=text], [data-c=visitor-page], [data-c=chat-name]')) {
+            const box = el.closest('[data-c=log], [data-c=details], [data-c=chat-list]');
+            if (box && el.getBoundingClientRect().right > box.getBoundingClientRect().right + 1) {
+              out.push(el.getAttribute('data-c') + ' sticks out by ' +
+                       Math.round(el.getBoundingClientRect().right - box.getBoundingClientRect().right));
+            }
+          }
+          return out;
+        }""")
+        assert overflow == [], overflow
+    a.assert_clean()
