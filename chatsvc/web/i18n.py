@@ -106,9 +106,9 @@ EN: dict[str, str] = {
         "canned responses, and the staff pages that manage all of it."
     ),
     "home.lead.next": (
-        "Visitors chat through the widget, one script tag on your website; this page embeds it, so try it. Not "
-        "there yet: the agent console and the manager page. Today agents connect with a program of yours or "
-        "the Python client."
+        "Visitors chat through the widget, one script tag on your website; this page embeds it, so try it. "
+        "Agents answer in the console (/console), several chats at once; programs of yours can use the Python "
+        "client. Not there yet: the manager page."
     ),
     "home.cta.signin": "Staff sign-in",
     "home.cta.docs": "Documentation",
@@ -180,7 +180,7 @@ EN: dict[str, str] = {
     "home.docs.readme": "installing, running, and every configuration setting.",
     "home.docs.protocol": (
         "the WebSocket protocol (/ws/visitor, /ws/agent) with the bot's frames, spoken by the widget and the "
-        "Python client today, and by the agent console when it comes."
+        "Python client and the agent console."
     ),
     "home.docs.architecture": "how the server is built: processes, storage, broker, the bot.",
     "home.docs.bench": "the benchmarks for messaging and the knowledge-base matcher, and how to run them.",
@@ -398,7 +398,7 @@ EN: dict[str, str] = {
     "canned.title": "Canned responses",
     "canned.intro": (
         "Ready-made answers for agents. Programs list them and fill their placeholders with a conversation's "
-        "details through /api/canned; the agent console, coming next, will insert them with /shortcut."
+        "details through /api/canned; in the agent console, type /shortcut and Tab."
     ),
     "canned.new": "New canned response",
     "canned.shortcut": "Shortcut",
@@ -717,8 +717,8 @@ FR: dict[str, str] = {
     ),
     "home.lead.next": (
         "Les visiteurs écrivent depuis le widget, une seule balise script sur votre site ; cette page "
-        "l'intègre, essayez-le. Pas encore là : la console des agents et la page des responsables. "
-        "Aujourd'hui, les agents se connectent avec un programme à vous ou le client Python."
+        "l'intègre, essayez-le. Les agents répondent dans la console (/console), plusieurs chats à la fois ; "
+        "vos programmes peuvent utiliser le client Python. Pas encore là : la page des responsables."
     ),
     "home.cta.signin": "Connexion de l'équipe",
     "home.cta.docs": "Documentation",
@@ -795,8 +795,8 @@ FR: dict[str, str] = {
     "home.docs.intro": "La documentation est livrée avec le code source :",
     "home.docs.readme": "installation, lancement et tous les réglages de configuration.",
     "home.docs.protocol": (
-        "le protocole WebSocket (/ws/visitor, /ws/agent) avec les messages du bot, parlé aujourd'hui par le "
-        "widget et le client Python, demain par la console des agents."
+        "le protocole WebSocket (/ws/visitor, /ws/agent) avec les messages du bot, parlé par le widget, le "
+        "client Python et la console des agents."
     ),
     "home.docs.architecture": "l'organisation du serveur : processus, stockage, broker, bot.",
     "home.docs.bench": "les mesures de performance de la messagerie et du bot, et comment les lancer.",
@@ -1020,8 +1020,8 @@ FR: dict[str, str] = {
     "canned.title": "Réponses types",
     "canned.intro": (
         "Des réponses toutes prêtes pour les agents. Les programmes les listent et remplissent leurs variables "
-        "avec les informations d'une conversation par /api/canned ; la console des agents, à venir, les "
-        "insérera avec /raccourci."
+        "avec les informations d'une conversation par /api/canned ; dans la console des agents, tapez "
+        "/raccourci puis Tab."
     ),
     "canned.new": "Nouvelle réponse type",
     "canned.shortcut": "Raccourci",
