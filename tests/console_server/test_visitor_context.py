@@ -149,3 +149,15 @@ async def test_read_moves_forward_reaches_staff_and_only_for_ones_own_chat(serve
         await stranger.close()
         await visitor.close()
         await agent.close()
+
+
+async def test_identify_updates_the_agents_panel_at_once(server) -> None:  # type: ignore[no-untyped-def]
+    _user, agent, visitor, chat = await chat_with_agent(server)
+    try:
+        await visitor.identify(name="Vera Lamb", email="vera@example.com")
+        frame = await agent.next_frame(lambda f: type(f).__name__ == "VisitorUpdate")
+        assert frame.conversation == chat  # type: ignore[attr-defined]
+        assert (frame.visitor.name, frame.visitor.email) == ("Vera Lamb", "vera@example.com")  # type: ignore[attr-defined]
+    finally:
+        await visitor.close()
+        await agent.close()
