@@ -180,7 +180,7 @@ def test_the_script_never_writes_markup() -> None:
     assert source.lstrip().startswith("//") and '"use strict";' in source
     # Plain ES2017, no build step: nothing newer (optional chaining, nullish coalescing), no modules.
     code = re.sub(r"//[^\n]*", "", source)
-    assert "?." not in code and "??" not in code and not re.search(r"^\s*(import|export)\b", code, re.M)
+    assert "?." not in code and "??" not in code and not re.search(r"^\s*(import|export)\b", code, re.MULTILINE)
 
 
 def test_links_from_visitor_data_are_http_only() -> None:
