@@ -469,6 +469,6 @@ async def console_env(start_server: Callable[..., InProcessServer], backend: Bac
                     await context.close()
 
 
-__all__ = ["ARTICLE", "AgentWire", "CHROME_UA", "Console", "ConsoleEnv", "SLOW_STEP", "STEP", "Visitor",
+__all__ = ["ARTICLE", "AgentWire", "CHROME_UA", "CONSOLE_SETTINGS", "Console", "ConsoleEnv", "SLOW_STEP", "STEP", "Visitor",
            "add_agent", "add_article", "admin_http", "ask_for_person", "bearer_http", "console_env",
            "eventually", "events_of", "shared_canned", "sign_in", "visitors"]

@@ -2,7 +2,8 @@
 (driven through chatsvc.client) ask for a person and are assigned within each agent's capacity; the next one waits
 in both consoles' queue; closing a chat frees the place and the waiting visitor is assigned; an agent answers two
 chats alternately with drafts kept, expands a canned response, writes an internal note the visitor never receives,
-transfers a chat with its whole history; a reload restores the open chats and drafts; a queue pick."""
+transfers a chat with its whole history (to an agent, or back to the queue); a reload restores the open chats and
+drafts; a queue pick; two tabs of one agent. The main scenario and the note/transfer run on PostgreSQL + Redis too."""
 
 from __future__ import annotations
 

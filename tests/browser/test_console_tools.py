@@ -1,6 +1,9 @@
-"""The agent console's tools in a real Chromium: the visitor's details (page, browser, language, local time) and
-earlier conversations, typing indicators both ways, the delivery state of the agent's messages (sending, sent,
-seen), the knowledge base at hand, the keyboard shortcuts and their help overlay."""
+"""The agent console's tools in a real Chromium: the visitor's details (page, browser, language, local time, a
+name given later) and earlier conversations and tickets (same visitor or same email); typing indicators both ways;
+the delivery state of the agent's messages (sending, sent, seen); the knowledge base at hand (link, text); the
+canned list (/, filter, arrows, Tab, click, Escape; shared and personal); closing and converting to a ticket; the
+keyboard shortcuts and their help overlay; unread counts, the title badge, the tone and the system notification
+of a new chat; a visitor leaving; long unbroken text kept inside its column."""
 
 from __future__ import annotations
 
