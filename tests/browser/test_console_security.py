@@ -6,6 +6,7 @@ login page; a browser holding no staff session cannot open /ws/agent. And the co
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -338,3 +339,55 @@ async def test_a_forged_request_from_another_site_changes_nothing(  # type: igno
             a.assert_clean()
     finally:
         host.stop()
+
+
+OTHER_CHAT_JS = """async ([url, id]) => {
+  return await new Promise((resolve) => {
+    const got = [];
+    const ws = new WebSocket(url);
+    const timer = setTimeout(() => { ws.close(); resolve(got); }, 2500);
+    ws.onopen = () => ws.send(JSON.stringify({type: 'hello', v: 1, status: 'away'}));
+    ws.onmessage = (m) => {
+      const frame = JSON.parse(m.data);
+      got.push(frame);
+      if (frame.type === 'welcome') {
+        ws.send(JSON.stringify({type: 'sync', conversation: id, after_seq: 0}));
+        ws.send(JSON.stringify({type: 'message', conversation: id, client_id: 'forged-1', text: 'Written by Ben'}));
+        ws.send(JSON.stringify({type: 'note', conversation: id, client_id: 'forged-2', text: 'Noted by Ben'}));
+        ws.send(JSON.stringify({type: 'close', conversation: id}));
+        ws.send(JSON.stringify({type: 'transfer', conversation: id}));
+      }
+    };
+    ws.onclose = () => { clearTimeout(timer); resolve(got); };
+  });
+}"""
+
+
+async def test_an_agent_cannot_read_or_write_a_colleagues_chat_from_the_console(env: ConsoleEnv) -> None:
+    """SECURITY.md case 9 from Ben's own signed-in console page: his session, a second socket of his own, and
+    frames naming Ana's chat; and the JSON API for its transcript."""
+    server = env.server
+    ana = await add_agent(server, "Ana Lopez", max_chats=1)
+    ben = await add_agent(server, "Ben Okafor", max_chats=1)
+    a = await env.console(ana)
+    async with visitors(server, 1) as (vera,):
+        await vera.identify(name="Vera Visitor")
+        chat = await ask_for_person(vera, "Private: my card ends in 4242")
+        await a.item(chat).wait_for()
+        b = await env.console(ben)
+        got = await b.page.evaluate(OTHER_CHAT_JS, [server.ws_url + "/ws/agent", chat])
+        assert any(f.get("type") == "welcome" for f in got), got
+        assert not [f for f in got if f.get("type") in ("event", "synced", "ack") and f.get("conversation") == chat], got
+        assert "4242" not in str(got)
+        status = await b.page.evaluate("async (id) => (await fetch('/api/conversations/' + id)).status", chat)
+        assert status in (403, 404), status
+        b.console_errors = [e for e in b.console_errors if f"status of {status}" not in e]  # our own fetch's refusal
+        await asyncio.sleep(0.3)
+        stored = await server.services.conversation_store.get(chat)
+        assert stored.status == "assigned" and stored.agent_id == ana.id
+        assert not [e for e in await server.services.conversation_store.events_after(chat, 0, 1000)
+                    if e.body in ("Written by Ben", "Noted by Ben")]
+        assert vera.texts(chat, role="agent") == []
+        assert chat not in await b.chat_ids()
+        b.assert_clean()
+    a.assert_clean()
