@@ -1,8 +1,10 @@
-"""The agent console against hostile visitors and ended sessions, in a real Chromium (SECURITY.md cases 4 and 14):
-markup in a visitor's name, message, page title and page URL, in a canned response and a KB article, stays text
-(no dialog, no injected element, a javascript: URL is no link); signing out in another tab or an admin disabling
-the agent closes the console's socket and the console lands on the login page; a signed-out browser is sent to the
-login page; a browser holding no staff session cannot open /ws/agent. And the console speaks French."""
+"""The agent console against hostile visitors, other agents and ended sessions, in a real Chromium (SECURITY.md
+cases 4, 6, 9 and 14): markup in a visitor's name, message, page title and page URL, in a canned response and a
+KB article, stays text (no dialog, no injected element, a javascript: URL is no link); signing out in another tab,
+a password change on another device or an admin disabling the agent closes the console's socket and the console
+lands on the login page; a signed-out browser is sent to the login page; a browser holding no staff session (or
+only a visitor token) cannot open /ws/agent; another site's forged request changes nothing; an agent cannot read or
+write a colleague's chat from their own console page. And the console speaks French."""
 
 from __future__ import annotations
 
