@@ -851,7 +851,10 @@
     if (kind === "note") node.classList.add("cx-ev-note");
     if (own) node.classList.add("cx-own");
     var meta = el("div", "cx-meta");
-    if (kind === "note") meta.appendChild(el("span", "cx-note-label", t("console.note.label")));
+    if (kind === "note") {
+      var handover = event.data && event.data.handover;  // the note a transfer carried
+      meta.appendChild(el("span", "cx-note-label", t(handover ? "console.note.handover" : "console.note.label")));
+    }
     meta.appendChild(el("span", "cx-author", own ? t("console.you") : (author.name || t("console.visitor"))));
     var time = el("time", "cx-time", event.at ? timeOf(event.at) : "");
     if (event.at) time.setAttribute("datetime", event.at);
