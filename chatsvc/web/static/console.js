@@ -75,6 +75,12 @@
     }
   }
 
+  // Control characters (but line breaks and tabs) are taken out of what is sent: the server refuses them in
+  // notes and stores nothing a person could not have typed.
+  function clean(text) {
+    return String(text).replace(/\r\n?/g, "\n").replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g, "");
+  }
+
   function newClientId() {
     if (window.crypto && window.crypto.randomUUID) return "c-" + window.crypto.randomUUID();
     var bytes = new Uint8Array(16);
@@ -1092,7 +1098,7 @@
   }
 
   function submit(chat) {
-    var text = chat.composer.value.replace(/\r\n/g, "\n");
+    var text = clean(chat.composer.value);
     if (!text.trim() || chat.ended) return;
     if (text.length > 4000) text = text.slice(0, 4000);
     var kind = chat.mode === "note" ? "note" : "message";
@@ -1646,7 +1652,8 @@
         event.preventDefault();
         var frame = { type: "transfer", conversation: chat.id };
         if (select.value) frame.to_agent = select.value;
-        if (note.value.trim()) frame.note = note.value.trim().slice(0, 1000);
+        var noteText = clean(note.value).trim();
+        if (noteText) frame.note = noteText.slice(0, 1000);
         if (!send(frame)) {
           showBanner(t("console.error.offline"), "error");
           return;
@@ -1690,7 +1697,7 @@
       var ok = actions(form, "convert-confirm", t("console.convert.confirm"), false);
       form.addEventListener("submit", function (event) {
         event.preventDefault();
-        var text = reason.value.trim();
+        var text = clean(reason.value).trim();
         if (!text) {
           problem.textContent = t("console.convert.empty");
           reason.focus();
