@@ -144,6 +144,12 @@ EN: dict[str, str] = {
         "One script tag on your website, so visitors chat without creating an account: the bot's answers, "
         "the queue, a person, or a message left for later. Its colour, greeting and forms are set per site."
     ),
+    "home.now.console.title": "The agent console",
+    "home.now.console.text": (
+        "Agents answer several chats at once at /console: the bot's turns the visitor already read, who the "
+        "visitor is and which page they are on, canned responses with /, the knowledge base, internal notes, "
+        "transfer, the queue, and keyboard shortcuts."
+    ),
     "home.now.safe.title": "No message lost",
     "home.now.safe.text": (
         "A message is confirmed only once it is saved. A dropped connection picks up exactly where it "
@@ -151,9 +157,7 @@ EN: dict[str, str] = {
     ),
     "home.next.title": "Coming next",
     "home.next.badge": "Coming",
-    "home.next.intro": "These are planned and not available yet; the server side they need is already here.",
-    "home.next.console.title": "The agent console",
-    "home.next.console.text": "A page where agents answer several chats at once and insert canned responses.",
+    "home.next.intro": "This is planned and not available yet; the server side it needs is partly here.",
     "home.next.manager.title": "The manager page",
     "home.next.manager.text": "The live queue, who is online, and how the team is doing.",
     "home.how.title": "How a conversation goes",
@@ -341,6 +345,7 @@ EN: dict[str, str] = {
     "nav.admin": "Administration",
     "nav.menu": "Bot menu",
     "nav.canned": "Canned responses",
+    "nav.console": "Console",
     "staff.link.menu": "Bot menu",
     "staff.link.menu.text": "The quick replies the bot offers first: answers, articles, topics, a person.",
     "staff.link.canned": "Canned responses",
@@ -756,6 +761,12 @@ FR: dict[str, str] = {
         "réponses du bot, la file d'attente, une personne, ou un message laissé pour plus tard. Sa couleur, "
         "son accueil et ses formulaires se règlent par site."
     ),
+    "home.now.console.title": "La console des agents",
+    "home.now.console.text": (
+        "Les agents répondent à plusieurs chats à la fois sur /console : les échanges avec le bot que le "
+        "visiteur a déjà lus, qui il est et sur quelle page, les réponses types avec /, la base de "
+        "connaissances, les notes internes, le transfert, la file d'attente et des raccourcis clavier."
+    ),
     "home.now.safe.title": "Aucun message perdu",
     "home.now.safe.text": (
         "Un message n'est confirmé qu'une fois enregistré. Une connexion coupée reprend exactement où elle "
@@ -764,11 +775,7 @@ FR: dict[str, str] = {
     "home.next.title": "Prochainement",
     "home.next.badge": "À venir",
     "home.next.intro": (
-        "Ces éléments sont prévus mais pas encore disponibles ; la partie serveur dont ils ont besoin est déjà là."
-    ),
-    "home.next.console.title": "La console des agents",
-    "home.next.console.text": (
-        "Une page où les agents répondent à plusieurs chats à la fois et insèrent des réponses types."
+        "Ceci est prévu mais pas encore disponible ; une partie du serveur dont il a besoin est déjà là."
     ),
     "home.next.manager.title": "La page des responsables",
     "home.next.manager.text": "La file en direct, qui est en ligne, et où en est l'équipe.",
@@ -959,6 +966,7 @@ FR: dict[str, str] = {
     "nav.admin": "Administration",
     "nav.menu": "Menu du bot",
     "nav.canned": "Réponses types",
+    "nav.console": "Console",
     "staff.link.menu": "Menu du bot",
     "staff.link.menu.text": "Les réponses rapides que le bot propose d'abord : réponses, articles, sujets, un conseiller.",
     "staff.link.canned": "Réponses types",

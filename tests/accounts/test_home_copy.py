@@ -15,10 +15,11 @@ async def test_home_lists_what_exists_and_marks_what_is_coming(sqlite_server: In
     for needle in ("chatsvc kb import", "chatsvc kb export", "chatsvc kb eval", "/api/kb/articles", "/api/menu",
                    "/api/canned", "docs/protocol.md", "docs/architecture.md", "bench/README.md", "README.md"):
         assert needle in english and needle in french, needle
-    # The widget exists (the page embeds it); the console and the manager page are in the "coming" section.
+    # The widget and the console exist; the manager page is the one left in the "coming" section.
     now, _, coming = english.partition('id="next-title"')
     assert "One script tag" in now and "One script tag" not in coming
-    assert "The agent console" in coming and "The manager page" in coming
+    assert "The agent console" in now and "The agent console" not in coming
+    assert "The manager page" in coming and "The manager page" not in now
     assert "A console for agents" not in english and "managers watch the queue" not in english
     assert "Coming next" in english and "Prochainement" in french and "À venir" in french
     # Every card has an icon of its own.
