@@ -2,6 +2,11 @@
 //
 // Safety rule of this file: anything a visitor (or any person) typed is put in the page with textContent or as
 // an attribute value through setAttribute, never as markup; links are made only from http(s) URLs.
+//
+// What this browser keeps (localStorage, keys "chatsvc.console.<user id>."): per chat a draft {text, mode} and the
+// last seq seen; one key per message not acknowledged yet ("out.<client id>"); the sound setting, "away" and the
+// chat shown. Signing out from the console page (the top bar's form) removes all of it; two tabs share it (a
+// "storage" listener keeps drafts in step).
 "use strict";
 
 (function () {
@@ -11,7 +16,14 @@
   var LS = "chatsvc.console." + me.id + ".";
   // Times in the browser's own locale when it speaks the page's language (24-hour clocks in en-GB), else the page's.
   var LOCALE = (navigator.language || "").slice(0, 2).toLowerCase() === data.lang ? navigator.language : data.lang;
-  var ERROR_CODES = ["over_capacity", "not_found", "invalid_state", "rate_limited", "bad_frame", "forbidden", "error"];
+  // Every error code the socket or the JSON API can answer the console with has its sentence in the page's language.
+  var ERROR_CODES = ["over_capacity", "not_found", "invalid_state", "rate_limited", "bad_frame", "forbidden", "error",
+    "csrf_failed", "bad_request", "conflict", "unavailable", "internal", "http_error", "unauthorized",
+    "password_change_required", "too_many_connections", "slow_consumer", "origin_not_allowed", "unsupported_version",
+    "no_answer"];
+  var MAX_TEXT = 4000;  // code points, as the server counts them
+  var ACK_TIMEOUT = 8000;
+  var IS_MAC = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent || "");
 
   // --- small helpers ---------------------------------------------------------------------------------------
 
@@ -34,6 +46,14 @@
     return Object.prototype.hasOwnProperty.call(S, key) ? S[key] : String(fallback || "");
   }
 
+  // Lengths and cuts by code points: an emoji is one, and a cut never splits a surrogate pair.
+  function codePoints(text) { return Array.from(String(text)).length; }
+  function cutText(text, max) {
+    var value = String(text);
+    if (value.length <= max) return value;
+    return Array.from(value).slice(0, max).join("");
+  }
+
   function $(selector, root) { return (root || document).querySelector(selector); }
   function $$(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); }
 
@@ -48,7 +68,10 @@
     return document.getElementById(id).content.firstElementChild.cloneNode(true);
   }
 
+  var signingOut = false;
+
   function store(key, value) {
+    if (signingOut) return;
     try {
       if (value === null || value === undefined || value === "") window.localStorage.removeItem(LS + key);
       else window.localStorage.setItem(LS + key, typeof value === "string" ? value : JSON.stringify(value));
@@ -63,6 +86,46 @@
     } catch (e) {
       return null;
     }
+  }
+
+  function storedKeys() {  // this person's console keys, without the prefix
+    var keys = [];
+    try {
+      for (var i = 0; i < window.localStorage.length; i++) {
+        var key = window.localStorage.key(i);
+        if (key && key.indexOf(LS) === 0) keys.push(key.slice(LS.length));
+      }
+    } catch (e) { /* storage unavailable */ }
+    return keys;
+  }
+
+  // A draft is {text, mode} (older pages kept the bare text).
+  function parseDraft(value) {
+    if (!value) return { text: "", mode: "reply" };
+    try {
+      var draft = JSON.parse(value);
+      if (draft && typeof draft.text === "string") return { text: draft.text, mode: draft.mode === "note" ? "note" : "reply" };
+    } catch (e) { /* the bare text */ }
+    return { text: String(value), mode: "reply" };
+  }
+
+  // The messages not acknowledged yet: one key each, so that two tabs never overwrite each other's.
+  function loadOutbox() {
+    var entries = [];
+    var old = load("outbox", true);  // the single list older pages kept
+    if (Array.isArray(old)) {
+      old.forEach(function (entry) {
+        if (entry && entry.client_id) store("out." + entry.client_id, entry);
+      });
+      store("outbox", null);
+    }
+    storedKeys().forEach(function (key) {
+      if (key.indexOf("out.") !== 0) return;
+      var entry = load(key, true);
+      if (entry && entry.client_id && entry.conversation && typeof entry.text === "string") entries.push(entry);
+    });
+    entries.sort(function (a, b) { return (a.at || "") < (b.at || "") ? -1 : (a.at || "") > (b.at || "") ? 1 : 0; });
+    return entries;
   }
 
   function httpUrl(value) {
@@ -146,7 +209,7 @@
       return response.json().catch(function () { return {}; }).then(function (json) {
         if (!response.ok) {
           var error = new Error(json.message || ("HTTP " + response.status));
-          error.code = json.error || "error";
+          error.code = json.error || (response.status >= 500 ? "internal" : "http_error");
           throw error;
         }
         return json;
@@ -168,7 +231,8 @@
   var attempt = 0;
   var retryTimer = null;
   var muted = load("muted") === "1";
-  var outbox = load("outbox", true) || [];  // [{conversation, client_id, text, kind}] not acknowledged yet
+  var pausedUntil = 0;   // after rate_limited: nothing is sent again before this time
+  var pauseTimer = null;
 
   var ui = {
     app: $("#cx-app"),
@@ -189,6 +253,8 @@
     detailsEmpty: $("#cx-details-empty"),
     detailsBody: $("#cx-details-body"),
     announce: $("#cx-announce"),
+    alert: $("#cx-alert"),
+    clearEnded: $("[data-c=clear-ended]"),
     help: $("[data-c=help]"),
     mute: $("[data-c=mute]"),
     notify: $("[data-c=notify]"),
@@ -213,8 +279,7 @@
     welcomed = false;
     socket.onopen = function () {
       var hello = { type: "hello", v: 1 };
-      var wanted = load("status");
-      if (wanted === "away" || wanted === "offline") hello.status = wanted;
+      if (load("status") === "away") hello.status = "away";  // offline is never kept across a reload
       socket.send(JSON.stringify(hello));
     };
     socket.onmessage = function (message) {
@@ -234,7 +299,7 @@
     socket.onclose = function (event) {
       if (socket !== ws) return;
       ws = null;
-      welcomed = false;
+      lineDown();
       if (event.code === 1008 && event.reason === "password_change_required") {
         window.location.assign("/account/password");
         return;
@@ -256,6 +321,31 @@
     setConnection("offline", t("console.conn.offline", { s: Math.ceil(delay / 1000) }));
     retryTimer = window.setTimeout(connect, delay);
     Object.keys(chats).forEach(function (id) { setTyping(chats[id], false); });
+  }
+
+  // The line is down: nothing is in flight any more; each chat is synced again after the next welcome.
+  function lineDown() {
+    welcomed = false;
+    Object.keys(chats).forEach(function (id) {
+      var chat = chats[id];
+      chat.synced = false;
+      chat.queue.forEach(function (pending) {
+        window.clearTimeout(pending.timer);
+        pending.inFlight = false;
+      });
+    });
+  }
+
+  // Acks stopped coming: the socket may be dead without knowing it. A new one, and a replay, tell what was stored.
+  function reopen() {
+    var old = ws;
+    if (!old) return;
+    ws = null;
+    lineDown();
+    try {
+      old.close(4000, "no_ack");
+    } catch (e) { /* closed already */ }
+    scheduleReconnect();
   }
 
   function send(frame) {
@@ -301,21 +391,53 @@
     (frame.conversations || []).forEach(function (info) {
       held[info.id] = true;
       var chat = ensureChat(info, false);
-      chat.ended = false;
-      renderEnded(chat);
-      send({ type: "sync", conversation: info.id, after_seq: chat.lastSeq });
+      if (chat.ended) {
+        chat.ended = false;
+        renderEnded(chat);
+      }
+      resync(chat);
     });
-    // Chats this page shows that left us while the line was down: learn how they ended.
+    // Chats this page shows that left us while the line was down: only the chats of the welcome are synced (a
+    // sync would make the server follow a chat that is someone else's now). How they ended is read once, read only.
     Object.keys(chats).forEach(function (id) {
       var chat = chats[id];
       if (!held[id] && !chat.ended) {
-        send({ type: "sync", conversation: id, after_seq: chat.lastSeq });
         endChat(chat, "left");
+        readFinal(chat);
       }
     });
+    sortChats();
     if (!pruned) prune(held);
     renderQueue();
-    if (!active && order.length) activate(order[0], false);
+    if (!active && !viewing && order.length) {
+      var remembered = load("active");
+      activate(remembered && chats[remembered] ? remembered : order[0], false);
+    }
+  }
+
+  // A replay is coming: its events are the past (no tone, no announcement) until its synced.
+  function resync(chat) {
+    chat.synced = false;
+    chat.log.setAttribute("aria-busy", "true");
+    send({ type: "sync", conversation: chat.id, after_seq: chat.lastSeq });
+  }
+
+  function readFinal(chat) {
+    api("GET", "/api/conversations/" + encodeURIComponent(chat.id)).then(function (body) {
+      if (chats[chat.id] !== chat) return;
+      if (body.conversation) chat.info = Object.assign({}, chat.info, body.conversation);
+      (body.events || []).forEach(function (event) {
+        if (event.seq > chat.lastSeq) {
+          chat.lastSeq = event.seq;
+          addEvent(chat, Object.assign({ conversation: chat.id }, event), false);
+        }
+      });
+      chat.log.removeAttribute("aria-busy");
+      if (chat.info.status === "closed" && chat.endReason !== "closed") {
+        chat.endReason = "closed";
+        renderEnded(chat);
+      }
+    }).catch(function () { /* no longer readable: it stays as it was */ });
   }
 
   // After a reload, what this browser kept for chats that are no longer ours (drafts, read marks, unsent
@@ -332,9 +454,9 @@
       }
       gone.forEach(function (key) { window.localStorage.removeItem(key); });
     } catch (e) { /* storage unavailable */ }
-    var before = outbox.length;
-    outbox = outbox.filter(function (entry) { return held[entry.conversation] || chats[entry.conversation]; });
-    if (outbox.length !== before) saveOutbox();
+    loadOutbox().forEach(function (entry) {
+      if (!held[entry.conversation] && !chats[entry.conversation]) store("out." + entry.client_id, null);
+    });
   }
 
   function onPresence(frame) {
@@ -360,15 +482,28 @@
       var known = chats[info.id];
       var chat = ensureChat(info, true);
       var wasEnded = known && known.ended;
-      chat.ended = false;
-      renderEnded(chat);
+      if (wasEnded) {
+        chat.ended = false;
+        chat.endedAt = null;
+        renderEnded(chat);
+        sortChats();
+        renderCounts();
+      }
       if (!known || wasEnded) announceChat(chat);
       if (!active && !viewing) activate(info.id, false);
     } else {
       var gone = chats[info.id];
       if (gone) {
         gone.info = info;
+        var transfer = gone.transfer;
+        if (transfer) {
+          window.clearTimeout(transfer.timer);
+          gone.transfer = null;
+        }
         endChat(gone, info.status === "closed" ? "closed" : "left");
+        if (transfer) {  // the answer to our transfer: now it is done
+          showBanner(t(transfer.toAgent ? "console.transfer.sent" : "console.transfer.requeued"), "notice");
+        }
       }
     }
   }
@@ -386,8 +521,8 @@
     if (!chat) return;
     chat.synced = true;
     chat.log.removeAttribute("aria-busy");
-    // Messages this page sent but never saw acknowledged go again, with the same client id.
-    flushOutbox(chat);
+    // Messages this page sent but never saw acknowledged go again, one by one, with the same client id.
+    pump(chat);
     renderChatItem(chat);
   }
 
@@ -397,6 +532,7 @@
     if (!chat) return;
     var pending = chat.pending[frame.client_id];
     if (!pending) return;
+    settle(chat, pending);
     var shown = frame.seq <= chat.lastSeq && $('.cx-ev[data-seq="' + frame.seq + '"]', chat.log);
     if (shown && shown !== pending.node) {  // its event is on screen already: one line, not two
       pending.node.remove();
@@ -449,13 +585,23 @@
         }
       }
     }
-    showBanner(errorText(frame.code, frame.message), "error");
+    if (frame.code === "rate_limited") {
+      // A dropped frame, which one is not said: wait a little, then what may have been dropped goes again.
+      pause(1500);
+      return;
+    }
+    // An error without ref while a transfer waits for its answer is that answer: it shows in the dialog.
+    var waiting = transferWaiting();
+    if (waiting) {
+      transferFailed(waiting, frame.code);
+      return;
+    }
+    showBanner(errorText(frame.code), "error");
     renderQueue();  // a refused pick: its button comes back
   }
 
-  function errorText(code, message) {
-    if (ERROR_CODES.indexOf(code) >= 0) return t("console.error." + code);
-    return message || t("console.error.error");
+  function errorText(code) {
+    return t(ERROR_CODES.indexOf(code) >= 0 ? "console.error." + code : "console.error.error");
   }
 
   // --- chats -----------------------------------------------------------------------------------------------
@@ -483,6 +629,10 @@
       ended: false,
       synced: false,
       pending: {},
+      queue: [],         // pending messages and notes in the order they go, the first one in flight
+      endedAt: null,
+      transfer: null,    // {toAgent, dialog parts} while a transfer waits for its answer
+      articleTitles: {}, // article id -> title, from the bot's turns (a "choice" names the article by id)
       lastVisitorAt: null,
       lastAt: info.created_at,
       lastText: "",
@@ -490,15 +640,22 @@
       visitor: null,
       history: null,
       mode: "reply",
-      draft: load("draft." + info.id) || "",
+      draft: "",
+      draftMode: "reply",
       typingTimer: null,
       myTyping: false,
+      myTypingAt: 0,
+      typedAt: 0,        // when the agent last typed in this tab's composer
       myTypingTimer: null,
     };
+    var draft = parseDraft(load("draft." + info.id));
+    chat.draft = draft.text;
+    chat.draftMode = draft.mode;
     chats[info.id] = chat;
     order.push(info.id);
     buildChatItem(chat);
     buildPane(chat);
+    setMode(chat, draft.mode);
     restoreOutbox(chat);
     loadDetails(chat);
     renderChatItem(chat);
@@ -545,6 +702,15 @@
     renderWait(chat);
   }
 
+  // Open chats first, in the order they came; ended ones after them.
+  function sortChats() {
+    var open = order.filter(function (id) { return !chats[id].ended; });
+    var ended = order.filter(function (id) { return chats[id].ended; });
+    order = open.concat(ended);
+    order.forEach(function (id) { ui.list.appendChild(chats[id].item); });
+    ui.clearEnded.hidden = ended.length === 0;
+  }
+
   function renderWait(chat) {
     var wait = $("[data-c=wait]", chat.item);
     if (chat.ended) {
@@ -568,7 +734,7 @@
     var open = order.filter(function (id) { return !chats[id].ended; }).length;
     ui.chatsCount.textContent = String(open);
     ui.listEmpty.hidden = order.length > 0;
-    var unread = order.reduce(function (sum, id) { return sum + chats[id].unread; }, 0);
+    var unread = order.reduce(function (sum, id) { return sum + (chats[id].ended ? 0 : chats[id].unread); }, 0);
     document.title = (unread ? "(" + unread + ") " : "") + baseTitle;
   }
 
@@ -592,6 +758,7 @@
       stopMyTyping(previous);
     }
     active = id;
+    store("active", id);
     chat.pane.hidden = false;
     ui.empty.hidden = true;
     order.forEach(function (other) { renderChatItem(chats[other]); });
@@ -602,8 +769,8 @@
     if (focus && !chat.ended) chat.composer.focus();
   }
 
-  function markViewed(chat) {
-    if (document.hidden || active !== chat.id) return;
+  function markViewed(chat) {  // an earlier conversation shown read only hides the active chat: not viewed
+    if (document.hidden || active !== chat.id || viewing) return;
     chat.unread = 0;
     if (chat.lastSeq > chat.seenSeq) {
       chat.seenSeq = chat.lastSeq;
@@ -621,11 +788,21 @@
     if (chat.ended) return;
     chat.ended = true;
     chat.endReason = why;
+    chat.endedAt = Date.now();
     closePopups(chat);
     stopMyTyping(chat);
     setTyping(chat, false);
+    // What was still waiting to go never will: it shows failed, to copy (no retry in an ended chat).
+    chat.queue.forEach(function (pending) {
+      window.clearTimeout(pending.timer);
+      pending.inFlight = false;
+      setState(chat, pending.node, "failed");
+    });
+    chat.queue = [];
+    $$(".cx-ev[data-state=failed]", chat.log).forEach(function (node) { setState(chat, node, "failed"); });
     renderEnded(chat);
     renderChatItem(chat);
+    sortChats();
     renderCounts();
   }
 
@@ -662,10 +839,12 @@
     delete chats[chat.id];
     store("draft." + chat.id, null);
     store("seen." + chat.id, null);
-    outbox = outbox.filter(function (entry) { return entry.conversation !== chat.id; });
-    store("outbox", outbox.length ? outbox : null);
+    loadOutbox().forEach(function (entry) {
+      if (entry.conversation === chat.id) store("out." + entry.client_id, null);
+    });
     if (active === chat.id) {
       active = null;
+      store("active", null);
       var next = order[Math.min(index, order.length - 1)];
       if (next) activate(next, true);
       else {
@@ -673,7 +852,20 @@
         renderDetails();
       }
     }
+    sortChats();
     renderCounts();
+  }
+
+  // Ended chats leave the list by themselves after a while (not the one shown, nor one holding a draft or a
+  // message that did not go), or all at once with "Clear ended".
+  var ENDED_KEEP = 10 * 60 * 1000;
+  function dismissOld() {
+    order.slice().forEach(function (id) {
+      var chat = chats[id];
+      if (!chat.ended || id === active || Date.now() - chat.endedAt < ENDED_KEEP) return;
+      if (chat.composer.value.trim() || $(".cx-ev[data-state=failed]", chat.log)) return;
+      dismiss(chat);
+    });
   }
 
   // --- announcements ---------------------------------------------------------------------------------------
@@ -687,18 +879,24 @@
     var name = visitorName(chat);
     announce(t("console.new_chat", { name: name }));
     tone();
-    if (document.hidden && "Notification" in window && window.Notification.permission === "granted") {
-      try {
-        var note = new window.Notification(t("console.new_chat", { name: name }), {
-          body: t("console.notify.body"), tag: "chatsvc-" + chat.id,
-        });
-        note.onclick = function () {
-          window.focus();
-          activate(chat.id, true);
-          note.close();
-        };
-      } catch (e) { /* some browsers only notify from a service worker */ }
-    }
+    notify(chat, t("console.new_chat", { name: name }), t("console.notify.body"), true);
+  }
+
+  // A browser notification while the tab is hidden: always for a new chat, at most one every 20 s for a
+  // message in a chat already there.
+  var lastNotice = 0;
+  function notify(chat, title, body, always) {
+    if (!document.hidden || !("Notification" in window) || window.Notification.permission !== "granted") return;
+    if (!always && Date.now() - lastNotice < 20000) return;
+    lastNotice = Date.now();
+    try {
+      var note = new window.Notification(title, { body: body, tag: "chatsvc-" + chat.id });
+      note.onclick = function () {
+        window.focus();
+        if (chats[chat.id]) activate(chat.id, true);
+        note.close();
+      };
+    } catch (e) { /* some browsers only notify from a service worker */ }
   }
 
   // Browsers let a page play sound only after the person interacted with it: the context is made then.
@@ -715,8 +913,10 @@
   document.addEventListener("pointerdown", unlockAudio, true);
   document.addEventListener("keydown", unlockAudio, true);
 
-  function tone() {
-    if (muted || !audio) return;
+  var lastTone = 0;
+  function tone() {  // at most one every 3 s
+    if (muted || !audio || Date.now() - lastTone < 3000) return;
+    lastTone = Date.now();
     try {
       var now = audio.currentTime;
       [660, 880].forEach(function (freq, i) {
@@ -803,7 +1003,7 @@
 
   var SYSTEM_KINDS = ["opened", "queued", "assigned", "transferred", "requeued", "closed", "choice", "feedback"];
 
-  function systemText(event) {
+  function systemText(chat, event) {
     var d = event.data || {};
     var who = event.author && event.author.name;
     switch (event.kind) {
@@ -823,12 +1023,15 @@
         if (d.reason === "left") return t("console.ev.closed.left");
         return t("console.ev.closed", { name: who || "" });
       case "choice":
-        if (d.article) return t("console.ev.choice.article", { article: d.article });
+        if (d.article) {  // named by the title the bot's card carried, when this page saw it
+          var title = chat.articleTitles && chat.articleTitles[d.article];
+          return title ? t("console.ev.choice.article", { article: title }) : t("console.ev.choice.some_article");
+        }
         return t("console.ev.choice.menu", { label: event.text || d.menu_item || "" });
       case "feedback":
         return t(d.helpful ? "console.ev.feedback.yes" : "console.ev.feedback.no");
       default:
-        return event.kind;
+        return t("console.ev.other");
     }
   }
 
@@ -844,7 +1047,8 @@
       node.classList.add("cx-ev-system");
       var line = el("span", "cx-sys-text");
       line.setAttribute("data-c", "text");
-      line.textContent = systemText(event);
+      line.setAttribute("dir", "auto");
+      line.textContent = systemText(chat, event);
       node.appendChild(line);
       var note = event.data && event.data.note;
       if (note) node.appendChild(el("span", "cx-sys-note", t("console.ev.note", { note: note })));
@@ -861,7 +1065,10 @@
       var handover = event.data && event.data.handover;  // the note a transfer carried
       meta.appendChild(el("span", "cx-note-label", t(handover ? "console.note.handover" : "console.note.label")));
     }
-    meta.appendChild(el("span", "cx-author", own ? t("console.you") : (author.name || t("console.visitor"))));
+    var authorNode = el("span", "cx-author", own ? t("console.you") : (author.name || t("console.visitor")));
+    authorNode.setAttribute("dir", "auto");
+    meta.appendChild(authorNode);
+    if (kind === "bot") meta.appendChild(el("span", "cx-bot-tag", t("console.bot.tag")));
     var time = el("time", "cx-time", event.at ? timeOf(event.at) : "");
     if (event.at) time.setAttribute("datetime", event.at);
     meta.appendChild(time);
@@ -869,9 +1076,10 @@
     var bubble = el("div", "cx-bubble");
     var text = el("div", "cx-text");
     text.setAttribute("data-c", "text");
+    text.setAttribute("dir", "auto");
     text.textContent = event.text || "";
     bubble.appendChild(text);
-    if (kind === "bot") addBotExtras(bubble, event.data || {});
+    if (kind === "bot") addBotExtras(chat, bubble, event.data || {});
     node.appendChild(bubble);
     if (own && (kind === "message" || kind === "note")) {
       var state = el("div", "cx-state");
@@ -880,13 +1088,20 @@
     return node;
   }
 
-  function addBotExtras(bubble, d) {
+  function addBotExtras(chat, bubble, d) {
     var articles = d.articles || [];
+    articles.forEach(function (article) {
+      if (article && article.id && article.title && chat.articleTitles) chat.articleTitles[article.id] = String(article.title);
+    });
     if (articles.length) {
       var box = el("div", "cx-bot-articles");
       box.appendChild(el("span", "cx-bot-articles-title", t("console.bot.articles")));
       var list = el("ul");
-      articles.forEach(function (article) { list.appendChild(el("li", null, article.title || article.id)); });
+      articles.forEach(function (article) {
+        var li = el("li", null, article.title || article.id);
+        li.setAttribute("dir", "auto");
+        list.appendChild(li);
+      });
       box.appendChild(list);
       bubble.appendChild(box);
     }
@@ -905,11 +1120,20 @@
     box.textContent = "";
     if (state === "failed") {
       box.appendChild(el("span", "cx-state-text", t("console.failed")));
-      var retry = el("button", "cx-link-btn", t("console.retry"));
-      retry.type = "button";
-      retry.setAttribute("data-c", "retry");
-      retry.addEventListener("click", function () { resend(chat, node); });
-      box.appendChild(retry);
+      var pending = chat.pending[node.getAttribute("data-client-id")];
+      if (!chat.ended && !(pending && pending.refused)) {
+        var retry = el("button", "cx-link-btn", t("console.retry"));
+        retry.type = "button";
+        retry.setAttribute("data-c", "retry");
+        retry.addEventListener("click", function () { resend(chat, node); });
+        box.appendChild(retry);
+      } else {  // it can never go: the text can be copied
+        var copy = el("button", "cx-link-btn", t("console.copy"));
+        copy.type = "button";
+        copy.setAttribute("data-c", "copy");
+        copy.addEventListener("click", function () { copyText(node); });
+        box.appendChild(copy);
+      }
       var drop = el("button", "cx-link-btn", t("console.discard"));
       drop.type = "button";
       drop.addEventListener("click", function () { discard(chat, node); });
@@ -949,7 +1173,7 @@
       time.setAttribute("datetime", event.at);
       setState(chat, node, event.kind === "message" && event.seq <= chat.readSeq ? "seen" : "sent");
       delete chat.pending[event.client_id];
-      dropOutbox(event.client_id);
+      settle(chat, pending);
       node.remove();
     } else {
       node = eventNode(chat, event, false);
@@ -977,19 +1201,25 @@
       chat.answered = false;
       setTyping(chat, false);
       if (event.seq > chat.seenSeq) {
-        if (active === chat.id && !document.hidden) {
+        if (active === chat.id && !document.hidden && !viewing) {
           markViewed(chat);
         } else {
           chat.unread += 1;
           if (live && chat.synced) {
             tone();
             announce(t("console.announce.message", { name: visitorName(chat) }));
+            notify(chat, t("console.announce.message", { name: visitorName(chat) }), event.text || "", false);
           }
         }
       }
     } else if (event.kind === "message" && role !== "visitor") {
       chat.answered = true;
       chat.lastVisitorAt = null;
+      if (event.seq > chat.seenSeq) {  // a reply was written after reading what came before
+        chat.seenSeq = event.seq;
+        chat.unread = 0;
+        store("seen." + chat.id, String(chat.seenSeq));
+      }
     } else if (event.kind === "closed") {
       chat.info.status = "closed";
       if (chat.ended && chat.endReason !== "closed") {
@@ -997,7 +1227,7 @@
         renderEnded(chat);
       }
     }
-    if (active === chat.id) markViewed(chat);
+    if (active === chat.id && !document.hidden) markViewed(chat);
     renderChatItem(chat);
     renderCounts();
   }
@@ -1028,85 +1258,195 @@
   }
 
   // --- sending ---------------------------------------------------------------------------------------------
+  //
+  // Each chat sends its messages and notes one at a time, in the order they were written (chat.queue): the next
+  // goes once the one before is acknowledged (its ack, or its own event coming back). Without an answer within
+  // ACK_TIMEOUT it goes again with the same client id (stored once however often it goes); if still nothing, the
+  // socket is reopened (the replay shows what was stored) and it goes once more; then it shows failed. A refusal
+  // (not_found, bad_frame...) is final: failed at once, out of the outbox, offered to copy.
 
-  function outboxEntry(chat, clientId, text, kind) {
-    return { conversation: chat.id, client_id: clientId, text: text, kind: kind };
+  function saveOutboxEntry(chat, pending) {
+    store("out." + pending.clientId, { conversation: chat.id, client_id: pending.clientId, text: pending.text,
+      kind: pending.kind, at: pending.at });
   }
 
-  function saveOutbox() { store("outbox", outbox.length ? outbox : null); }
-
-  function dropOutbox(clientId) {
-    var before = outbox.length;
-    outbox = outbox.filter(function (entry) { return entry.client_id !== clientId; });
-    if (outbox.length !== before) saveOutbox();
-  }
+  function dropOutbox(clientId) { store("out." + clientId, null); }
 
   function restoreOutbox(chat) {
-    outbox.forEach(function (entry) {
+    loadOutbox().forEach(function (entry) {
       if (entry.conversation === chat.id && !chat.pending[entry.client_id]) {
-        addPending(chat, entry.client_id, entry.text, entry.kind);
+        addPending(chat, entry.client_id, entry.text, entry.kind === "note" ? "note" : "message", entry.at);
       }
     });
   }
 
-  function addPending(chat, clientId, text, kind) {
+  function addPending(chat, clientId, text, kind, at) {
+    at = at || new Date().toISOString();
     var node = eventNode(chat, { kind: kind, author: { role: me.role, name: me.name, id: me.id }, text: text,
-      at: new Date().toISOString() }, true);
+      at: at }, true);
     node.setAttribute("data-client-id", clientId);
-    chat.pending[clientId] = { clientId: clientId, text: text, kind: kind, node: node, tries: 0 };
+    var pending = { clientId: clientId, text: text, kind: kind, node: node, tries: 0, at: at, timer: null,
+      inFlight: false, refused: false };
+    chat.pending[clientId] = pending;
+    chat.queue.push(pending);
     chat.log.appendChild(node);
     setState(chat, node, "sending");
-    return chat.pending[clientId];
+    return pending;
+  }
+
+  function pump(chat) {
+    if (!chat.synced || chat.ended || Date.now() < pausedUntil) return;
+    var head = chat.queue[0];
+    if (head && !head.inFlight) transmit(chat, head);
   }
 
   function transmit(chat, pending) {
+    window.clearTimeout(pending.timer);
+    pending.inFlight = false;
+    if (Date.now() < pausedUntil) return false;  // resume() sends it
+    if (!send({ type: pending.kind === "note" ? "note" : "message", conversation: chat.id,
+      client_id: pending.clientId, text: pending.text })) return false;  // after the next synced
+    pending.inFlight = true;
     pending.tries += 1;
-    return send({ type: pending.kind === "note" ? "note" : "message", conversation: chat.id,
-      client_id: pending.clientId, text: pending.text });
+    pending.timer = window.setTimeout(function () { ackTimeout(chat, pending); }, ACK_TIMEOUT);
+    return true;
   }
 
-  function flushOutbox(chat) {
-    Object.keys(chat.pending).forEach(function (clientId) {
-      var pending = chat.pending[clientId];
-      if (pending.node.getAttribute("data-state") === "sending") transmit(chat, pending);
+  function ackTimeout(chat, pending) {
+    if (chat.pending[pending.clientId] !== pending || !pending.inFlight) return;
+    pending.inFlight = false;
+    if (pending.tries >= 4) {
+      giveUp(chat, "no_answer");
+    } else if (pending.tries % 2 === 1) {
+      transmit(chat, pending);
+    } else {
+      reopen();
+    }
+  }
+
+  // The first in line does not go: neither do the ones after it (they would arrive before it). All show failed,
+  // with Retry.
+  function giveUp(chat, code) {
+    chat.queue.forEach(function (pending) {
+      window.clearTimeout(pending.timer);
+      pending.inFlight = false;
+      setState(chat, pending.node, "failed");
+      pending.node.title = errorText(code);
+    });
+    chat.queue = [];
+  }
+
+  // Acknowledged (or its event came back): out of the line, the next one goes.
+  function settle(chat, pending) {
+    window.clearTimeout(pending.timer);
+    pending.inFlight = false;
+    var index = chat.queue.indexOf(pending);
+    if (index >= 0) chat.queue.splice(index, 1);
+    dropOutbox(pending.clientId);
+    pump(chat);
+  }
+
+  function pause(ms) {
+    pausedUntil = Date.now() + ms;
+    Object.keys(chats).forEach(function (id) {
+      chats[id].queue.forEach(function (pending) { window.clearTimeout(pending.timer); });
+    });
+    window.clearTimeout(pauseTimer);
+    pauseTimer = window.setTimeout(resume, ms);
+  }
+
+  // After a rate_limited: what was in flight goes again (same client id), chats not synced yet are synced again.
+  function resume() {
+    pausedUntil = 0;
+    if (!welcomed) return;
+    Object.keys(chats).forEach(function (id) {
+      var chat = chats[id];
+      if (chat.ended) return;
+      if (!chat.synced) {
+        resync(chat);
+        return;
+      }
+      var head = chat.queue[0];
+      if (!head) return;
+      if (head.inFlight) head.tries = Math.max(0, head.tries - 1);  // a dropped frame is not a lost answer
+      transmit(chat, head);
     });
   }
 
   function failPending(chat, pending, frame) {
-    if (frame.code === "rate_limited" && pending.tries < 4) {
-      window.setTimeout(function () { if (chat.pending[pending.clientId]) transmit(chat, pending); }, 1200 * pending.tries);
+    window.clearTimeout(pending.timer);
+    pending.inFlight = false;
+    if (frame.code === "rate_limited") {
+      pending.tries = Math.max(0, pending.tries - 1);
+      pause(1500);
       return;
     }
+    var index = chat.queue.indexOf(pending);
+    if (index >= 0) chat.queue.splice(index, 1);
+    if (frame.code !== "error") {  // refused for good: it would be refused again after a reload
+      pending.refused = true;
+      dropOutbox(pending.clientId);
+    }
     setState(chat, pending.node, "failed");
-    pending.node.title = errorText(frame.code, frame.message);
+    pending.node.title = errorText(frame.code);
+    pump(chat);
   }
 
   function resend(chat, node) {
     var clientId = node.getAttribute("data-client-id");
     var pending = chat.pending[clientId];
-    if (!pending || chat.ended) return;
+    if (!pending || chat.ended || pending.refused) return;
     pending.tries = 0;
     setState(chat, node, "sending");
-    transmit(chat, pending);
+    if (chat.queue.indexOf(pending) < 0) chat.queue.push(pending);
+    saveOutboxEntry(chat, pending);
+    pump(chat);
   }
 
   function discard(chat, node) {
     var clientId = node.getAttribute("data-client-id");
+    var pending = chat.pending[clientId];
+    if (pending) {
+      window.clearTimeout(pending.timer);
+      var index = chat.queue.indexOf(pending);
+      if (index >= 0) chat.queue.splice(index, 1);
+    }
     delete chat.pending[clientId];
     dropOutbox(clientId);
     node.remove();
+    pump(chat);
+  }
+
+  function copyText(node) {
+    var text = $("[data-c=text]", node).textContent;
+    var done = function () { showBanner(t("console.copied"), "notice"); };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(done, function () { selectText(node); });
+    } else {
+      selectText(node);
+    }
+  }
+
+  function selectText(node) {  // no clipboard: the text is selected, for Ctrl+C
+    var range = document.createRange();
+    range.selectNodeContents($("[data-c=text]", node));
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
   }
 
   function submit(chat) {
     var text = clean(chat.composer.value);
     if (!text.trim() || chat.ended) return;
-    if (text.length > 4000) text = text.slice(0, 4000);
+    var length = codePoints(text);
+    if (length > MAX_TEXT) {  // nothing is cut without the agent knowing
+      showBanner(t("console.error.too_long", { n: length, max: MAX_TEXT }), "error");
+      return;
+    }
     var kind = chat.mode === "note" ? "note" : "message";
-    var clientId = newClientId();
-    outbox.push(outboxEntry(chat, clientId, text, kind));
-    saveOutbox();
-    var pending = addPending(chat, clientId, text, kind);
-    transmit(chat, pending);
+    var pending = addPending(chat, newClientId(), text, kind);
+    saveOutboxEntry(chat, pending);
+    pump(chat);
     chat.composer.value = "";
     autosize(chat);
     saveDraft(chat);
@@ -1126,20 +1466,28 @@
     box.style.height = Math.min(180, Math.max(44, box.scrollHeight)) + "px";
   }
 
+  // The draft is kept with its mode (a note stays a note after a reload). Only what this tab changed is written:
+  // a composer this tab did not touch never overwrites what another tab wrote.
   function saveDraft(chat) {
+    if (chat.composer.value === chat.draft && chat.mode === chat.draftMode) return;
     chat.draft = chat.composer.value;
-    store("draft." + chat.id, chat.draft || null);
+    chat.draftMode = chat.mode;
+    store("draft." + chat.id, chat.draft ? { text: chat.draft, mode: chat.mode } : null);
   }
 
+  // "typing" goes when the agent starts, again every 4 s while they go on (the widget forgets it after 8 s), and
+  // "stopped" after 5 s without a key.
   function myTyping(chat) {
     if (chat.mode !== "reply" || chat.ended) return;
     window.clearTimeout(chat.myTypingTimer);
     if (chat.composer.value.trim()) {
-      if (!chat.myTyping) {
-        chat.myTyping = true;
-        send({ type: "typing", conversation: chat.id, active: true });
+      if (!chat.myTyping || Date.now() - chat.myTypingAt >= 4000) {
+        if (send({ type: "typing", conversation: chat.id, active: true })) {
+          chat.myTyping = true;
+          chat.myTypingAt = Date.now();
+        }
       }
-      chat.myTypingTimer = window.setTimeout(function () { stopMyTyping(chat); }, 4000);
+      chat.myTypingTimer = window.setTimeout(function () { stopMyTyping(chat); }, 5000);
     } else {
       stopMyTyping(chat);
     }
@@ -1154,7 +1502,8 @@
   }
 
   function setMode(chat, mode) {
-    chat.mode = mode;
+    chat.mode = mode === "note" ? "note" : "reply";
+    mode = chat.mode;
     var form = $(".cx-compose", chat.pane);
     form.setAttribute("data-mode", mode);
     chat.composer.setAttribute("data-mode", mode);
@@ -1176,6 +1525,7 @@
     });
     chat.composer.addEventListener("keydown", function (event) { composerKey(chat, event); });
     chat.composer.addEventListener("input", function () {
+      chat.typedAt = Date.now();
       autosize(chat);
       saveDraft(chat);
       myTyping(chat);
@@ -1184,10 +1534,12 @@
     chat.composer.addEventListener("blur", function () { stopMyTyping(chat); });
     $("[data-c=note-mode]", pane).addEventListener("click", function () {
       setMode(chat, chat.mode === "note" ? "reply" : "note");
+      saveDraft(chat);
       chat.composer.focus();
     });
     $(".cx-mode-reply", pane).addEventListener("click", function () {
       setMode(chat, "reply");
+      saveDraft(chat);
       chat.composer.focus();
     });
     $("[data-c=kb-open]", pane).addEventListener("click", function () { toggleKb(chat); });
@@ -1212,9 +1564,9 @@
         moveCanned(chat, event.key === "ArrowDown" ? 1 : -1);
         return;
       }
-      if ((event.key === "Enter" && !event.shiftKey) && list.items.length) {
+      if (event.key === "Enter" && !event.shiftKey) {  // while the list is open Enter picks, never sends
         event.preventDefault();
-        pickCanned(chat, list.items[list.index]);
+        if (list.items.length) pickCanned(chat, list.items[list.index]);
         return;
       }
       if (event.key === "Escape") {
@@ -1285,7 +1637,7 @@
       chat.canned.itemsQuery = query;
       renderCanned(chat, found.slice(0, 12));
     }).catch(function (error) {
-      if (chat.canned) renderCanned(chat, [], errorText(error.code, error.message));
+      if (chat.canned) renderCanned(chat, [], errorText(error.code));
     });
   }
 
@@ -1359,7 +1711,7 @@
     }).catch(function (error) {
       chat.composer.removeAttribute("aria-busy");
       showBanner(error.code === "not_found" ? t("console.canned.unknown", { shortcut: shortcut })
-        : errorText(error.code, error.message), "error");
+        : errorText(error.code), "error");
     });
   }
 
@@ -1480,7 +1832,7 @@
     }).catch(function (error) {
       if (chat.kb !== kb) return;
       kb.results.textContent = "";
-      kb.results.appendChild(el("li", "cx-kb-empty", errorText(error.code, error.message)));
+      kb.results.appendChild(el("li", "cx-kb-empty", errorText(error.code)));
     });
   }
 
@@ -1527,7 +1879,7 @@
     api("GET", "/api/kb/articles/" + encodeURIComponent(article.id)).then(function (body) {
       var html = body.article && body.article.html;
       insertText(chat, html ? htmlToText(html) : plainMarkdown(article.body || ""));
-    }).catch(function (error) { showBanner(errorText(error.code, error.message), "error"); });
+    }).catch(function (error) { showBanner(errorText(error.code), "error"); });
   }
 
   function insertText(chat, text) {
@@ -1539,7 +1891,7 @@
     if (document.activeElement !== box && start === end && start === 0 && value) start = end = value.length;
     var before = value.slice(0, start);
     var spacer = before && !/\s$/.test(before) ? " " : "";
-    var next = (before + spacer + text + value.slice(end)).slice(0, 4000);
+    var next = cutText(before + spacer + text + value.slice(end), MAX_TEXT);
     box.value = next;
     autosize(chat);
     var caret = Math.min(next.length, before.length + spacer.length + text.length);
@@ -1577,7 +1929,11 @@
     box.appendChild(form);
     overlay.appendChild(box);
     overlay.addEventListener("mousedown", function (event) { if (event.target === overlay) closeDialog(); });
-    chat.pane.appendChild(overlay);
+    if (chat) chat.pane.appendChild(overlay);
+    else {
+      overlay.classList.add("cx-overlay-page");
+      document.body.appendChild(overlay);
+    }
     dialog = { node: overlay, chat: chat, back: document.activeElement };
     build(form, box);
     var first = $("select, textarea, input", form) || $("button[type=submit]", form);
@@ -1632,6 +1988,10 @@
       note.maxLength = 1000;
       note.rows = 3;
       field(form, t("console.transfer.note"), note, t("console.transfer.note_hint"));
+      var problem = el("p", "cx-form-error");
+      problem.setAttribute("data-c", "transfer-error");
+      problem.setAttribute("role", "alert");
+      form.appendChild(problem);
       var ok = actions(form, "transfer-confirm", t("console.transfer.confirm"), false);
       api("GET", "/api/console/agents").then(function (body) {
         var free = (body.agents || []).filter(function (agent) {
@@ -1654,15 +2014,41 @@
         if (select.value) frame.to_agent = select.value;
         var noteText = clean(note.value).trim();
         if (noteText) frame.note = noteText.slice(0, 1000);
+        if (chat.transfer) return;
+        problem.textContent = "";
         if (!send(frame)) {
-          showBanner(t("console.error.offline"), "error");
+          problem.textContent = t("console.error.offline");
           return;
         }
+        // Done only when the server says so: the chat leaves us (chat mine:false), or an error comes back.
         ok.disabled = true;
-        closeDialog();
-        showBanner(t(select.value ? "console.transfer.sent" : "console.transfer.requeued"), "notice");
+        status.textContent = t("console.transfer.waiting");
+        var waiting = { toAgent: frame.to_agent || null, ok: ok, problem: problem, status: status, timer: null };
+        waiting.timer = window.setTimeout(function () { transferFailed(chat, "no_answer"); }, ACK_TIMEOUT);
+        chat.transfer = waiting;
       });
     });
+  }
+
+  function transferWaiting() {
+    for (var id in chats) {
+      if (chats[id].transfer) return chats[id];
+    }
+    return null;
+  }
+
+  function transferFailed(chat, code) {
+    var waiting = chat.transfer;
+    if (!waiting) return;
+    window.clearTimeout(waiting.timer);
+    chat.transfer = null;
+    if (dialog && dialog.chat === chat && document.body.contains(waiting.problem)) {
+      waiting.ok.disabled = false;
+      waiting.status.textContent = "";
+      waiting.problem.textContent = errorText(code);
+    } else {
+      showBanner(errorText(code), "error");
+    }
   }
 
   function openClose(chat) {
@@ -1712,7 +2098,7 @@
               ticket.id ? { href: "/tickets/" + encodeURIComponent(ticket.id), text: t("console.convert.open") } : null);
           }).catch(function (error) {
             ok.disabled = false;
-            problem.textContent = errorText(error.code, error.message);
+            problem.textContent = errorText(error.code);
           });
       });
     });
@@ -1918,7 +2304,7 @@
       var info = body.conversation;
       var view = {
         id: info.id, info: info, visitor: (body.history && body.history.visitor) || null, history: body.history,
-        lastSeq: 0, readSeq: 0, pending: {}, ended: true,
+        lastSeq: 0, readSeq: 0, pending: {}, queue: [], ended: true, articleTitles: {},
       };
       var pane = clone("tpl-pane");
       pane.setAttribute("data-conversation", info.id);
@@ -1958,7 +2344,7 @@
       renderDetails();
       view.log.parentNode.scrollTop = view.log.parentNode.scrollHeight;
       back.focus();
-    }).catch(function (error) { showBanner(errorText(error.code, error.message), "error"); });
+    }).catch(function (error) { showBanner(errorText(error.code), "error"); });
   }
 
   function closeViewing() {
@@ -1970,10 +2356,14 @@
   // --- banner ----------------------------------------------------------------------------------------------
 
   var bannerTimer = null;
+  // The banner is what the eye sees; screen readers hear it through one of two fixed live regions (an alert for
+  // errors, a polite status for notices), never by a role switched on the banner.
   function showBanner(text, kind, link) {
     var banner = ui.banner;
-    banner.setAttribute("role", kind === "error" ? "alert" : "status");
     banner.setAttribute("data-kind", kind || "notice");
+    var live = kind === "error" ? ui.alert : ui.announce;
+    live.textContent = "";
+    window.setTimeout(function () { live.textContent = text; }, 30);
     var box = $(".cx-banner-text", banner);
     box.textContent = text;
     if (link) {
@@ -1991,13 +2381,63 @@
 
   // --- status ----------------------------------------------------------------------------------------------
 
+  // Away is kept across a reload, offline never (a reload must not silently keep an agent out of routing).
+  // Going offline with chats held sends them back to the queue: the agent confirms first.
   ui.status.addEventListener("change", function () {
     var value = ui.status.value;
-    store("status", value === "online" ? null : value);
-    if (!send({ type: "status", status: value })) ui.status.value = presence.status;
+    var held = order.filter(function (id) { return !chats[id].ended; }).length;
+    if (value === "offline" && held && presence.status !== "offline") {
+      ui.status.value = presence.status;
+      openDialog(null, "offline-dialog", t("console.offline.title"), function (form) {
+        form.appendChild(el("p", null, tp("console.offline.text", held)));
+        actions(form, "offline-confirm", t("console.offline.confirm"), true);
+        form.addEventListener("submit", function (event) {
+          event.preventDefault();
+          closeDialog();
+          setStatus("offline");
+        });
+      });
+      return;
+    }
+    setStatus(value);
   });
 
+  function setStatus(value) {
+    store("status", value === "away" ? "away" : null);
+    if (!send({ type: "status", status: value })) ui.status.value = presence.status;
+    else ui.status.value = value;
+  }
+
   // --- keyboard --------------------------------------------------------------------------------------------
+
+  // Which shortcut a key press is, if any. Letters are matched on the character the key gives (event.key), so
+  // Alt+Q is the key labelled Q on any layout (AZERTY too); an Alt press that types a character instead (Option+N
+  // is a dead key for ñ on a Mac, Option+C is ç, AltGr+Q is @) is no shortcut and types as usual. On a Mac,
+  // Control+Option+letter works everywhere (it never types). Alt+Arrow in a list (a <select>) is left to it.
+  // Chat N is Ctrl+Alt+1..9: Alt+1..9 alone switches the browser's tabs on Linux.
+  function shortcutOf(event) {
+    if (!event.altKey || event.metaKey || event.isComposing) return null;
+    var key = event.key || "";
+    var code = event.code || "";
+    var typing = inTextField(event.target);
+    if ((key === "ArrowDown" || key === "ArrowUp") && !event.ctrlKey && !event.shiftKey) {
+      if (event.target && event.target.tagName === "SELECT") return null;
+      return { step: key === "ArrowDown" ? 1 : -1 };
+    }
+    var digit = /^Digit([1-9])$/.exec(code);
+    if (event.ctrlKey && digit) {
+      if (/^[1-9]$/.test(key) || !typing || key.length !== 1) return { nth: Number(digit[1]) };
+      return null;  // AltGr+digit typed a character
+    }
+    if (event.ctrlKey && /^[1-9]$/.test(key)) return { nth: Number(key) };
+    var letter = /^[a-z]$/i.test(key) ? key.toLowerCase() : null;
+    if (!letter && IS_MAC && event.ctrlKey) {
+      var named = /^Key([A-Z])$/.exec(code);
+      if (named) letter = named[1].toLowerCase();
+    }
+    if (letter && "nkqc".indexOf(letter) >= 0) return { letter: letter };
+    return null;
+  }
 
   function inTextField(target) {
     return target && (target.tagName === "TEXTAREA" || target.tagName === "SELECT" ||
@@ -2049,37 +2489,38 @@
       else if (dialog) trapFocus(event, dialog.node);
       return;
     }
-    if (event.altKey && !event.ctrlKey && !event.metaKey) {
-      var code = event.code || "";
+    var shortcut = shortcutOf(event);
+    if (shortcut) {
       var current = active && chats[active];
-      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (shortcut.step) {
         event.preventDefault();
-        var next = active ? neighbour(active, event.key === "ArrowDown" ? 1 : -1) : order[0];
+        var next = active ? neighbour(active, shortcut.step) : order[0];
         if (next) activate(next, true);
         return;
       }
-      var digit = /^Digit([1-9])$/.exec(code);
-      if (digit) {
+      if (shortcut.nth) {  // the Nth open chat
         event.preventDefault();
-        var id = order[Number(digit[1]) - 1];
+        var id = order.filter(function (other) { return !chats[other].ended; })[shortcut.nth - 1];
         if (id) activate(id, true);
         return;
       }
-      if (code === "KeyK" && current) { event.preventDefault(); openKb(current); return; }
-      if (code === "KeyN" && current && !current.ended) {
+      var letter = shortcut.letter;
+      if (letter === "k" && current) { event.preventDefault(); openKb(current); return; }
+      if (letter === "n" && current && !current.ended) {
         event.preventDefault();
         setMode(current, current.mode === "note" ? "reply" : "note");
+        saveDraft(current);
         current.composer.focus();
         return;
       }
-      if (code === "KeyQ") {
+      if (letter === "q") {
         event.preventDefault();
         var pick = $("[data-c=pick]:not([disabled])", ui.queue) || $("[data-c=pick]", ui.queue);
         if (pick) pick.focus();
         else ui.queue.parentNode.scrollIntoView({ block: "nearest" });
         return;
       }
-      if (code === "KeyC" && current && !current.ended) { event.preventDefault(); openClose(current); return; }
+      if (letter === "c" && current && !current.ended) { event.preventDefault(); openClose(current); return; }
       return;
     }
     if (event.key === "?" && !event.ctrlKey && !event.metaKey && !inTextField(event.target) && ui.help.hidden) {
@@ -2096,9 +2537,41 @@
   }, 1000);
   window.setInterval(renderLocalTime, 20000);
 
+  window.setInterval(dismissOld, 30000);
+
   window.addEventListener("beforeunload", function () {
     var chat = active && chats[active];
-    if (chat) saveDraft(chat);
+    if (chat) saveDraft(chat);  // only if this tab changed it
+  });
+
+  // Another tab of this person changed a draft: this one shows it too, unless the agent is typing here.
+  window.addEventListener("storage", function (event) {
+    if (!event.key || event.key.indexOf(LS) !== 0) return;
+    var match = /^draft\.(.+)$/.exec(event.key.slice(LS.length));
+    var chat = match && chats[match[1]];
+    if (!chat || Date.now() - chat.typedAt < 3000) return;
+    var draft = parseDraft(event.newValue);
+    chat.draft = draft.text;
+    chat.draftMode = draft.mode;
+    chat.composer.value = draft.text;
+    if (!chat.ended) setMode(chat, draft.mode);
+    autosize(chat);
+    renderEnded(chat);
+  });
+
+  // Signing out (the top bar's form) leaves nothing of the console in this browser: drafts, unsent messages,
+  // read marks, settings.
+  $$("form[action='/logout']").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      storedKeys().forEach(function (key) {
+        try { window.localStorage.removeItem(LS + key); } catch (e) { /* storage unavailable */ }
+      });
+      signingOut = true;
+    });
+  });
+
+  ui.clearEnded.addEventListener("click", function () {
+    order.slice().forEach(function (id) { if (chats[id].ended) dismiss(chats[id]); });
   });
 
   renderMute();
