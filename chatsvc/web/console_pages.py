@@ -8,6 +8,8 @@ its strings, in a JSON data island (the CSP allows no inline script).
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -64,7 +66,10 @@ async def help_article(request: Request) -> Response:
     except NotFound:
         return render(request, "help_article.html", {"article": None, "title": t("help.not_found.title")},
                       status=404)
-    day = article.updated_at.date()
+    # The day of the last change as a date in UTC (the page's time element carries the same day): no time of
+    # day is shown, so nothing claims to be in the reader's zone.
+    stamp = article.updated_at
+    day = (stamp.astimezone(UTC) if stamp.tzinfo is not None else stamp).date()
     updated = f"{day.day} {t('ts.months').split()[day.month - 1]} {day.year}"
     rendered = kb.rendered(article.id)
     html = rendered.html if rendered is not None else kb.preview(article.body)
