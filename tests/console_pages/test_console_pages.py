@@ -194,6 +194,13 @@ def test_links_from_visitor_data_are_http_only() -> None:
 # --- strings --------------------------------------------------------------------------------------------------
 
 
+def _error_codes(source: str) -> tuple[str, ...]:
+    """The codes of the script's ERROR_CODES list: each has its sentence."""
+    listed = re.search(r"var ERROR_CODES = \[([^\]]*)\]", source, re.S)
+    assert listed is not None
+    return tuple(re.findall(r'"([a-z_]+)"', listed.group(1)))
+
+
 def _script_keys() -> set[str]:
     source = (STATIC / "console.js").read_text()
     keys = set(re.findall(r'\bt\("(console\.[a-z0-9_.]+)"', source))
@@ -202,8 +209,7 @@ def _script_keys() -> set[str]:
              for suffix in (".one", ".other")}
     # Keys built from a value: each listed value must have its string.
     for prefix, values in {
-        "console.error.": ("over_capacity", "not_found", "invalid_state", "rate_limited", "bad_frame", "forbidden",
-                           "error"),
+        "console.error.": _error_codes(source) + ("offline", "too_long"),
         "console.": ("sending", "sent", "seen", "failed"),
         "console.ev.queued.": ("asked", "declined", "menu"),
         "console.ev.requeued.": ("offline", "disconnected", "transferred"),
@@ -231,6 +237,9 @@ def test_every_template_string_exists_in_both_languages() -> None:
         text = (TEMPLATES / name).read_text()
         keys |= set(re.findall(r"""t\(["']((?:console|help|nav)\.[a-z0-9_.]+)["']""", text))
         keys |= set(re.findall(r'"(console\.key\.[a-z_]+)"', text))
+    # The help overlay's key names: t("console.kbd." + k) for each of them.
+    keys.discard("console.kbd.")
+    keys |= {"console.kbd." + k for k in ("alt", "ctrl", "shift", "enter", "tab", "esc")}
     assert len(keys) > 30
     assert sorted(k for k in keys if k not in EN) == [] and sorted(k for k in keys if k not in FR) == []
 
