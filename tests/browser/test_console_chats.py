@@ -85,7 +85,9 @@ async def test_chats_are_assigned_within_capacity_the_fourth_waits_and_a_close_l
             async with a.page.expect_response(lambda r: "/api/console/agents" in r.url) as listed:
                 await a.pane(ana_chats[0]).locator("[data-c=transfer]").click()
             agents = await (await listed.value).json()
-            assert {agent["name"] for agent in agents["agents"]} >= {"Ana Lopez", "Ben Okafor"}, agents
+            # Ben is listed (full): the dialog leaves him out. (Whether the list names the caller is the server's
+            # choice; the dialog never offers her.)
+            assert "Ben Okafor" in {agent["name"] for agent in agents["agents"]}, agents
             dialog = a.page.locator("[data-c=transfer-dialog]")
             await dialog.wait_for()
             await asyncio.sleep(0.2)
