@@ -1359,6 +1359,7 @@
   function resume() {
     pausedUntil = 0;
     if (!welcomed) return;
+    renderQueue();  // a dropped pick: its button comes back
     Object.keys(chats).forEach(function (id) {
       var chat = chats[id];
       if (chat.ended) return;
