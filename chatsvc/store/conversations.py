@@ -15,15 +15,37 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatsvc.domain.ids import new_id
-from chatsvc.errors import NotFound
+from chatsvc.errors import InvalidState, NotFound
 from chatsvc.store import records, rows
 from chatsvc.store.database import Database
-from chatsvc.store.schema import conversation_participants, conversations, events, visitors
+from chatsvc.store.schema import conversation_participants, conversations, counters, events, visitors
 
 OPEN = ("bot", "queued", "assigned")
 # Open, but nobody holds them yet: a visitor who leaves one has left it for good.
 UNATTENDED = ("bot", "queued")
 _SEEN_BATCH = 500  # visitor ids per UPDATE (well under SQLite's bound-parameter limit)
+QUEUE_COUNTER = "queue"  # the counters row bumped with every change to the waiting queue
+# Columns whose change moves a waiting chat in the queue (or changes who may take it).
+_QUEUE_COLUMNS = ("status", "priority", "queue_front", "queued_at", "team_id")
+
+
+async def _bump_queue_version(conn: AsyncConnection) -> None:
+    """In the transaction of a change to the waiting queue: the queue's version moves on with it (the row lock
+    also orders two such changes committed by different processes)."""
+    result = await conn.execute(
+        counters.update().where(counters.c.name == QUEUE_COUNTER).values(value=counters.c.value + 1)
+    )
+    if result.rowcount == 0:  # a database made without migration 0006's row
+        await conn.execute(counters.insert().values(name=QUEUE_COUNTER, value=1))
+
+
+def _changes_queue(current: records.Conversation, values: dict[str, Any]) -> bool:
+    after = values.get("status", current.status)
+    if (current.status == "queued") != (after == "queued"):
+        return True
+    return after == "queued" and any(
+        column in values and values[column] != getattr(current, column) for column in _QUEUE_COLUMNS
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -208,6 +230,8 @@ class ConversationStore:
                         created_at=now,
                     )
                 )
+                if status == "queued":
+                    await _bump_queue_version(conn)
         except sa.exc.IntegrityError:
             existing = await self.open_of_visitor(visitor_id)
             if existing is None:  # closed in between: extremely unlikely, let the caller retry
@@ -229,7 +253,9 @@ class ConversationStore:
         """Lock the conversation, run ``check`` (which raises to refuse), store the events, apply ``changes``.
 
         A single message event with a ``client_id`` already stored for that author is not stored again:
-        the earlier event comes back with ``duplicate=True`` (the resend's ack carries the same seq).
+        the earlier event comes back with ``duplicate=True`` (the resend's ack carries the same seq). The
+        earlier event must be of the same kind (a message reusing a note's client id is refused with
+        ``InvalidState``, not acked as the note).
         ``after`` runs inside the same transaction with what will be committed (a ticket made from the chat
         as it closes); if it raises, nothing is committed.
         """
@@ -254,6 +280,12 @@ class ConversationStore:
                     )
                 ).first()
                 if earlier is not None:
+                    if earlier.kind != event.kind:
+                        # The same client id for another kind (a message after a note): not a resend.
+                        raise InvalidState(
+                            "That client_id was already used for another kind of event; use a new one.",
+                            ref=event.client_id,
+                        )
                     return Applied(conversation=current, events=[rows.event(earlier)], duplicate=True)
             if check is not None:
                 check(current)
@@ -278,6 +310,8 @@ class ConversationStore:
                 )
             if stored:
                 await conn.execute(events.insert(), [dataclasses.asdict(e) for e in stored])
+            if _changes_queue(current, values):
+                await _bump_queue_version(conn)
             values["last_seq"] = seq
             await conn.execute(conversations.update().where(conversations.c.id == conversation_id).values(**values))
             if participant is not None:
@@ -375,6 +409,44 @@ class ConversationStore:
                 )
             )
             return [rows.conversation(row) for row in result]
+
+    async def queued_with_version(self) -> tuple[int, list[records.Conversation]]:
+        """The queue's version and the waiting conversations in queue order, read by one statement (one snapshot
+        on every backend): the list is exactly the queue as of that version."""
+        query = (
+            sa.select(counters.c.value.label("queue_version"), conversations)
+            .select_from(counters.outerjoin(conversations, conversations.c.status == "queued"))
+            .where(counters.c.name == QUEUE_COUNTER)
+            .order_by(
+                conversations.c.priority.desc(),
+                conversations.c.queue_front.desc(),
+                conversations.c.queued_at,
+                conversations.c.id,
+            )
+        )
+        async with self.db.connect() as conn:
+            result = (await conn.execute(query)).all()
+        if not result:  # no counter row (a database made without migration 0006's row)
+            return 0, await self.queued()
+        version = int(result[0]._mapping["queue_version"])
+        return version, [rows.conversation(row) for row in result if row._mapping["id"] is not None]
+
+    async def queue_version(self) -> int:
+        async with self.db.connect() as conn:
+            value = await conn.scalar(sa.select(counters.c.value).where(counters.c.name == QUEUE_COUNTER))
+        return int(value or 0)
+
+    async def visitor_names(self, visitor_ids: Collection[str]) -> dict[str, str | None]:
+        """Each visitor's name (None when they gave none), by id: one query per 500 ids."""
+        ids = sorted(set(visitor_ids))
+        names: dict[str, str | None] = {}
+        async with self.db.connect() as conn:
+            for start in range(0, len(ids), _SEEN_BATCH):
+                result = await conn.execute(
+                    sa.select(visitors.c.id, visitors.c.name).where(visitors.c.id.in_(ids[start:start + _SEEN_BATCH]))
+                )
+                names.update({row.id: row.name for row in result})
+        return names
 
     async def assigned(self, agent_id: str | None = None) -> list[records.Conversation]:
         query = sa.select(conversations).where(conversations.c.status == "assigned")

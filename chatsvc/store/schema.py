@@ -458,3 +458,16 @@ surveys = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Index("ix_surveys_site", "site_id", "created_at"),
 )
+
+
+# --- the console's queue version (migration 0006) -----------------------------------------------------------
+
+# Named counters bumped in the transaction of the change they count. ``queue``: every change to the waiting queue
+# (a chat joins or leaves it, or its place, priority or team changes while it waits); the staff's ``waiting``
+# frame carries it as ``version`` so that a console drops a list older than one it has shown.
+counters = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)

@@ -28,7 +28,7 @@ async def test_the_console_migration_goes_down_and_up_again(db: Database) -> Non
     async with db.begin() as conn:
         await conn.execute(schema.visitors.update().values(page_url="https://shop.example/a", page_seen_at=T0))
         await conn.execute(schema.conversations.update().values(visitor_read_seq=3))
-    await _run(db, "downgrade", "0005")  # a no-op while 0005 is the newest; keeps this test about 0005 after
+    await _run(db, "downgrade", "0005")  # from the newest down to 0005: this test is about 0005
     head, versions = await _state(db)
     assert versions == ["0005"]
     assert VISITOR_COLUMNS <= _columns(head, "visitors") and "visitor_read_seq" in _columns(head, "conversations")
@@ -46,11 +46,27 @@ async def test_the_console_migration_goes_down_and_up_again(db: Database) -> Non
         assert await conn.scalar(sa.text("SELECT count(*) FROM visitors")) == 1
         assert await conn.scalar(sa.text("SELECT count(*) FROM conversations")) == 1
 
-    await _run(db, "upgrade", "head")
+    await _run(db, "upgrade", "0005")
     up, versions = await _state(db)
     assert versions == ["0005"] and up == head
+    await _run(db, "upgrade", "head")
     # Back, empty (the read mark starts at 0) and usable.
     again = await store.get(conversation.id)
     assert again.visitor_read_seq == 0
     back = await store.get_visitor(visitor.id)
     assert back is not None and back.page_url is None
+
+
+async def test_the_queue_version_migration_goes_down_and_up_again(db: Database) -> None:
+    """0006 adds the ``counters`` table with the queue's row; down drops only it, up brings it back at 0."""
+    async with db.begin() as conn:
+        await conn.execute(schema.counters.update().values(value=41))
+    head, versions = await _state(db)
+    assert versions == ["0006"] and "counters" in head
+    await _run(db, "downgrade", "0005")
+    down, versions = await _state(db)
+    assert versions == ["0005"] and down == {t: s for t, s in head.items() if t != "counters"}
+    await _run(db, "upgrade", "head")
+    up, versions = await _state(db)
+    assert versions == ["0006"] and up == head
+    assert await ConversationStore(db).queue_version() == 0
