@@ -1,6 +1,6 @@
 """The broker contract. Messages are notifications: the database stays the truth.
 
-A process subscribes to the channels its sockets need (``conv:ID``, ``agent:ID``, ``user:ID``, ``staff``) and
+A process subscribes to the channels its sockets need (``conv:ID``, ``conv-staff:ID``, ``user:ID``, ``staff``) and
 receives what any process publishes there. Delivery is at most once and may be lost across a broker outage;
 ``on_resync`` then tells the process to catch up from the database.
 """

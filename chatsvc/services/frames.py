@@ -14,7 +14,21 @@ def iso(moment: datetime.datetime | None) -> str | None:
     return moment.astimezone(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def event_frame(event: records.StoredEvent) -> protocol.Event:
+# Transfers stored before handover notes became note events kept the note in the event's data: staff only.
+_STAFF_DATA_KEYS = {"transferred": ("note",), "requeued": ("note",)}
+
+
+def visitor_data(kind: str, data: dict[str, object] | None) -> dict[str, object] | None:
+    """An event's data as a visitor may see it: without the staff's handover ``note`` of a transfer."""
+    hidden = _STAFF_DATA_KEYS.get(kind)
+    if not hidden or not data or not any(key in data for key in hidden):
+        return data
+    return {key: value for key, value in data.items() if key not in hidden}
+
+
+def event_frame(event: records.StoredEvent, *, for_visitor: bool = False) -> protocol.Event:
+    """The wire form of a stored event; ``for_visitor``: what a visitor may see of it (every visitor-facing
+    path sets it)."""
     return protocol.Event(
         conversation=event.conversation_id,
         seq=event.seq,
@@ -23,7 +37,7 @@ def event_frame(event: records.StoredEvent) -> protocol.Event:
         at=iso(event.created_at) or "",
         text=event.body,
         client_id=event.client_id,
-        data=event.data,
+        data=visitor_data(event.kind, event.data) if for_visitor else event.data,
     )
 
 

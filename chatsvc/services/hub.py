@@ -1,8 +1,13 @@
 """This process's side of fan-out: which local sockets follow which channel, and publishing through the broker.
 
-Channels: ``conv:ID`` (a conversation's events and typing), ``user:ID`` (one staff member's sockets: their
-chat list, presence, revocation), ``visitor:ID`` (one visitor's sockets, e.g. every tab), ``staff`` (every staff
-socket: the waiting queue).
+Channels: ``conv:ID`` (a conversation's events and typing, for everyone following it), ``conv-staff:ID`` (the
+same conversation's staff-only material: notes, the visitor's ``visitor`` and ``read`` frames; only staff sockets
+subscribe to it), ``user:ID`` (one staff member's sockets: their chat list, presence, revocation), ``visitor:ID``
+(one visitor's sockets, e.g. every tab), ``staff`` (every staff socket: the waiting queue).
+
+Staff-only material never travels on a channel a visitor socket listens to: a process running older code, which
+would not honour the envelope's ``staff_only`` flag, cannot forward it to a visitor. A note's seq is then a gap on
+``conv:ID`` that the visitor's socket fills from storage (where replays skip notes).
 """
 
 from __future__ import annotations
@@ -36,6 +41,17 @@ class Envelope(msgspec.Struct, omit_defaults=True):
 
 
 _encode = msgspec.json.Encoder().encode
+
+
+def conversation_channel(conversation_id: str) -> str:
+    """Where a conversation's events and typing go (visitor and staff sockets listen)."""
+    return f"conv:{conversation_id}"
+
+
+def staff_conversation_channel(conversation_id: str) -> str:
+    """Where a conversation's staff-only frames and events go (staff sockets only listen)."""
+    return f"conv-staff:{conversation_id}"
+
 _decode = msgspec.json.Decoder(Envelope).decode
 
 
@@ -77,7 +93,9 @@ class Hub:
         envelope = Envelope(
             frame=msgspec.Raw(protocol.encode(frame)), conversation=conversation, seq=seq, staff_only=staff_only
         )
-        await self.broker.publish(f"conv:{conversation}", _encode(envelope))
+        # Staff-only events (notes) go on the staff channel: visitor sockets never subscribe to it.
+        channel = staff_conversation_channel(conversation) if staff_only else conversation_channel(conversation)
+        await self.broker.publish(channel, _encode(envelope))
 
     async def publish_frame(
         self, channel: str, frame: msgspec.Struct, *, exclude: str | None = None, staff_only: bool = False

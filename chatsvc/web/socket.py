@@ -22,8 +22,8 @@ from chatsvc import errors
 from chatsvc.domain import protocol
 from chatsvc.domain.model import STAFF_ONLY_KINDS
 from chatsvc.services.container import Services
-from chatsvc.services.frames import event_frame
-from chatsvc.services.hub import Envelope
+from chatsvc.services.frames import event_frame, visitor_data
+from chatsvc.services.hub import Envelope, conversation_channel, staff_conversation_channel
 from chatsvc.web.ratelimit import TokenBucket
 
 log = logging.getLogger("chatsvc.socket")
@@ -233,13 +233,22 @@ class SocketSession:
             self.channels.add(channel)
             await self.services.hub.follow(channel, self)
 
+    def _conversation_channels(self, conversation_id: str) -> list[str]:
+        """A staff socket hears the conversation's staff channel too (notes, the visitor's page and read
+        marks); a visitor socket never subscribes to it."""
+        channels = [conversation_channel(conversation_id)]
+        if self.sees_staff_only:
+            channels.append(staff_conversation_channel(conversation_id))
+        return channels
+
     async def follow(self, conversation_id: str, after_seq: int | None) -> None:
         """Receive this conversation's events: from ``after_seq`` (replayed from storage), or, when None,
         from whatever the client asks for in its next ``sync``. Following twice replays nothing twice."""
         state = self.following.get(conversation_id)
         if state is None:
             state = self.following[conversation_id] = Following(last_sent=None)
-            await self.listen(f"conv:{conversation_id}")
+            for channel in self._conversation_channels(conversation_id):
+                await self.listen(channel)
         if after_seq is None:
             return
         async with state.lock:
@@ -251,9 +260,9 @@ class SocketSession:
 
     async def unfollow(self, conversation_id: str) -> None:
         if self.following.pop(conversation_id, None) is not None:
-            channel = f"conv:{conversation_id}"
-            self.channels.discard(channel)
-            await self.services.hub.unfollow(channel, self)
+            for channel in self._conversation_channels(conversation_id):
+                self.channels.discard(channel)
+                await self.services.hub.unfollow(channel, self)
 
     async def sync(self, conversation_id: str, after_seq: int) -> None:
         """Replay from storage after ``after_seq``, then say so; live events continue from there."""
@@ -263,14 +272,27 @@ class SocketSession:
             await self._fill(conversation_id, state)
             self.send(protocol.Synced(conversation=conversation_id, last_seq=state.last_sent))
 
+    async def replay(self, conversation_id: str, after_seq: int) -> None:
+        """Replay from storage after ``after_seq`` once, then ``synced``, without following: nothing live comes
+        after it (an agent reading a chat they do not hold)."""
+        state = self.following.get(conversation_id)
+        if state is not None:  # followed already (a chat held until a moment ago): a plain sync
+            await self.sync(conversation_id, after_seq)
+            return
+        once = Following(last_sent=after_seq)
+        await self._fill(conversation_id, once)
+        self.send(protocol.Synced(conversation=conversation_id, last_seq=once.last_sent or after_seq))
+
     async def _fill(self, conversation_id: str, state: Following) -> None:
         page = self.services.settings.history_page
         while self._closing is None and state.last_sent is not None:
             events = await self.services.chat.history(conversation_id, state.last_sent, page)
             for event in events:
                 if event.seq > state.last_sent:
-                    if self.sees_staff_only or event.kind not in STAFF_ONLY_KINDS:
+                    if self.sees_staff_only:
                         self.send(event_frame(event))
+                    elif event.kind not in STAFF_ONLY_KINDS:
+                        self.send(event_frame(event, for_visitor=True))
                     state.last_sent = event.seq  # a note's seq is passed over all the same
             if len(events) < page:
                 return
@@ -304,8 +326,12 @@ class SocketSession:
                 return
             if envelope.seq == state.last_sent + 1 and not state.lock.locked():
                 state.last_sent = envelope.seq
-                if self.sees_staff_only or not envelope.staff_only:
+                if self.sees_staff_only:
                     self.send_raw(bytes(envelope.frame))
+                elif not envelope.staff_only:  # second guard: staff-only events travel on conv-staff:ID
+                    visible = _for_visitor(bytes(envelope.frame))
+                    if visible:
+                        self.send_raw(visible)
             elif envelope.seq > state.last_sent:
                 self._spawn(self._catch_up(envelope.conversation))  # a gap: fill it from storage
         elif (
@@ -324,6 +350,26 @@ class SocketSession:
     def on_resync(self) -> None:
         for conversation_id in list(self.following):
             self._spawn(self._catch_up(conversation_id))
+
+
+_decode_event = msgspec.json.Decoder(protocol.Event).decode
+
+
+def _for_visitor(frame: bytes) -> bytes:
+    """A live event as a visitor may see it: a transfer published by older code may carry the staff's handover
+    note in its data (decoded only when it could)."""
+    if b'"note"' not in frame:
+        return frame
+    try:
+        event = _decode_event(frame)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return frame
+    if event.kind in STAFF_ONLY_KINDS:
+        return b""  # a note from older code that lost its flag: the seq is stepped over all the same
+    data = visitor_data(event.kind, event.data)
+    if data is event.data:
+        return frame
+    return protocol.encode(msgspec.structs.replace(event, data=data))
 
 
 def _describe_decode_error(exc: Exception) -> str:
