@@ -28,8 +28,9 @@ from chatsvc.errors import BadRequest, Conflict, InvalidState, NotFound, OriginN
 from chatsvc.services.accounts import StaffIdentity
 from chatsvc.services.bot import Bot, Turn
 from chatsvc.services.clock import Clock
+from chatsvc.services.coalesce import Coalescer
 from chatsvc.services.frames import event_frame, iso
-from chatsvc.services.hub import Hub
+from chatsvc.services.hub import Hub, staff_conversation_channel
 from chatsvc.services.routing import Routing
 from chatsvc.services.visitor_details import clean_user_agent, visitor_details
 from chatsvc.services.widget import WidgetService
@@ -39,6 +40,8 @@ from chatsvc.store.conversations import Applied, ConversationStore, NewEvent
 from chatsvc.store.surveys import Survey, SurveyStore
 
 log = logging.getLogger("chatsvc.chat")
+
+LIVE_UPDATE_SECONDS = 1.0  # a visitor's page and read mark: stored and fanned out at most this often
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,6 +70,17 @@ def ack_of(event: records.StoredEvent, *, duplicate: bool) -> protocol.Ack:
         at=iso(event.created_at) or "",
         duplicate=duplicate,
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Page:
+    """Where a visitor is, as stored on their row."""
+
+    url: str | None
+    title: str | None
+    timezone: str | None
+    language: str | None
+    user_agent: str | None
 
 
 class _Moved(Exception):
@@ -108,6 +122,9 @@ class ChatService:
         self.tokens = tokens
         self.clock = clock
         self.surveys = surveys
+        # ``page`` and ``read`` frames: at most one stored update and fan-out a second per visitor.
+        self._pages: Coalescer[_Page] = Coalescer(LIVE_UPDATE_SECONDS)
+        self._reads: Coalescer[int] = Coalescer(LIVE_UPDATE_SECONDS, merge=max)
 
     # --- visitors: identity --------------------------------------------------------------------------
 
@@ -413,30 +430,55 @@ class ChatService:
         self, who: VisitorIdentity, frame: protocol.VisitorPage, user_agent: str | None
     ) -> VisitorIdentity:
         """Where the visitor is now (with their socket's User-Agent): stored, and shown to the staff of their
-        open conversation."""
-        visitor = await self.conversations.set_visitor_page(
-            who.visitor.id, url=frame.url, title=" ".join((frame.title or "").split()) or None,
-            timezone=frame.timezone, language=frame.language, user_agent=clean_user_agent(user_agent),
-            now=self.clock(),
+        open conversation. At most one stored update and fan-out a second per visitor (every tab together): a
+        page equal to the stored one is skipped, later ones within the second are applied at its end, the last
+        one winning."""
+        page = _Page(
+            url=frame.url, title=" ".join((frame.title or "").split()) or None, timezone=frame.timezone,
+            language=frame.language, user_agent=clean_user_agent(user_agent),
         )
-        who = dataclasses.replace(who, visitor=visitor)
-        await self._publish_visitor(who)
-        return who
+        visitor = who.visitor
+        stored = _Page(url=visitor.page_url, title=visitor.page_title, timezone=visitor.timezone,
+                       language=visitor.language, user_agent=visitor.user_agent)
+        await self._pages.submit(who.visitor.id, page, lambda p: self._store_page(who, p), current=stored)
+        return dataclasses.replace(who, visitor=dataclasses.replace(
+            visitor, page_url=page.url, page_title=page.title, timezone=page.timezone, language=page.language,
+            user_agent=page.user_agent,
+        ))
+
+    async def _store_page(self, who: VisitorIdentity, page: _Page) -> None:
+        stored = await self.conversations.get_visitor(who.visitor.id)
+        if stored is not None and page == _Page(url=stored.page_url, title=stored.page_title,
+                                                timezone=stored.timezone, language=stored.language,
+                                                user_agent=stored.user_agent):
+            return  # unchanged (another tab, or a reload of the same page): nothing to store or tell
+        visitor = await self.conversations.set_visitor_page(
+            who.visitor.id, url=page.url, title=page.title, timezone=page.timezone, language=page.language,
+            user_agent=page.user_agent, now=self.clock(),
+        )
+        await self._publish_visitor(dataclasses.replace(who, visitor=visitor))
 
     async def _publish_visitor(self, who: VisitorIdentity) -> None:
         conversation = await self.conversations.open_of_visitor(who.visitor.id)
         if conversation is not None:
             frame = protocol.VisitorUpdate(conversation=conversation.id, visitor=visitor_details(who.visitor))
-            await self.hub.publish_frame(f"conv:{conversation.id}", frame, staff_only=True)
+            await self.hub.publish_frame(staff_conversation_channel(conversation.id), frame, staff_only=True)
 
     async def visitor_read(self, who: VisitorIdentity, frame: protocol.VisitorRead) -> None:
         """The visitor has seen their conversation up to ``seq``: the mark moves forward only, and staff hear
-        of it when it moved."""
-        conversation = await self.visitor_conversation(who, frame.conversation)
-        seq = await self.conversations.advance_read(conversation.id, frame.seq)
-        if seq is not None:
+        of it when it moved. At most one stored update and fan-out a second per conversation (every tab
+        together), the highest mark of the second winning."""
+        key = (who.visitor.id, frame.conversation)
+        if key not in self._reads:  # checked once per window: the same conversation stays the visitor's
+            await self.visitor_conversation(who, frame.conversation)
+        await self._reads.submit(key, frame.seq, lambda seq: self._store_read(frame.conversation, seq))
+
+    async def _store_read(self, conversation_id: str, seq: int) -> None:
+        moved = await self.conversations.advance_read(conversation_id, seq)
+        if moved is not None:
             await self.hub.publish_frame(
-                f"conv:{conversation.id}", protocol.ReadUpdate(conversation=conversation.id, seq=seq),
+                staff_conversation_channel(conversation_id),
+                protocol.ReadUpdate(conversation=conversation_id, seq=moved),
                 staff_only=True,
             )
 
@@ -488,11 +530,16 @@ class ChatService:
     # --- staff ---------------------------------------------------------------------------------------
 
     async def staff_may_read(self, who: StaffIdentity, conversation: records.Conversation) -> bool:
-        """Managers and admins read all; an agent reads what they hold or held, what waits in the queue,
-        and the history of a visitor they are serving now."""
+        """Managers and admins read all; an agent reads what they hold or held, what waits in the queue for
+        them (no team, or one of their teams: what they could pick), and the history of a visitor they are
+        serving now."""
         if who.role in (Role.MANAGER, Role.ADMIN):
             return True
-        if conversation.agent_id == who.user.id or conversation.status == ConversationStatus.QUEUED.value:
+        if conversation.agent_id == who.user.id:
+            return True
+        if conversation.status == ConversationStatus.QUEUED.value and (
+            conversation.team_id is None or conversation.team_id in await self.accounts.team_ids_of(who.user.id)
+        ):
             return True
         if await self.conversations.was_participant(conversation.id, who.user.id):
             return True
@@ -503,6 +550,11 @@ class ChatService:
         if conversation is None or not await self.staff_may_read(who, conversation):
             raise NotFound()
         return conversation
+
+    @staticmethod
+    def holds(who: StaffIdentity, conversation: records.Conversation) -> bool:
+        """Whether the staff member holds the conversation now (assigned to them)."""
+        return conversation.agent_id == who.user.id and conversation.status == ConversationStatus.ASSIGNED.value
 
     async def held_conversation(self, who: StaffIdentity, conversation_id: str) -> records.Conversation:
         """A conversation the agent may write to: assigned to them now."""
