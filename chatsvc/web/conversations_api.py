@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from chatsvc.domain import protocol
+from chatsvc.domain.model import Role
 from chatsvc.errors import BadRequest
 from chatsvc.services.container import Services
 from chatsvc.services.frames import event_frame
@@ -22,17 +24,25 @@ from chatsvc.web.edge import services_of, staff_identity
 MAX_EVENTS = 10_000
 
 
+# What a reader who does not serve the visitor now does not get: where they are and with what browser.
+_LIVE_FIELDS = ("page_url", "page_title", "user_agent", "browser", "seen_at")
+
+
 async def visitor_history(
-    services: Services, conversation: records.Conversation, scope: Scope
+    services: Services, conversation: records.Conversation, scope: Scope, *, live: bool = True
 ) -> dict[str, Any]:
-    """Who the visitor is, and their other conversations and tickets (same token or same email)."""
+    """Who the visitor is, and their other conversations and tickets (same token or same email). ``live``: with
+    where the visitor is now (page, title, browser, user agent, when seen)."""
     visitor = await services.conversation_store.get_visitor(conversation.visitor_id)
     email = visitor.email if visitor else None
     earlier = await requester_history(
         services.ticket_store, conversation.visitor_id, email, skip_conversation=conversation.id, scope=scope
     )
     # name, email, and where the visitor is now (page, browser, language, time zone); absent fields unknown.
-    return {"visitor": visitor_details(visitor)} | earlier
+    details = visitor_details(visitor)
+    if not live:
+        details = msgspec.structs.replace(details, **dict.fromkeys(_LIVE_FIELDS))
+    return {"visitor": details} | earlier
 
 
 async def get_conversation(request: Request) -> Response:
@@ -49,17 +59,23 @@ async def get_conversation(request: Request) -> Response:
         "closed_by": conversation.closed_by_role,
         "read_seq": conversation.visitor_read_seq,  # the visitor has seen the events up to here
         "events": [event_frame(event) for event in events],
-        "history": await visitor_history(services, conversation, await services.tickets.visibility(who)),
+        # The visitor's live page and browser: for managers and admins, and for the agent serving the chat now.
+        "history": await visitor_history(
+            services, conversation, await services.tickets.visibility(who),
+            live=who.role in (Role.MANAGER, Role.ADMIN) or services.chat.holds(who, conversation),
+        ),
     }
     return Response(protocol.encode(body), media_type="application/json")
 
 
 async def console_agents(request: Request) -> Response:
-    """``GET /api/console/agents``: who is connected and online or away, with load and capacity (the console's
-    transfer list). Any signed-in staff member; names and ids only, nothing else of the account."""
+    """``GET /api/console/agents``: who else is connected and online or away, with load and capacity (the
+    console's transfer list; never the caller). Any signed-in staff member; names and ids only, nothing else of
+    the account. Presence lives in each process's memory: with several processes the list holds only the agents
+    connected to the process that answers, until the Scale-out work (issue 8) shares presence."""
     services = services_of(request)
-    await staff_identity(request)
-    body = {"agents": await services.routing.available_agents()}
+    who = await staff_identity(request)
+    body = {"agents": [a for a in await services.routing.available_agents() if a["id"] != who.user.id]}
     return Response(protocol.encode(body), media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
