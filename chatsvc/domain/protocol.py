@@ -360,9 +360,12 @@ class WaitingItem(msgspec.Struct, omit_defaults=True):
 
 
 class Waiting(_Frame, tag="waiting"):
-    """Staff only: the whole queue, in order; sent after the welcome and whenever it changes."""
+    """Staff only: the queue, in order; sent after the welcome and whenever it changes. Agents get the items
+    they could serve (no team, or one of theirs); managers and admins all. ``version`` comes from the database
+    and grows with every change to the queue: a client drops a list older than one it has shown."""
 
     conversations: list[WaitingItem]
+    version: int = 0
 
 
 class Rated(_Frame, tag="rated"):

@@ -78,6 +78,7 @@ class Routing:
         self._lock = asyncio.Lock()
         self._queue_seen: dict[str, tuple[int, int | None, int]] = {}
         self._waiting_seen: protocol.Waiting | None = None  # the staff's queue view as last published
+        self._waiting_last: protocol.Waiting | None = None  # the newest view built or heard (by version)
         self._first_messages: dict[str, str] = {}  # a waiting chat's first message never changes: kept
         self._handling: tuple[float, float] = (0.0, policy.DEFAULT_HANDLING_SECONDS)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -405,10 +406,18 @@ class Routing:
     async def queue_update_for(self, conversation_id: str) -> protocol.QueueUpdate | None:
         return (await self.queue_updates(await self.conversations.queued())).get(conversation_id)
 
-    async def waiting_frame(self, waiting: list[records.Conversation] | None = None) -> protocol.Waiting:
-        """The staff's view of the whole queue, in queue order."""
-        if waiting is None:
-            waiting = await self.conversations.queued()
+    async def waiting_frame(self) -> protocol.Waiting:
+        """The staff's view of the whole queue, in queue order, with the queue's version. The frame last built or
+        heard is reused while the version stands (a console connecting costs one small query then)."""
+        last = self._waiting_last
+        if last is not None and await self.conversations.queue_version() == last.version:
+            return last
+        version, waiting = await self.conversations.queued_with_version()
+        return await self._build_waiting(version, waiting)
+
+    async def _build_waiting(self, version: int, waiting: list[records.Conversation]) -> protocol.Waiting:
+        """Two or three queries whatever the queue's length: the visitors' names at once, the first messages of
+        the chats not seen before at once (they never change, so they are kept); sites and teams are cached."""
         by_id = {c.id: c for c in waiting}
         ordered = [by_id[w.conversation_id] for w in policy.queue_order([_waiting(c) for c in waiting])]
         missing = [c.id for c in ordered if c.id not in self._first_messages]
@@ -417,6 +426,7 @@ class Routing:
             self._first_messages.update({k: v[:FIRST_MESSAGE_CHARS] for k, v in found.items()})
         for gone in set(self._first_messages) - set(by_id):
             del self._first_messages[gone]
+        names = await self.conversations.visitor_names([c.visitor_id for c in ordered]) if ordered else {}
         items = []
         for position, conversation in enumerate(ordered, start=1):
             site = await self.directory.site(conversation.site_id)
@@ -426,28 +436,36 @@ class Routing:
                     site=site.key if site else "",
                     position=position,
                     queued_at=iso(conversation.queued_at or conversation.created_at) or "",
-                    visitor=await self.directory.visitor_person(conversation.visitor_id),
+                    visitor=protocol.Person(role="visitor", name=names.get(conversation.visitor_id) or "Visitor"),
                     team_id=conversation.team_id,
                     team=await self.directory.team_name(conversation.team_id),
                     first_message=self._first_messages.get(conversation.id),
                 )
             )
-        return protocol.Waiting(conversations=items)
+        frame = protocol.Waiting(conversations=items, version=version)
+        self._remember_waiting(frame)
+        return frame
+
+    def _remember_waiting(self, frame: protocol.Waiting) -> None:
+        if self._waiting_last is None or frame.version >= self._waiting_last.version:
+            self._waiting_last = frame
 
     def waiting_heard(self, frame: protocol.Waiting | None) -> None:
         """What staff sockets last received on the staff channel (None: unknown, publish the next one)."""
         self._waiting_seen = frame
+        if frame is not None:
+            self._remember_waiting(frame)
 
-    async def _push_waiting(self, waiting: list[records.Conversation]) -> None:
-        """Publish the staff's queue view when it differs from the one last published."""
-        frame = await self.waiting_frame(waiting)
+    async def _push_waiting(self, version: int, waiting: list[records.Conversation]) -> None:
+        """Publish the staff's queue view when it differs from the one last published (by anyone)."""
+        frame = await self._build_waiting(version, waiting)
         if frame != self._waiting_seen:
             self._waiting_seen = frame
             await self.hub.publish_frame(STAFF_CHANNEL, frame, staff_only=True)
 
     async def _push_queue_positions(self) -> None:
-        waiting = await self.conversations.queued()
-        await self._push_waiting(waiting)
+        version, waiting = await self.conversations.queued_with_version()
+        await self._push_waiting(version, waiting)
         updates = await self.queue_updates(waiting)
         for conversation_id in set(self._queue_seen) - set(updates):
             del self._queue_seen[conversation_id]

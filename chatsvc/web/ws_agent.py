@@ -4,17 +4,59 @@ from __future__ import annotations
 
 import asyncio
 
+import msgspec
 from starlette.websockets import WebSocket
 
 from chatsvc import errors
 from chatsvc.domain import protocol
-from chatsvc.domain.model import AgentStatus
+from chatsvc.domain.model import AgentStatus, Role
 from chatsvc.services.accounts import StaffIdentity
 from chatsvc.services.container import Services
 from chatsvc.services.frames import iso
+from chatsvc.services.hub import Envelope
 from chatsvc.services.routing import STAFF_CHANNEL
 from chatsvc.web.edge import client_address, same_origin, services_of, staff_token
 from chatsvc.web.socket import SocketSession
+
+
+_decode_waiting = msgspec.json.Decoder(protocol.Waiting).decode
+
+
+def _servable(frame: protocol.Waiting, teams: frozenset[str]) -> protocol.Waiting:
+    """What an agent of ``teams`` may see of the queue: the chats they could serve (no team, or one of theirs)."""
+    items = [item for item in frame.conversations if item.team_id is None or item.team_id in teams]
+    if len(items) == len(frame.conversations):
+        return frame
+    return protocol.Waiting(conversations=items, version=frame.version)
+
+
+class _WaitingCache:
+    """One queue view from the broker, decoded once for all of this process's staff sockets, and encoded once per
+    set of teams (the hub hands every socket the same envelope object)."""
+
+    def __init__(self) -> None:
+        self.envelope: Envelope | None = None
+        self.frame: protocol.Waiting | None = None
+        self.encoded: dict[frozenset[str], bytes] = {}
+
+    def decoded(self, envelope: Envelope) -> protocol.Waiting | None:
+        if envelope is not self.envelope:
+            self.envelope, self.encoded = envelope, {}
+            try:
+                self.frame = _decode_waiting(bytes(envelope.frame))
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                self.frame = None
+        return self.frame
+
+    def for_teams(self, teams: frozenset[str]) -> bytes:
+        assert self.frame is not None
+        data = self.encoded.get(teams)
+        if data is None:
+            data = self.encoded[teams] = protocol.encode(_servable(self.frame, teams))
+        return data
+
+
+_waiting_cache = _WaitingCache()
 
 
 class AgentSocket(SocketSession):
@@ -26,6 +68,7 @@ class AgentSocket(SocketSession):
         self.token = token
         self.who: StaffIdentity | None = None
         self.registered = False
+        self.waiting_version = -1  # the version of the last queue view sent: an older one is not sent after it
 
     async def authenticate(self, data: str) -> None:
         frame = protocol.decode_agent(data) if data else None
@@ -64,9 +107,10 @@ class AgentSocket(SocketSession):
         # Only now may new chats be assigned: their notices must come after the welcome.
         await self.services.routing.agent_connected(user, status)
         self.registered = True
-        # The queue view: listening first, so that a change from now on is not missed; then the whole list.
+        # The queue view: listening first, so that a change from now on is not missed; then the whole list,
+        # unless a newer one was broadcast meanwhile (``_send_waiting`` compares versions).
         await self.listen(STAFF_CHANNEL)
-        self.send(await self.services.routing.waiting_frame())
+        await self._send_waiting()
         self._spawn(self._recheck_session())
 
     def on_resync(self) -> None:
@@ -75,8 +119,34 @@ class AgentSocket(SocketSession):
         if self.registered:
             self._spawn(self._send_waiting())
 
+    @property
+    def sees_every_team(self) -> bool:
+        return self.who is not None and self.who.user.role in (Role.MANAGER.value, Role.ADMIN.value)
+
+    def _teams(self) -> frozenset[str]:
+        assert self.who is not None
+        presence = self.services.routing.presence.get(self.who.user.id)
+        return presence.team_ids if presence is not None else frozenset()
+
     async def _send_waiting(self) -> None:
-        self.send(await self.services.routing.waiting_frame())
+        """This socket's own copy of the queue view (after the welcome, after a broker outage)."""
+        frame = await self.services.routing.waiting_frame()
+        if frame.version < self.waiting_version or (frame.version == self.waiting_version and frame.version):
+            return  # a broadcast as new or newer was sent meanwhile
+        self.waiting_version = frame.version
+        self.send(frame if self.sees_every_team else _servable(frame, self._teams()))
+
+    def on_envelope(self, channel: str, envelope: Envelope) -> None:
+        if channel != STAFF_CHANNEL or envelope.control is not None or self._before_welcome is not None:
+            super().on_envelope(channel, envelope)
+            return
+        frame = _waiting_cache.decoded(envelope)
+        if frame is None:
+            return
+        if frame.version < self.waiting_version:
+            return  # an older list than the one shown (published late by another process)
+        self.waiting_version = frame.version
+        self.send_raw(bytes(envelope.frame) if self.sees_every_team else _waiting_cache.for_teams(self._teams()))
 
     async def _recheck_session(self) -> None:
         """Close this socket soon after its session ends by any route, including one no broker message
@@ -124,9 +194,19 @@ class AgentSocket(SocketSession):
                 who.user.id, frame.conversation, frame.to_agent, frame.note, author_role=who.user.role
             )
         elif isinstance(frame, protocol.Sync):
-            await chat.readable_conversation(who, frame.conversation)
-            await self.follow(frame.conversation, None)
-            await self.sync(frame.conversation, frame.after_seq)
+            conversation = await chat.readable_conversation(who, frame.conversation)
+            if self.sees_every_team or chat.holds(who, conversation):
+                # Managers and admins may read everything: they follow what they open. An agent follows the chats
+                # they hold (a transfer away or a close ends it).
+                await self.follow(frame.conversation, None)
+                await self.sync(frame.conversation, frame.after_seq)
+                if not self.sees_every_team:
+                    current = await self.services.conversation_store.find(frame.conversation)
+                    if current is None or not chat.holds(who, current):
+                        await self.unfollow(frame.conversation)  # moved away while following began
+            else:
+                # Not theirs (a queued chat, an earlier one): read once, nothing live after it.
+                await self.replay(frame.conversation, frame.after_seq)
         elif isinstance(frame, protocol.AgentHello):
             raise errors.InvalidState("Already authenticated.")
 

@@ -52,10 +52,13 @@ async def test_waiting_lists_the_queue_in_order_and_follows_it(server) -> None: 
         assert items[a].visitor.role == "visitor" and items[a].visitor.id is None
         assert items[a].queued_at <= items[b].queued_at <= items[c].queued_at
 
-        # A new staff socket gets the whole list right after its welcome.
+        # A new staff socket gets the list right after its welcome: an agent, only the chats they could serve
+        # (Tess is in no team: not Billing's), each at its place in the whole queue.
         tess = await server.agent(tess_user, status="away")
         assert tess.welcome is not None and tess.welcome.teams == []
-        assert _ids(await tess.wait_waiting()) == [a, b, c]
+        hers = await tess.wait_waiting()
+        assert _ids(hers) == [a, c] and [item.position for item in hers.conversations] == [1, 3]
+        assert hers.version == frame.version > 0
 
         # Not in Billing: its chat cannot be picked (the same not_found as an unknown one).
         await tess.pick(b)
@@ -63,9 +66,10 @@ async def test_waiting_lists_the_queue_in_order_and_follows_it(server) -> None: 
         # A pick takes it out of the list, for everyone, the rest moves up.
         await tess.pick(a)
         assert (await tess.wait_chat()).id == a
-        for agent in (sam, tess):
-            after = await agent.wait_waiting(lambda f: _ids(f) == [b, c])
-            assert [item.position for item in after.conversations] == [1, 2]
+        after = await sam.wait_waiting(lambda f: _ids(f) == [b, c])
+        assert [item.position for item in after.conversations] == [1, 2]
+        assert after.version > frame.version
+        await tess.wait_waiting(lambda f: _ids(f) == [c])
         # The visitor leaving the queue: out of it too.
         await visitors[2].end()
         await sam.wait_waiting(lambda f: _ids(f) == [b])
@@ -83,15 +87,20 @@ async def test_waiting_lists_the_queue_in_order_and_follows_it(server) -> None: 
             listed = await http.get("/api/console/agents")
         assert listed.status_code == 200 and listed.headers["cache-control"] == "no-store"
         agents = {entry["id"]: entry for entry in listed.json()["agents"]}
-        assert agents[sam_user.id] == {"id": sam_user.id, "name": "Sam", "status": "away", "load": 0,
-                                       "capacity": server.settings.default_capacity, "teams": [billing.id]}
+        assert sam_user.id not in agents  # never the caller
+        async with await staff_http(server, tess_user) as http:
+            listed_by_tess = await http.get("/api/console/agents")
+        assert listed_by_tess.json()["agents"] == [{
+            "id": sam_user.id, "name": "Sam", "status": "away", "load": 0,
+            "capacity": server.settings.default_capacity, "teams": [billing.id],
+        }]
         assert agents[tess_user.id] == {"id": tess_user.id, "name": "Tess", "status": "away", "load": 1,
                                         "capacity": 2, "teams": []}
         await tess.set_status("offline")  # offline: not a transfer target, not listed
         await tess.next_frame(lambda f: isinstance(f, protocol.PresenceUpdate) and f.status == "offline")
         async with await staff_http(server, sam_user) as http:
             listed = await http.get("/api/console/agents")
-        assert [entry["id"] for entry in listed.json()["agents"]] == [sam_user.id]
+        assert listed.json()["agents"] == []
     finally:
         for client in [*visitors, sam, *([tess] if tess else [])]:
             await client.close()
