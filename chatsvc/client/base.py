@@ -72,7 +72,9 @@ class BaseClient:
         self.last_seq: dict[str, int] = {}
         self.transcripts: dict[str, list[protocol.Event]] = {}
         self.duplicates_dropped = 0  # events seen twice and shown once
-        self.gaps = 0  # events that arrived past a hole (the server promises none)
+        # Events that arrived past a hole. Staff sockets get every seq in order; a visitor socket skips the seqs of
+        # staff-only notes, so on a visitor client a gap is normal wherever a note was written.
+        self.gaps = 0
         self.welcome: protocol.Welcome | None = None
         self.closed_code: int | None = None
         self.connections = 0
