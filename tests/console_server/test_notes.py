@@ -166,6 +166,9 @@ async def test_a_chat_turned_ticket_keeps_notes_for_staff_only(server) -> None: 
         # Staff: the transcript API and the ticket page show it.
         assert [e["text"] for e in full["transcript"] if e["kind"] == "note"] == [SECRET]
         assert SECRET in page.text
+        # ...marked as a note there, not as a line the visitor read.
+        note_item = page.text.split(SECRET)[0].rsplit("<li ", 1)[1]
+        assert 'class="tk-msg tk-note"' in note_item, note_item
         # The ticket's question (from the visitor's messages) does not contain it.
         assert all(SECRET not in json.dumps(e) for e in full["entries"])
         # The visitor's status page and mails never show it.
