@@ -126,6 +126,12 @@ class ChatService:
         self._pages: Coalescer[_Page] = Coalescer(LIVE_UPDATE_SECONDS)
         self._reads: Coalescer[int] = Coalescer(LIVE_UPDATE_SECONDS, merge=max)
 
+    def stop(self) -> None:
+        """Shutting down: page and read updates still waiting for their second are dropped (the widget sends its
+        page again after it reconnects)."""
+        self._pages.stop()
+        self._reads.stop()
+
     # --- visitors: identity --------------------------------------------------------------------------
 
     async def site_for_handshake(self, site_key: str | None, origin: str | None) -> records.Site:

@@ -134,6 +134,7 @@ class Services:
         await self.webhooks.stop()
         await stop_task(self._housekeeping)
         await self.visitor_presence.stop()
+        self.chat.stop()
         await self.mailer.stop()
         await self.routing.stop()
         await self.replies.stop()
