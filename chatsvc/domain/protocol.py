@@ -329,7 +329,7 @@ class VisitorDetails(msgspec.Struct, omit_defaults=True):
     page_title: str | None = None
     timezone: str | None = None
     language: str | None = None
-    browser: str | None = None  # short text from the User-Agent, e.g. "Chrome 131 on Linux"
+    browser: str | None = None  # short text from the User-Agent, e.g. "Chrome 131 · Linux"
     user_agent: str | None = None
     seen_at: str | None = None  # when the page above was reported
 

@@ -1,4 +1,4 @@
-"""A short, human description of a browser from its User-Agent ("Chrome 131 on Linux"), for the agent's visitor
+"""A short, human description of a browser from its User-Agent ("Chrome 131 · Linux"), for the agent's visitor
 panel. Pure and deliberately small: the agent needs a hint, not a device database, so anything not recognised
 is left out rather than guessed."""
 
@@ -30,12 +30,14 @@ _MAX_INPUT = 512  # what the store keeps; also bounds the regex work
 
 
 def describe_browser(user_agent: str | None) -> str | None:
-    """"Firefox 133 on Windows", "Safari 17 on iOS", "Chrome 131", "Linux"; None when nothing is recognised."""
+    """"Firefox 133 · Windows", "Safari 17 · iOS", "Chrome 131", "Linux"; None when nothing is recognised.
+
+    A middle dot rather than a word such as "on": the console shows it on English and French pages alike."""
     if not user_agent:
         return None
     text = user_agent[:_MAX_INPUT]
     browser = next((f"{name} {m.group(1)}" for name, rx in _BROWSERS if (m := rx.search(text))), None)
     system = next((name for name, rx in _SYSTEMS if rx.search(text)), None)
     if browser and system:
-        return f"{browser} on {system}"
+        return f"{browser} · {system}"
     return browser or system
