@@ -18,7 +18,6 @@ from chatsvc.services.routing import STAFF_CHANNEL
 from chatsvc.web.edge import client_address, same_origin, services_of, staff_token
 from chatsvc.web.socket import SocketSession
 
-
 _decode_waiting = msgspec.json.Decoder(protocol.Waiting).decode
 
 

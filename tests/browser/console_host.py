@@ -469,6 +469,25 @@ async def console_env(start_server: Callable[..., InProcessServer], backend: Bac
                     await context.close()
 
 
-__all__ = ["ARTICLE", "AgentWire", "CHROME_UA", "CONSOLE_SETTINGS", "Console", "ConsoleEnv", "SLOW_STEP", "STEP", "Visitor",
-           "add_agent", "add_article", "admin_http", "ask_for_person", "bearer_http", "console_env",
-           "eventually", "events_of", "shared_canned", "sign_in", "visitors"]
+__all__ = [
+    "ARTICLE",
+    "CHROME_UA",
+    "CONSOLE_SETTINGS",
+    "SLOW_STEP",
+    "STEP",
+    "AgentWire",
+    "Console",
+    "ConsoleEnv",
+    "Visitor",
+    "add_agent",
+    "add_article",
+    "admin_http",
+    "ask_for_person",
+    "bearer_http",
+    "console_env",
+    "events_of",
+    "eventually",
+    "shared_canned",
+    "sign_in",
+    "visitors",
+]

@@ -196,7 +196,7 @@ def test_links_from_visitor_data_are_http_only() -> None:
 
 def _error_codes(source: str) -> tuple[str, ...]:
     """The codes of the script's ERROR_CODES list: each has its sentence."""
-    listed = re.search(r"var ERROR_CODES = \[([^\]]*)\]", source, re.S)
+    listed = re.search(r"var ERROR_CODES = \[([^\]]*)\]", source, re.DOTALL)
     assert listed is not None
     return tuple(re.findall(r'"([a-z_]+)"', listed.group(1)))
 
