@@ -94,7 +94,7 @@ class ConversationStore:
         return visitor
 
     async def set_visitor_page(
-        self, visitor_id: str, *, url: str, title: str | None, timezone: str | None, language: str | None,
+        self, visitor_id: str, *, url: str | None, title: str | None, timezone: str | None, language: str | None,
         user_agent: str | None, now: datetime.datetime,
     ) -> records.Visitor:
         """Where the visitor is now: the page, their time zone and language, and their browser."""
