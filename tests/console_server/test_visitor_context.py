@@ -20,7 +20,7 @@ async def test_the_page_reaches_the_agent_and_the_api_never_the_visitor(server) 
             details = frame.visitor  # type: ignore[attr-defined]
             assert (details.page_url, details.page_title) == (PAGE["url"], PAGE["title"])
             assert (details.timezone, details.language) == ("Europe/Paris", "fr-FR")
-            assert details.browser == "Chrome 131 on Linux" and details.user_agent == CHROME
+            assert details.browser == "Chrome 131 · Linux" and details.user_agent == CHROME
             assert details.seen_at
             await tab.quiet()
             await visitor.send("still there?")
@@ -32,7 +32,7 @@ async def test_the_page_reaches_the_agent_and_the_api_never_the_visitor(server) 
             body = (await http.get(f"/api/conversations/{chat}")).json()
         seen = body["history"]["visitor"]
         assert seen["page_url"] == PAGE["url"] and seen["page_title"] == PAGE["title"]
-        assert seen["browser"] == "Chrome 131 on Linux" and seen["language"] == "fr-FR"
+        assert seen["browser"] == "Chrome 131 · Linux" and seen["language"] == "fr-FR"
         assert seen["timezone"] == "Europe/Paris" and seen["user_agent"] == CHROME and seen["seen_at"]
         assert body["read_seq"] == 0
     finally:
