@@ -577,31 +577,10 @@ class ChatService:
         await self.held_conversation(who, frame.conversation)
         now = self.clock()
 
-        def check(current: records.Conversation) -> None:
-            if current.agent_id != who.user.id or current.status != ConversationStatus.ASSIGNED.value:
-                raise NotFound()
-
         def changes(current: records.Conversation) -> dict[str, object]:
             return {"first_response_at": now} if current.first_response_at is None else {}
 
-        applied = await self.conversations.apply(
-            frame.conversation,
-            [
-                NewEvent(
-                    kind=EventKind.MESSAGE.value,
-                    author_role=who.user.role,
-                    author_id=who.user.id,
-                    author_name=who.user.name,
-                    body=frame.text,
-                    client_id=frame.client_id,
-                )
-            ],
-            now=now,
-            check=check,
-            changes=changes,
-        )
-        await self._publish(applied)
-        return ack_for(applied, frame.client_id)
+        return await self._staff_writes(who, frame, EventKind.MESSAGE, now=now, holder_only=True, changes=changes)
 
     async def notable_conversation(self, who: StaffIdentity, conversation_id: str) -> records.Conversation:
         """A conversation the staff member may add a note to: an agent, one they hold now; a manager or admin,
@@ -614,10 +593,18 @@ class ChatService:
         """Store an internal note (a numbered event published to staff sockets only)."""
         await self.notable_conversation(who, frame.conversation)
         manager = who.role in (Role.MANAGER, Role.ADMIN)
+        return await self._staff_writes(who, frame, EventKind.NOTE, now=self.clock(), holder_only=not manager)
+
+    async def _staff_writes(
+        self, who: StaffIdentity, frame: protocol.AgentMessage | protocol.AgentNote, kind: EventKind, *,
+        now: datetime.datetime, holder_only: bool,
+        changes: Callable[[records.Conversation], dict[str, object]] | None = None,
+    ) -> protocol.Ack:
+        """Store a staff member's text as ``kind``, publish it, and answer with its ack."""
 
         def check(current: records.Conversation) -> None:
-            # Again under the row lock: the chat may have been transferred away since the read above.
-            if not manager and (
+            # Again under the row lock: the chat may have been transferred away since the caller's read.
+            if holder_only and (
                 current.agent_id != who.user.id or current.status != ConversationStatus.ASSIGNED.value
             ):
                 raise NotFound()
@@ -626,7 +613,7 @@ class ChatService:
             frame.conversation,
             [
                 NewEvent(
-                    kind=EventKind.NOTE.value,
+                    kind=kind.value,
                     author_role=who.user.role,
                     author_id=who.user.id,
                     author_name=who.user.name,
@@ -634,8 +621,9 @@ class ChatService:
                     client_id=frame.client_id,
                 )
             ],
-            now=self.clock(),
+            now=now,
             check=check,
+            changes=changes,
         )
         await self._publish(applied)
         return ack_for(applied, frame.client_id)

@@ -167,17 +167,14 @@ class AgentSocket(SocketSession):
         chat = self.services.chat
         routing = self.services.routing
         who = self.who
-        if isinstance(frame, protocol.AgentMessage):
+        if isinstance(frame, (protocol.AgentMessage, protocol.AgentNote)):
             try:
-                self.send(await chat.agent_message(who, frame))
+                if isinstance(frame, protocol.AgentMessage):
+                    self.send(await chat.agent_message(who, frame))
+                else:
+                    self.send(await chat.agent_note(who, frame))
             except errors.ChatError as exc:
-                exc.ref = frame.client_id
-                raise
-        elif isinstance(frame, protocol.AgentNote):
-            try:
-                self.send(await chat.agent_note(who, frame))
-            except errors.ChatError as exc:
-                exc.ref = frame.client_id
+                exc.ref = frame.client_id  # the client marks that line failed
                 raise
         elif isinstance(frame, protocol.AgentTyping):
             await chat.agent_typing(who, frame.conversation, frame.active)
