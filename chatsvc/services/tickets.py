@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from chatsvc.domain.hours import BusinessHours
 from chatsvc.domain.ids import new_id
 from chatsvc.domain.links import TicketLinks
-from chatsvc.domain.mail import compose_ticket_mail, safe_header_text
+from chatsvc.domain.mail import compose_ticket_mail, safe_header_text, valid_email
 from chatsvc.domain.model import ConversationStatus, EventKind, Role
 from chatsvc.domain.model import check_transition as check_conversation_transition
 from chatsvc.domain.rules import DEFAULT_ESCALATION, Escalation, Rule, TicketFacts, route
@@ -284,14 +284,24 @@ class TicketService:
         reason: str,
         subject: str | None,
         priority: Priority | None,
+        email: str | None = None,
     ) -> Ticket:
-        """An agent's "convert to ticket": the ticket keeps the chat's transcript, the chat is closed."""
+        """An agent's "convert to ticket": the ticket keeps the chat's transcript, the chat is closed.
+
+        ``email``: the visitor's address as they gave it in the chat, kept on the visitor (so the widget's
+        later chats know it too) and used as the ticket's requester."""
         conversation = await self.conversations.find(conversation_id)
         if conversation is None or conversation.agent_id != who.user.id or conversation.status != "assigned":
             raise NotFound()
+        if email is not None:
+            email = email.strip()
+            if not valid_email(email):
+                raise BadRequest("That is not an email address.")
         existing = await self.store.of_conversation(conversation.id)
         if existing is not None:
             return existing
+        if email is not None:
+            await self.conversations.set_visitor_details(conversation.visitor_id, email=email)
         ticket = await self.create(
             await self._intake_from_chat(
                 conversation,

@@ -95,6 +95,8 @@ class ConvertBody(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
     subject: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
     priority: PriorityName | None = None
+    # The visitor's email, when they gave it in the chat but not to the widget: the ticket's answer goes there.
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=254)] | None = None
 
 
 async def _staff(request: Request, *, write: bool) -> StaffIdentity:
@@ -300,6 +302,7 @@ async def convert_conversation(request: Request) -> Response:
         reason=body.reason,
         subject=body.subject,
         priority=Priority(body.priority) if body.priority else None,
+        email=body.email,
     )
     return _json({"ticket": ticket_json(ticket)}, status=201)
 
