@@ -271,7 +271,9 @@ async def test_keyboard_next_chat_help_and_close(env: ConsoleEnv) -> None:
         await a.page.keyboard.press("Alt+ArrowDown")
         await a.page.locator(f'[data-c=chat-item][data-conversation="{order[1]}"][aria-selected=true]').wait_for()
         await a.pane(order[1]).wait_for(state="visible")
-        assert not await a.pane(order[0]).is_visible()
+        # A hidden pane keeps its box (content-visibility: hidden skips its content): what it holds is hidden.
+        assert await a.pane(order[0]).get_attribute("hidden") is not None
+        assert not await a.composer(order[0]).is_visible()
         await a.page.keyboard.press("Alt+ArrowUp")
         await a.page.locator(f'[data-c=chat-item][data-conversation="{order[0]}"][aria-selected=true]').wait_for()
 

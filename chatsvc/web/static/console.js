@@ -167,16 +167,29 @@
     node.setAttribute("data-hue", String(Math.floor(hue(key || name) / 45)));
   }
 
+  // One formatter each, made once: toLocale*String builds a new one per call (a replay formats every event).
+  var formats = {};
+  function formatter(name, options) {
+    if (!formats[name]) {
+      try {
+        formats[name] = new Intl.DateTimeFormat(LOCALE, options);
+      } catch (e) {
+        formats[name] = { format: function (date) { return date.toLocaleString(LOCALE, options); } };
+      }
+    }
+    return formats[name];
+  }
+
   function timeOf(iso) {
     var date = new Date(iso);
     if (isNaN(date.getTime())) return "";
-    return date.toLocaleTimeString(LOCALE, { hour: "2-digit", minute: "2-digit" });
+    return formatter("time", { hour: "2-digit", minute: "2-digit" }).format(date);
   }
 
   function dateOf(iso) {
     var date = new Date(iso);
     if (isNaN(date.getTime())) return "";
-    return date.toLocaleDateString(LOCALE, { day: "numeric", month: "short", year: "numeric" });
+    return formatter("date", { day: "numeric", month: "short", year: "numeric" }).format(date);
   }
 
   function since(iso) {
@@ -417,6 +430,9 @@
 
   // A replay is coming: its events are the past (no tone, no announcement) until its synced.
   function resync(chat) {
+    if (chat.synced || chat.replayStick === undefined) {  // read once per replay (an empty log is at its bottom)
+      chat.replayStick = !chat.lastSeq || chat.pane.hidden || nearBottom(chat);
+    }
     chat.synced = false;
     chat.log.setAttribute("aria-busy", "true");
     send({ type: "sync", conversation: chat.id, after_seq: chat.lastSeq });
@@ -425,6 +441,7 @@
   function readFinal(chat) {
     api("GET", "/api/conversations/" + encodeURIComponent(chat.id)).then(function (body) {
       if (chats[chat.id] !== chat) return;
+      if (chat.replayStick === undefined) chat.replayStick = chat.pane.hidden || nearBottom(chat);
       if (body.conversation) chat.info = Object.assign({}, chat.info, body.conversation);
       (body.events || []).forEach(function (event) {
         if (event.seq > chat.lastSeq) {
@@ -432,6 +449,7 @@
           addEvent(chat, Object.assign({ conversation: chat.id }, event), false);
         }
       });
+      flushReplay(chat, true);
       chat.log.removeAttribute("aria-busy");
       if (chat.info.status === "closed" && chat.endReason !== "closed") {
         chat.endReason = "closed";
@@ -520,10 +538,10 @@
     var chat = chats[frame.conversation];
     if (!chat) return;
     chat.synced = true;
+    flushReplay(chat, true);
     chat.log.removeAttribute("aria-busy");
     // Messages this page sent but never saw acknowledged go again, one by one, with the same client id.
     pump(chat);
-    renderChatItem(chat);
   }
 
   function onAck(frame) {
@@ -1156,11 +1174,62 @@
   }
 
   function firstPending(chat) {
-    return $(".cx-ev[data-state=sending], .cx-ev[data-state=failed]", chat.log);
+    // Only pending lines (all in chat.pending) are ever sending or failed: none pending, nothing to look for.
+    for (var key in chat.pending) {
+      if (Object.prototype.hasOwnProperty.call(chat.pending, key)) {
+        return $(".cx-ev[data-state=sending], .cx-ev[data-state=failed]", chat.log);
+      }
+    }
+    return null;
+  }
+
+  // A replay (before its synced) only appends: no layout is read, the chat's item, the counts, its read mark
+  // and the scroll are done once, at the next frame and at synced (flushReplay), not once per event.
+  var replayFrame = null;
+  function replayLater(chat) {
+    chat.replayDirty = true;
+    if (replayFrame !== null) return;
+    replayFrame = window.requestAnimationFrame(function () {
+      replayFrame = null;
+      Object.keys(chats).forEach(function (id) {
+        if (chats[id].replayDirty) flushReplay(chats[id], false);
+      });
+    });
+  }
+
+  function flushReplay(chat, done) {
+    if (chat.replayDirty) {
+      chat.replayDirty = false;
+      if (chat.seenDirty) {
+        chat.seenDirty = false;
+        store("seen." + chat.id, String(chat.seenSeq));
+      }
+      if (active === chat.id && !document.hidden) markViewed(chat);
+      renderChatItem(chat);
+      renderCounts();
+    }
+    if (done) {
+      if (chat.replayStick !== false && active === chat.id && !chat.pane.hidden) scrollDown(chat, true);
+      chat.replayStick = undefined;
+      renderChatItem(chat);
+    }
+  }
+
+  // markViewed's state alone, during a replay: stored and shown by flushReplay.
+  function viewed(chat) {
+    if (chat.synced) return markViewed(chat);
+    if (document.hidden || active !== chat.id || viewing) return undefined;
+    chat.unread = 0;
+    if (chat.lastSeq > chat.seenSeq) {
+      chat.seenSeq = chat.lastSeq;
+      chat.seenDirty = true;
+    }
+    return replayLater(chat);
   }
 
   function addEvent(chat, event, live) {
-    var stick = nearBottom(chat);
+    var replay = !chat.synced;
+    var stick = !replay && nearBottom(chat);
     var node = null;
     var author = event.author || {};
     if (event.client_id && author.id === me.id && chat.pending[event.client_id]) {
@@ -1184,7 +1253,7 @@
     var before = firstPending(chat);
     chat.log.insertBefore(node, before);
     noteActivity(chat, event, live);
-    if (stick || author.id === me.id) scrollDown(chat, true);
+    if (!replay && (stick || author.id === me.id)) scrollDown(chat, true);
   }
 
   function noteActivity(chat, event, live) {
@@ -1202,7 +1271,7 @@
       setTyping(chat, false);
       if (event.seq > chat.seenSeq) {
         if (active === chat.id && !document.hidden && !viewing) {
-          markViewed(chat);
+          viewed(chat);
         } else {
           chat.unread += 1;
           if (live && chat.synced) {
@@ -1218,7 +1287,8 @@
       if (event.seq > chat.seenSeq) {  // a reply was written after reading what came before
         chat.seenSeq = event.seq;
         chat.unread = 0;
-        store("seen." + chat.id, String(chat.seenSeq));
+        if (chat.synced) store("seen." + chat.id, String(chat.seenSeq));
+        else chat.seenDirty = true;
       }
     } else if (event.kind === "closed") {
       chat.info.status = "closed";
@@ -1226,6 +1296,11 @@
         chat.endReason = "closed";
         renderEnded(chat);
       }
+    }
+    if (!chat.synced) {
+      if (active === chat.id && !document.hidden) viewed(chat);
+      replayLater(chat);
+      return;
     }
     if (active === chat.id && !document.hidden) markViewed(chat);
     renderChatItem(chat);
