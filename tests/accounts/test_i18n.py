@@ -33,12 +33,14 @@ def test_every_key_used_exists() -> None:
     assert len(used) > 50, "too few keys found: the patterns are wrong"
     # Keys built in the template (t("role." ~ user.role)) exist for every value they are built from.
     dynamic = {key for key in used if key.endswith(".")}
-    assert dynamic == {"role.", "widget.", "widget.position.", "widget.prechat.", "widget.preview.alt."}
+    assert dynamic == {"role.", "widget.", "widget.position.", "widget.prechat.", "widget.preview.alt.",
+                       "console.kbd."}
     used -= dynamic
     used |= {"role." + role for role in ("agent", "manager", "admin")}
     used |= {f"widget.{name}" for name in ("survey_csat", "survey_nps", "survey_ces")}
     used |= {f"widget.position.{value}" for value in POSITIONS} | {f"widget.preview.alt.{v}" for v in POSITIONS}
     used |= {f"widget.prechat.{value}" for value in PRECHAT_MODES}
+    used |= {f"console.kbd.{key}" for key in ("alt", "ctrl", "shift", "enter", "tab", "esc")}  # the help overlay
     missing = sorted(key for key in used if key not in STRINGS["en"])
     assert missing == []
 
