@@ -280,6 +280,10 @@
     ui.connection.setAttribute("data-state", state);
     $(".cx-conn-text", ui.connection).textContent = text;
     ui.status.disabled = state !== "online";
+    if (state !== "online") {  // not known until the welcome says it again: nothing is shown as chosen
+      ui.status.selectedIndex = -1;
+      ui.status.setAttribute("data-value", "unknown");
+    }
     ui.app.setAttribute("data-connection", state);
   }
 
@@ -584,6 +588,8 @@
       chat.info.visitor = Object.assign({}, chat.info.visitor || {}, { name: frame.visitor.name });
       renderChatHead(chat);
       renderChatItem(chat);
+      var shown = visitorName(chat);
+      $$('.cx-ev[data-author-role="visitor"] .cx-author', chat.log).forEach(function (node) { node.textContent = shown; });
     }
     if (active === chat.id) renderDetails();
   }
@@ -624,9 +630,20 @@
 
   // --- chats -----------------------------------------------------------------------------------------------
 
+  // A visitor who gave no name has the server's default one ("Visitor"): shown as "Visitor 7F3A", the last four
+  // characters of the conversation id, so that two anonymous visitors are told apart everywhere.
+  var DEFAULT_VISITOR = "Visitor";
+  function displayName(name, conversation) {
+    var given = typeof name === "string" ? name.trim() : "";
+    if (given && given !== DEFAULT_VISITOR) return given;
+    var tag = String(conversation || "").replace(/[^A-Za-z0-9]/g, "").slice(-4).toUpperCase();
+    return tag ? t("console.visitor.tag", { tag: tag }) : t("console.visitor");
+  }
+
   function visitorName(chat) {
     var fromDetails = chat.visitor && chat.visitor.name;
-    return fromDetails || (chat.info.visitor && chat.info.visitor.name) || t("console.visitor");
+    if (fromDetails && fromDetails !== DEFAULT_VISITOR) return fromDetails;
+    return displayName(chat.info.visitor && chat.info.visitor.name, chat.id);
   }
 
   function ensureChat(info, live) {
@@ -732,7 +749,7 @@
   function renderWait(chat) {
     var wait = $("[data-c=wait]", chat.item);
     if (chat.ended) {
-      wait.textContent = t("console.chat.ended");
+      wait.textContent = t(chat.endReason === "left" ? "console.chat.transferred" : "console.chat.ended");
       wait.removeAttribute("data-level");
       return;
     }
@@ -779,6 +796,7 @@
     store("active", id);
     chat.pane.hidden = false;
     ui.empty.hidden = true;
+    if (!ui.banner.hidden) placeBanner();
     order.forEach(function (other) { renderChatItem(chats[other]); });
     markViewed(chat);
     renderDetails();
@@ -1083,7 +1101,9 @@
       var handover = event.data && event.data.handover;  // the note a transfer carried
       meta.appendChild(el("span", "cx-note-label", t(handover ? "console.note.handover" : "console.note.label")));
     }
-    var authorNode = el("span", "cx-author", own ? t("console.you") : (author.name || t("console.visitor")));
+    var authorNode = el("span", "cx-author", own ? t("console.you")
+      : author.role === "visitor" ? visitorName(chat)
+      : (author.name || t("console.visitor")));
     authorNode.setAttribute("dir", "auto");
     meta.appendChild(authorNode);
     if (kind === "bot") meta.appendChild(el("span", "cx-bot-tag", t("console.bot.tag")));
@@ -1158,8 +1178,10 @@
       box.appendChild(drop);
     } else {
       var note = node.getAttribute("data-kind") === "note";
+      var stick = chat.synced && chat.log && !chat.pane.hidden && node === chat.log.lastElementChild && nearBottom(chat);
       box.appendChild(el("span", "cx-state-text cx-state-" + state, t(note && state === "sent" ? "console.saved"
         : "console." + state)));
+      if (stick) scrollDown(chat, true);  // the line under the last message is not left under the composer
     }
   }
 
@@ -1322,7 +1344,7 @@
     chat.typing = !!on && !chat.ended;
     if (chat.typing) {
       var stick = nearBottom(chat);
-      $(".cx-typing-text", box).textContent = t("console.typing", { name: name || visitorName(chat) });
+      $(".cx-typing-text", box).textContent = t("console.typing", { name: name && name !== DEFAULT_VISITOR ? name : visitorName(chat) });
       box.hidden = false;
       chat.typingTimer = window.setTimeout(function () { setTyping(chat, false); }, 8000);
       if (stick) scrollDown(chat, true);
@@ -1519,6 +1541,15 @@
       showBanner(t("console.error.too_long", { n: length, max: MAX_TEXT }), "error");
       return;
     }
+    var left = leftPlaceholder(chat);
+    if (left && chat.unfilledWarned !== chat.composer.value) {  // asked once: the same text again goes as written
+      chat.unfilledWarned = chat.composer.value;
+      selectPlaceholder(chat);
+      showBanner(t("console.canned.replace", { name: left.name }), "notice");
+      return;
+    }
+    chat.unfilled = null;
+    chat.unfilledWarned = null;
     var kind = chat.mode === "note" ? "note" : "message";
     var pending = addPending(chat, newClientId(), text, kind);
     saveOutboxEntry(chat, pending);
@@ -1781,14 +1812,41 @@
       chat.composer.setSelectionRange(body.text.length, body.text.length);
       saveDraft(chat);
       myTyping(chat);
-      if (body.unfilled && body.unfilled.length) {
-        showBanner(t("console.canned.unfilled", { names: body.unfilled.join(", ") }), "notice");
+      // Placeholders the server could not fill stay in the text: the first one is selected, to be typed over,
+      // and Enter does not send while one is still there (unless pressed again on the same text).
+      chat.unfilled = (body.unfilled || []).filter(function (name) { return /^\w{1,40}$/.test(name); });
+      chat.unfilledWarned = null;
+      if (chat.unfilled.length) {
+        selectPlaceholder(chat);
+        showBanner(t("console.canned.unfilled", { names: chat.unfilled.map(function (name) {
+          return "{" + name + "}"; }).join(", ") }), "notice");
       }
     }).catch(function (error) {
       chat.composer.removeAttribute("aria-busy");
       showBanner(error.code === "not_found" ? t("console.canned.unknown", { shortcut: shortcut })
         : errorText(error.code), "error");
     });
+  }
+
+  // The first placeholder of the last expansion still in the composer: {name, start, end}, or null.
+  function leftPlaceholder(chat) {
+    var names = chat.unfilled || [];
+    var value = chat.composer.value;
+    var found = null;
+    names.forEach(function (name) {
+      var token = "{" + name + "}";
+      var at = value.indexOf(token);
+      if (at >= 0 && (!found || at < found.start)) found = { name: token, start: at, end: at + token.length };
+    });
+    return found;
+  }
+
+  function selectPlaceholder(chat) {
+    var left = leftPlaceholder(chat);
+    if (!left) return null;
+    chat.composer.focus();
+    chat.composer.setSelectionRange(left.start, left.end);
+    return left;
   }
 
   function closeCanned(chat) {
@@ -2143,10 +2201,25 @@
     });
   }
 
+  // A ticket is answered by email: when the visitor gave none, the dialog asks for one. Converting without one
+  // (a ticket for internal follow-up only) takes an explicit choice.
+  var EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
   function openConvert(chat) {
     if (chat.ended) return;
-    openDialog(chat, "convert-dialog", t("console.convert.title"), function (form) {
-      form.appendChild(el("p", "muted", t("console.convert.text")));
+    var known = chat.visitor && chat.visitor.email;
+    openDialog(chat, "convert-dialog", t("console.convert.title_name", { name: visitorName(chat) }), function (form) {
+      form.appendChild(el("p", "muted", known ? t("console.convert.text_email", { email: known })
+        : t("console.convert.text_no_email")));
+      var email = null;
+      if (!known) {
+        email = el("input");
+        email.type = "email";
+        email.maxLength = 254;
+        email.setAttribute("autocomplete", "off");
+        email.setAttribute("data-c", "convert-email");
+        email.setAttribute("dir", "ltr");
+        field(form, t("console.convert.email"), email, t("console.convert.email_hint"));
+      }
       var reason = el("textarea");
       reason.setAttribute("data-c", "convert-reason");
       reason.maxLength = 500;
@@ -2154,28 +2227,64 @@
       reason.required = true;
       field(form, t("console.convert.reason"), reason);
       var problem = el("p", "cx-form-error");
+      problem.setAttribute("data-c", "convert-error");
       problem.setAttribute("role", "alert");
       form.appendChild(problem);
       var ok = actions(form, "convert-confirm", t("console.convert.confirm"), false);
-      form.addEventListener("submit", function (event) {
-        event.preventDefault();
+      var without = null;
+      if (!known) {
+        without = el("button", "btn btn-ghost", t("console.convert.without"));
+        without.type = "button";
+        without.setAttribute("data-c", "convert-without-email");
+        ok.parentNode.insertBefore(without, ok);
+        without.addEventListener("click", function () { go(true); });
+      }
+      function go(noEmail) {
+        problem.textContent = "";
         var text = clean(reason.value).trim();
         if (!text) {
           problem.textContent = t("console.convert.empty");
           reason.focus();
           return;
         }
+        var body = { reason: text.slice(0, 500) };
+        if (email && !noEmail) {
+          var address = email.value.trim();
+          if (!address) {
+            problem.textContent = t("console.convert.email_needed");
+            email.focus();
+            return;
+          }
+          if (!EMAIL.test(address)) {
+            problem.textContent = t("console.convert.email_bad");
+            email.focus();
+            return;
+          }
+          body.email = address;
+        }
         ok.disabled = true;
-        api("POST", "/api/conversations/" + encodeURIComponent(chat.id) + "/ticket", { reason: text.slice(0, 500) })
-          .then(function (body) {
+        if (without) without.disabled = true;
+        api("POST", "/api/conversations/" + encodeURIComponent(chat.id) + "/ticket", body)
+          .then(function (answer) {
             closeDialog();
-            var ticket = body.ticket || {};
-            showBanner(t("console.convert.done"), "notice",
+            if (body.email && chats[chat.id] === chat) {
+              chat.visitor = Object.assign({}, chat.visitor || {}, { email: body.email });
+              if (active === chat.id) renderDetails();
+            }
+            var ticket = answer.ticket || {};
+            showBanner(t(body.email || known ? "console.convert.done" : "console.convert.done_internal"), "notice",
               ticket.id ? { href: "/tickets/" + encodeURIComponent(ticket.id), text: t("console.convert.open") } : null);
           }).catch(function (error) {
             ok.disabled = false;
-            problem.textContent = errorText(error.code);
+            if (without) without.disabled = false;
+            problem.textContent = error.code === "bad_request" && body.email ? t("console.convert.email_bad")
+              : errorText(error.code);
+            if (error.code === "bad_request" && email) email.focus();
           });
+      }
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        go(false);
       });
     });
   }
@@ -2191,7 +2300,7 @@
     queue.forEach(function (item) {
       var row = clone("tpl-queue-item");
       row.setAttribute("data-conversation", item.id);
-      var name = (item.visitor && item.visitor.name) || t("console.visitor");
+      var name = displayName(item.visitor && item.visitor.name, item.id);
       $(".cx-qitem-name", row).textContent = name;
       var wait = $("[data-c=queue-wait]", row);
       wait.setAttribute("data-since", item.queued_at || "");
@@ -2246,7 +2355,8 @@
     ui.detailsBody.hidden = !chat;
     if (!chat) return;
     var v = chat.visitor || {};
-    var name = v.name || (chat.info.visitor && chat.info.visitor.name) || t("console.visitor");
+    var name = chats[chat.id] === chat ? visitorName(chat)
+      : displayName(v.name && v.name !== DEFAULT_VISITOR ? v.name : (chat.info.visitor && chat.info.visitor.name), chat.id);
     $("[data-c=visitor-name]", ui.details).textContent = name;
     setAvatar($(".cx-avatar", ui.details), name, chat.id);
     var email = $("[data-c=visitor-email]", ui.details);
@@ -2407,8 +2517,8 @@
       var bar = $(".cx-ended", pane);
       bar.hidden = false;
       $(".cx-ended-text", bar).textContent = t("console.readonly") + " · " + dateOf(info.created_at);
-      $(".cx-pane-name", pane).textContent = (view.visitor && view.visitor.name) ||
-        (info.visitor && info.visitor.name) || t("console.visitor");
+      $(".cx-pane-name", pane).textContent = displayName(view.visitor && view.visitor.name &&
+        view.visitor.name !== DEFAULT_VISITOR ? view.visitor.name : (info.visitor && info.visitor.name), info.id);
       setAvatar($(".cx-avatar", pane), $(".cx-pane-name", pane).textContent, info.id);
       $(".cx-pane-sub", pane).textContent = tOr("console.conv_status." + info.status, info.status) +
         (info.agent ? " · " + info.agent.name : "");
@@ -2434,8 +2544,41 @@
   var bannerTimer = null;
   // The banner is what the eye sees; screen readers hear it through one of two fixed live regions (an alert for
   // errors, a polite status for notices), never by a role switched on the banner.
+  // It sits in the chat shown, just above its composer (in the flow: it covers no control), or at the top of the
+  // empty centre when no chat is shown. A notice goes after 6 s or at the agent's next action, an error after 12 s.
+  var bannerHome = ui.banner.parentNode;
+  function placeBanner() {
+    var banner = ui.banner;
+    var chat = viewing || (active && chats[active]);
+    var main = chat && chat.pane && !chat.pane.hidden && $(".cx-pane-main", chat.pane);
+    if (main) {
+      var before = $(".cx-compose", main);
+      if (!before || before.hidden) before = null;
+      if (banner.parentNode !== main || banner.nextSibling !== before) main.insertBefore(banner, before);
+      banner.classList.add("cx-banner-inline");
+    } else {
+      if (banner.parentNode !== bannerHome) bannerHome.insertBefore(banner, bannerHome.firstChild);
+      banner.classList.remove("cx-banner-inline");
+    }
+  }
+
+  function hideBanner() {
+    window.clearTimeout(bannerTimer);
+    ui.banner.hidden = true;
+  }
+
+  function nextAction(event) {
+    if (ui.banner.hidden || ui.banner.getAttribute("data-kind") === "error") return;
+    if (event.type === "keydown" && /^(Shift|Control|Alt|AltGraph|Meta|CapsLock|Tab)$/.test(event.key)) return;
+    if (event.target && event.target.closest && event.target.closest("[data-c=banner]")) return;
+    hideBanner();
+  }
+  document.addEventListener("keydown", nextAction, true);
+  document.addEventListener("pointerdown", nextAction, true);
+
   function showBanner(text, kind, link) {
     var banner = ui.banner;
+    placeBanner();
     banner.setAttribute("data-kind", kind || "notice");
     var live = kind === "error" ? ui.alert : ui.announce;
     live.textContent = "";
@@ -2450,10 +2593,10 @@
     }
     banner.hidden = false;
     window.clearTimeout(bannerTimer);
-    bannerTimer = window.setTimeout(function () { banner.hidden = true; }, kind === "error" ? 12000 : 8000);
+    bannerTimer = window.setTimeout(function () { banner.hidden = true; }, kind === "error" ? 12000 : 6000);
   }
 
-  $(".cx-banner-close", ui.banner).addEventListener("click", function () { ui.banner.hidden = true; });
+  $(".cx-banner-close", ui.banner).addEventListener("click", hideBanner);
 
   // --- status ----------------------------------------------------------------------------------------------
 
@@ -2591,9 +2734,15 @@
       }
       if (letter === "q") {
         event.preventDefault();
-        var pick = $("[data-c=pick]:not([disabled])", ui.queue) || $("[data-c=pick]", ui.queue);
-        if (pick) pick.focus();
-        else ui.queue.parentNode.scrollIntoView({ block: "nearest" });
+        var pick = $("[data-c=pick]:not([disabled])", ui.queue);
+        if (pick) {
+          pick.focus();
+        } else {  // nothing to pick (at capacity, other teams, or nobody waits): the queue's heading, and how many
+          var heading = document.getElementById("cx-queue-title");
+          heading.scrollIntoView({ block: "nearest" });
+          heading.focus();
+        }
+        announce(tp("console.queue.waiting", queue.length));
         return;
       }
       if (letter === "c" && current && !current.ended) { event.preventDefault(); openClose(current); return; }
