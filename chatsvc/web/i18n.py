@@ -2426,11 +2426,6 @@ EN.update({
     "console.close.title": "Close this chat?",
     "console.close.text": "The chat with {name} ends for both of you. The visitor may be asked to rate it.",
     "console.close.confirm": "Close the chat",
-    "console.convert.title": "Convert to a ticket",
-    "console.convert.text": (
-        "The conversation becomes a ticket answered by email, and the chat closes. The visitor needs an email "
-        "address for an answer."
-    ),
     "console.convert.reason": "Why a ticket? (staff only)",
     "console.convert.empty": "Give a reason.",
     "console.convert.confirm": "Create the ticket and close",
@@ -2693,11 +2688,6 @@ FR.update({key: french_spacing(text) for key, text in {
     "console.close.title": "Clore ce chat ?",
     "console.close.text": "Le chat avec {name} se termine pour vous deux. Le visiteur pourra être invité à le noter.",
     "console.close.confirm": "Clore le chat",
-    "console.convert.title": "Convertir en ticket",
-    "console.convert.text": (
-        "La conversation devient un ticket traité par e-mail, et le chat se clôt. Le visiteur doit avoir donné "
-        "une adresse e-mail pour recevoir la réponse."
-    ),
     "console.convert.reason": "Pourquoi un ticket ? (personnel seulement)",
     "console.convert.empty": "Indiquez une raison.",
     "console.convert.confirm": "Créer le ticket et clore",
