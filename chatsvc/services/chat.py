@@ -15,7 +15,6 @@ from chatsvc.domain.mail import valid_email
 from chatsvc.domain.model import (
     PRIORITY_NORMAL,
     SITE_KEY,
-    STAFF_ONLY_KINDS,
     ConversationStatus,
     EventKind,
     Role,
@@ -29,7 +28,7 @@ from chatsvc.services.accounts import StaffIdentity
 from chatsvc.services.bot import Bot, Turn
 from chatsvc.services.clock import Clock
 from chatsvc.services.coalesce import Coalescer
-from chatsvc.services.frames import event_frame, iso
+from chatsvc.services.frames import iso
 from chatsvc.services.hub import Hub, staff_conversation_channel
 from chatsvc.services.routing import Routing
 from chatsvc.services.visitor_details import clean_user_agent, visitor_details
@@ -681,10 +680,7 @@ class ChatService:
     async def _publish(self, applied: Applied) -> None:
         if applied.duplicate:
             return  # published when first stored
-        for event in applied.events:
-            await self.hub.publish_event(
-                event.conversation_id, event.seq, event_frame(event), staff_only=event.kind in STAFF_ONLY_KINDS
-            )
+        await self.hub.publish_stored(applied.events)
 
     async def history(self, conversation_id: str, after_seq: int, limit: int) -> list[records.StoredEvent]:
         return await self.conversations.events_after(conversation_id, after_seq, limit)

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Protocol
 
 import msgspec
 
 from chatsvc.broker import Broker
 from chatsvc.domain import protocol
+from chatsvc.domain.model import STAFF_ONLY_KINDS
+from chatsvc.services.frames import event_frame
+from chatsvc.store import records
 
 log = logging.getLogger("chatsvc.hub")
 
@@ -96,6 +100,13 @@ class Hub:
         # Staff-only events (notes) go on the staff channel: visitor sockets never subscribe to it.
         channel = staff_conversation_channel(conversation) if staff_only else conversation_channel(conversation)
         await self.broker.publish(channel, _encode(envelope))
+
+    async def publish_stored(self, events: Iterable[records.StoredEvent]) -> None:
+        """Publish committed events in seq order; a staff-only kind (a note) goes on the staff channel."""
+        for event in events:
+            await self.publish_event(
+                event.conversation_id, event.seq, event_frame(event), staff_only=event.kind in STAFF_ONLY_KINDS
+            )
 
     async def publish_frame(
         self, channel: str, frame: msgspec.Struct, *, exclude: str | None = None, staff_only: bool = False

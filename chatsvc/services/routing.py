@@ -19,7 +19,6 @@ import msgspec
 from chatsvc.domain import protocol
 from chatsvc.domain import queue as policy
 from chatsvc.domain.model import (
-    STAFF_ONLY_KINDS,
     AgentStatus,
     ConversationStatus,
     EventKind,
@@ -28,7 +27,7 @@ from chatsvc.domain.model import (
 from chatsvc.errors import InvalidState, NotFound, OverCapacity
 from chatsvc.services.clock import Clock
 from chatsvc.services.directory import Directory
-from chatsvc.services.frames import event_frame, iso
+from chatsvc.services.frames import iso
 from chatsvc.services.hub import Envelope, Hub
 from chatsvc.settings import Settings
 from chatsvc.store import records
@@ -315,7 +314,7 @@ class Routing:
         )
         presence.idle_since = time.time()
         self._queue_seen.pop(conversation_id, None)
-        await self._publish_events(applied)
+        await self.hub.publish_stored(applied.events)
         if previous_agent is not None:
             await self.push_chat(applied.conversation, previous_agent, mine=False)
             await self.push_presence(previous_agent)
@@ -344,7 +343,7 @@ class Routing:
             # Back to the front: the visitor already waited once.
             changes={"status": ConversationStatus.QUEUED.value, "agent_id": None, "queue_front": True},
         )
-        await self._publish_events(applied)
+        await self.hub.publish_stored(applied.events)
         if agent_id is not None:
             await self.push_chat(applied.conversation, agent_id, mine=False)
             await self.push_presence(agent_id)
@@ -360,12 +359,6 @@ class Routing:
         name = presence.name if presence else (person.name if person else "")
         return [NewEvent(kind=EventKind.NOTE.value, author_role=author_role, author_id=author_id, author_name=name,
                          body=text, data={"handover": True})]
-
-    async def _publish_events(self, applied: Applied) -> None:
-        for event in applied.events:
-            await self.hub.publish_event(
-                event.conversation_id, event.seq, event_frame(event), staff_only=event.kind in STAFF_ONLY_KINDS
-            )
 
     async def push_chat(self, conversation: records.Conversation, agent_id: str, *, mine: bool) -> None:
         info = await self.directory.info(conversation, for_staff=True)
