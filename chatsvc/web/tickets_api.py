@@ -27,6 +27,7 @@ from chatsvc.services.ticket_views import TicketViews
 from chatsvc.services.tickets import Intake, Requester, entry_json, ticket_json
 from chatsvc.store.tickets import SORTS, Changed, NewEntry, TicketFilter
 from chatsvc.web import csrf
+from chatsvc.web.csv_cells import csv_cell
 from chatsvc.web.edge import services_of, staff_identity
 from chatsvc.web.json_body import read_json
 
@@ -305,15 +306,6 @@ async def convert_conversation(request: Request) -> Response:
         email=body.email,
     )
     return _json({"ticket": ticket_json(ticket)}, status=201)
-
-
-def csv_cell(value: object) -> str:
-    """A cell a spreadsheet shows as text: one starting with = + - @ (or a tab or CR that some strip first)
-    would be read as a formula (SECURITY case 16), so it gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
 
 
 EXPORT_COLUMNS = (
