@@ -118,6 +118,11 @@ class Conversation:
     closed_by_id: str | None
     resolution: str | None = None
     visitor_read_seq: int = 0  # the visitor has seen events up to here
+    # Written once, never overwritten (docs/metrics.md): first entry to the queue, first assignment, and who
+    # wrote the first human reply.
+    handoff_at: datetime.datetime | None = None
+    first_assigned_at: datetime.datetime | None = None
+    first_responder_id: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -146,6 +146,13 @@ conversations = sa.Table(
     sa.Column("resolution", sa.String(16), nullable=True),
     # The visitor has seen events up to here (``read`` frame); only ever increases.
     sa.Column("visitor_read_seq", sa.Integer, nullable=False, default=0, server_default="0"),
+    # For the manager's figures (migration 0007; docs/metrics.md). Each is written once and never overwritten,
+    # unlike queued_at / assigned_at / agent_id, which a requeue or a transfer moves on.
+    sa.Column("handoff_at", UTCDateTime(), nullable=True),  # first entry to the queue: handed to a person
+    sa.Column("first_assigned_at", UTCDateTime(), nullable=True),  # first assignment to an agent
+    # The staff member whose reply set first_response_at. No foreign key, like closed_by_id: SQLite cannot add
+    # one to an existing table without rebuilding it, and a record of who answered may outlive the account.
+    sa.Column("first_responder_id", sa.String(32), nullable=True),
     # One open conversation per visitor, enforced by the database (two tabs starting at once).
     sa.Index(
         "uq_conversations_one_open_per_visitor",
@@ -157,6 +164,9 @@ conversations = sa.Table(
     sa.Index("ix_conversations_queue", "status", "priority", "queued_at"),
     sa.Index("ix_conversations_agent", "agent_id", "status"),
     sa.Index("ix_conversations_visitor", "visitor_id", "created_at"),
+    # The manager's figures select a period by created_at, optionally for one site (migration 0007).
+    sa.Index("ix_conversations_created", "created_at"),
+    sa.Index("ix_conversations_site_created", "site_id", "created_at"),
 )
 
 # Every staff member who ever held a conversation: they may read its transcript later.
@@ -201,6 +211,8 @@ events = sa.Table(
         sqlite_where=sa.text("client_id IS NOT NULL"),
         postgresql_where=sa.text("client_id IS NOT NULL"),
     ),
+    # The bot's unanswered questions of a period (kind 'bot', by time; migration 0007).
+    sa.Index("ix_events_kind_created", "kind", "created_at"),
 )
 
 
@@ -324,6 +336,7 @@ tickets = sa.Table(
     sa.Index("ix_tickets_visitor", "visitor_id"),
     sa.Index("ix_tickets_first_response_due", "first_response_due"),
     sa.Index("ix_tickets_resolution_due", "resolution_due"),
+    sa.Index("ix_tickets_created", "created_at"),  # tickets of a period (manager's figures, migration 0007)
 )
 
 # A ticket's own numbered thread: replies, the visitor's answers, internal notes, and every change
