@@ -69,6 +69,13 @@ class Settings:
     webhook_timeout: float = 10.0  # seconds for one delivery, connection included
     ticket_autoclose_days: float = 7.0  # a resolved ticket nobody reopens is closed after this
 
+    # Manager stats: the live panel and Prometheus.
+    # Bearer token for GET /metrics; empty: /metrics answers 404. Kept out of repr() so that logging or printing
+    # the settings never shows it.
+    metrics_token: str = dataclasses.field(default="", repr=False)
+    live_stats_interval: float = 0.25  # a process announces "stats changed" at most this often, seconds
+    live_stats_refresh_seconds: float = 15.0  # manager sockets get a fresh snapshot at least this often
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env

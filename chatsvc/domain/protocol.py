@@ -203,6 +203,20 @@ AgentFrame = Union[
     Sync,
 ]
 
+
+
+# --- manager -> server --------------------------------------------------------------------------------
+
+
+class ManagerHello(_Frame, tag="hello"):
+    """First and only frame a client sends on /ws/manager (the session comes from the handshake); the server then
+    pushes ``stats`` frames."""
+
+    v: Version = PROTOCOL_VERSION
+
+
+MANAGER_FRAME_TYPES = frozenset({"hello"})
+
 VISITOR_FRAME_TYPES = frozenset(
     {
         "hello", "message", "typing", "handoff", "close", "feedback", "choose", "menu", "identify", "rate", "page",
@@ -374,6 +388,33 @@ class Rated(_Frame, tag="rated"):
     conversation: str
 
 
+class StatsAgent(msgspec.Struct):
+    id: str
+    name: str
+    status: Literal["online", "away", "offline"]
+    load: int  # chats held now
+    capacity: int
+
+
+class Stats(_Frame, tag="stats"):
+    """To managers and admins on /ws/manager: the queue, the agents and today's figures now. Sent after the hello,
+    within about a second of any change, and every ``CHATSVC_LIVE_STATS_REFRESH_SECONDS``. ``version`` grows with
+    each snapshot this socket's server process computes. No field has a default: a null is sent as null."""
+
+    version: int
+    server_time: str
+    waiting: int
+    oldest_queued_at: str | None
+    estimated_wait_seconds: int | None  # for a new visitor joining the general queue; null: nobody online
+    in_progress: int  # held by an agent
+    bot: int  # with the bot, no person asked for yet
+    agents: list[StatsAgent]  # every enabled agent, plus managers and admins connected to the console
+    agents_online: int
+    agents_away: int
+    agents_offline: int
+    today: dict[str, Any] | None  # the summary of /api/stats for today (docs/metrics.md); null if it failed
+
+
 class ErrorFrame(_Frame, tag="error"):
     code: str
     message: str
@@ -382,12 +423,13 @@ class ErrorFrame(_Frame, tag="error"):
 
 ServerFrame = Union[
     Welcome, Ack, Event, Synced, TypingNotice, QueueUpdate, ChatUpdate, PresenceUpdate, Rated, ErrorFrame,
-    VisitorUpdate, ReadUpdate, Waiting,
+    VisitorUpdate, ReadUpdate, Waiting, Stats,
 ]
 
 _encoder = msgspec.json.Encoder()
 _visitor_decoder = msgspec.json.Decoder(VisitorFrame)
 _agent_decoder = msgspec.json.Decoder(AgentFrame)
+_manager_decoder = msgspec.json.Decoder(ManagerHello)
 _server_decoder = msgspec.json.Decoder(ServerFrame)
 
 
@@ -402,6 +444,14 @@ def decode_visitor(data: bytes | str) -> VisitorFrame:
 
 def decode_agent(data: bytes | str) -> AgentFrame:
     return _agent_decoder.decode(data)
+
+
+def decode_manager(data: bytes | str) -> ManagerHello:
+    frame = _manager_decoder.decode(data)
+    # A lone tagged struct decodes without its tag; the protocol wants every frame to name its type.
+    if frame_type_of(data) != "hello":
+        raise msgspec.ValidationError("Object missing required field `type`")
+    return frame
 
 
 def decode_server(data: bytes | str) -> ServerFrame:

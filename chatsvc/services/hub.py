@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 import msgspec
@@ -65,10 +65,16 @@ class Follower(Protocol):
     def on_resync(self) -> None: ...
 
 
+# Told synchronously, in this process, after committed events are published (with them) or after a change held
+# in memory, such as an agent's presence (with none). The hub knows nothing of what watchers do with it.
+Watcher = Callable[[Sequence[records.StoredEvent]], None]
+
+
 class Hub:
     def __init__(self, broker: Broker) -> None:
         self.broker = broker
         self._followers: dict[str, set[Follower]] = defaultdict(set)
+        self.watchers: list[Watcher] = []
 
     async def start(self) -> None:
         await self.broker.start(self._receive, self._resync)
@@ -103,10 +109,22 @@ class Hub:
 
     async def publish_stored(self, events: Iterable[records.StoredEvent]) -> None:
         """Publish committed events in seq order; a staff-only kind (a note) goes on the staff channel."""
-        for event in events:
-            await self.publish_event(
-                event.conversation_id, event.seq, event_frame(event), staff_only=event.kind in STAFF_ONLY_KINDS
-            )
+        stored = list(events)
+        try:
+            for event in stored:
+                await self.publish_event(
+                    event.conversation_id, event.seq, event_frame(event), staff_only=event.kind in STAFF_ONLY_KINDS
+                )
+        finally:
+            self.changed(stored)  # committed, whether or not the broker took the notices
+
+    def changed(self, events: Sequence[records.StoredEvent] = ()) -> None:
+        """Tell this process's watchers that something staff see changed (``events``: committed ones)."""
+        for watcher in self.watchers:
+            try:
+                watcher(events)
+            except Exception:  # noqa: BLE001 - a watcher's fault must not undo a publish
+                log.exception("a hub watcher failed")
 
     async def publish_frame(
         self, channel: str, frame: msgspec.Struct, *, exclude: str | None = None, staff_only: bool = False
@@ -122,7 +140,11 @@ class Hub:
         await self.broker.publish(channel, _encode(envelope))
 
     def local_count(self) -> int:
-        return len({follower for followers in self._followers.values() for follower in followers})
+        return len(self.local_followers())
+
+    def local_followers(self) -> set[Follower]:
+        """Everything following a channel in this process (authenticated sockets, and a few services)."""
+        return {follower for followers in self._followers.values() for follower in followers}
 
     def _receive(self, channel: str, data: bytes) -> None:
         try:

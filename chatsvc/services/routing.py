@@ -125,6 +125,7 @@ class Routing:
         if presence is None:
             return
         presence.sockets = max(0, presence.sockets - 1)
+        self.hub.changed()  # the managers' live panel shows who is connected
         if presence.sockets == 0 and presence.grace is None:
             loop = asyncio.get_running_loop()
             presence.grace = loop.call_later(
@@ -139,6 +140,7 @@ class Routing:
         presence.grace = None
         log.info("agent %s did not come back; returning their chats to the queue", user_id)
         presence.status = AgentStatus.OFFLINE
+        self.hub.changed()
         await self.release_all(user_id, reason="disconnected")
         await self.dispatch()
 
@@ -179,6 +181,7 @@ class Routing:
             status=presence.status.value, load=await self.load_of(user_id), capacity=presence.capacity
         )
         await self.hub.publish_frame(f"user:{user_id}", frame)
+        self.hub.changed()  # status, load or capacity: the managers' live panel shows them
 
     # --- assignment ----------------------------------------------------------------------------------
 
