@@ -24,6 +24,7 @@ from chatsvc.web import (
     health,
     kb_api,
     kb_pages,
+    metrics_endpoint,
     pages,
     replies_api,
     replies_pages,
@@ -42,6 +43,7 @@ from chatsvc.web.errors import chat_error_handler, http_error_handler, server_er
 from chatsvc.web.ratelimit import AddressCounter, FailureWindow
 from chatsvc.web.security import SecurityHeaders
 from chatsvc.web.ws_agent import agent_endpoint
+from chatsvc.web.ws_manager import manager_endpoint
 from chatsvc.web.ws_visitor import visitor_endpoint
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
 
     routes = [
         *health.routes,
+        *metrics_endpoint.routes,
         *auth_api.routes,
         *visitor_api.routes,
         *visitor_tickets.routes,
@@ -82,6 +85,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
         *console_pages.routes,
         WebSocketRoute("/ws/visitor", visitor_endpoint),
         WebSocketRoute("/ws/agent", agent_endpoint),
+        WebSocketRoute("/ws/manager", manager_endpoint),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(

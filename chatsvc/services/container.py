@@ -18,6 +18,7 @@ from chatsvc.services.clock import Clock, utcnow
 from chatsvc.services.directory import Directory
 from chatsvc.services.hub import Hub
 from chatsvc.services.kb import KnowledgeBaseService
+from chatsvc.services.live_stats import LiveStats
 from chatsvc.services.mailer import Mailer
 from chatsvc.services.replies import RepliesService
 from chatsvc.services.routing import Routing
@@ -31,6 +32,7 @@ from chatsvc.store.accounts import AccountStore
 from chatsvc.store.conversations import ConversationStore
 from chatsvc.store.database import Database, describe
 from chatsvc.store.kb import KbStore
+from chatsvc.store.live_stats import LiveStatsStore
 from chatsvc.store.replies import CannedStore, MenuStore
 from chatsvc.store.surveys import SurveyStore
 from chatsvc.store.ticket_config import TicketConfigStore
@@ -77,6 +79,11 @@ class Services:
         self.survey_store = SurveyStore(self.db)
         self.widget_store = WidgetSettingsStore(self.db)
         self.widgets = WidgetService(self.widget_store, clock)
+        # Today's figures come from the stats service; looked up when asked, so the order here does not matter.
+        self.live_stats = LiveStats(
+            settings, self.hub, self.routing, self.conversation_store, LiveStatsStore(self.db), clock,
+            today=lambda: self.stats.today_summary(),
+        )
         self._chat: ChatService | None = None
         self._housekeeping: asyncio.Task[None] | None = None
 
@@ -116,6 +123,7 @@ class Services:
         await self.kb.start()
         await self.replies.start()
         await self.routing.recover()
+        await self.live_stats.start()
         self.visitor_presence.start(self.chat.visitor_left)
         self.mailer.start()
         self._housekeeping = asyncio.create_task(self._keep_house(), name="chatsvc-housekeeping")
@@ -136,6 +144,7 @@ class Services:
         await self.visitor_presence.stop()
         self.chat.stop()
         await self.mailer.stop()
+        await self.live_stats.stop()
         await self.routing.stop()
         await self.replies.stop()
         await self.kb.stop()

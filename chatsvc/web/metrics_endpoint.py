@@ -1,0 +1,109 @@
+"""``GET /metrics``: Prometheus text format, behind a bearer token (``CHATSVC_METRICS_TOKEN``).
+
+Every scrape reads its values first (a few indexed counts, this process's counters) and builds a fresh registry
+from them: nothing global to keep in step, and two scrapes never share state. The token is compared in constant
+time and only from the ``Authorization`` header: a token in the query string would reach access logs and
+proxies' logs, so it is not looked at. Without a token configured the route does not exist (404).
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+from collections.abc import Iterable
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from chatsvc.services.live_stats import CONNECTION_ROLES, MESSAGE_AUTHORS, MetricsFigures
+from chatsvc.web.edge import services_of
+
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+class _Scrape(Collector):
+    """The families of one scrape, already computed."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return self.families
+
+
+def families(figures: MetricsFigures) -> list[Metric]:
+    queue = figures.queue
+    waiting = GaugeMetricFamily("chatsvc_queue_waiting", "Conversations waiting in the queue for a person.")
+    waiting.add_metric([], queue.counts.waiting)
+    oldest = GaugeMetricFamily(
+        "chatsvc_queue_oldest_wait_seconds", "How long the longest-waiting conversation has waited (0: none)."
+    )
+    oldest.add_metric([], figures.oldest_wait_seconds)
+    estimate = GaugeMetricFamily(
+        "chatsvc_queue_estimated_wait_seconds",
+        "Estimated wait for a new visitor in the general queue (NaN: no agent online to serve it).",
+    )
+    estimate.add_metric(
+        [], math.nan if queue.estimated_wait_seconds is None else float(queue.estimated_wait_seconds)
+    )
+    in_progress = GaugeMetricFamily(
+        "chatsvc_conversations_in_progress", "Open conversations: with the bot, or assigned to a person.",
+        labels=["state"],
+    )
+    in_progress.add_metric(["bot"], queue.counts.bot)
+    in_progress.add_metric(["assigned"], queue.counts.in_progress)
+    agents = GaugeMetricFamily(
+        "chatsvc_agents", "Agents (and connected managers and admins) by status, as this process sees presence.",
+        labels=["status"],
+    )
+    for status in ("online", "away", "offline"):
+        agents.add_metric([status], sum(1 for agent in queue.agents if agent.status == status))
+    connections = GaugeMetricFamily(
+        "chatsvc_connections", "Authenticated WebSockets open on this process.", labels=["role"]
+    )
+    for role in CONNECTION_ROLES:
+        connections.add_metric([role], figures.connections.get(role, 0))
+    messages = CounterMetricFamily(
+        "chatsvc_messages", "Messages committed by this process since it started, by author.", labels=["author"]
+    )
+    for author in MESSAGE_AUTHORS:
+        messages.add_metric([author], figures.messages.get(author, 0))
+    deflections = CounterMetricFamily("chatsvc_deflections", "Conversations resolved by the bot, all time.")
+    deflections.add_metric([], figures.totals.deflections)
+    breached = GaugeMetricFamily(
+        "chatsvc_tickets_sla_breached", "Tickets whose first-response or resolution target passed unmet, all time."
+    )
+    breached.add_metric([], figures.totals.tickets_sla_breached)
+    tickets_open = GaugeMetricFamily("chatsvc_tickets_open", "Tickets new, open or pending.")
+    tickets_open.add_metric([], figures.totals.tickets_open)
+    return [waiting, oldest, estimate, in_progress, agents, connections, messages, deflections, breached, tickets_open]
+
+
+def _authorized(request: Request, expected: str) -> bool:
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer":
+        given = ""
+    # Both sides as bytes: compare_digest on str refuses non-ASCII, and a header is whatever a client sent.
+    return hmac.compare_digest(given.strip().encode(), expected.encode())
+
+
+async def metrics(request: Request) -> Response:
+    services = services_of(request)
+    expected = services.settings.metrics_token
+    if not expected:
+        return PlainTextResponse("Not Found", status_code=404, headers=_NO_STORE)
+    if not _authorized(request, expected):
+        return PlainTextResponse(
+            "Unauthorized", status_code=401, headers={**_NO_STORE, "WWW-Authenticate": 'Bearer realm="metrics"'}
+        )
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Scrape(families(await services.live_stats.metrics())))
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST, headers=_NO_STORE)
+
+
+routes = [Route("/metrics", metrics, methods=["GET"])]
