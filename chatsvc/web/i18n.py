@@ -108,7 +108,7 @@ EN: dict[str, str] = {
     "home.lead.next": (
         "Visitors chat through the widget, one script tag on your website; this page embeds it, so try it. "
         "Agents answer in the console (/console), several chats at once; programs of yours can use the Python "
-        "client. Not there yet: the manager page."
+        "client. Managers follow the live queue and the team's figures on their page, /manager."
     ),
     "home.cta.signin": "Staff sign-in",
     "home.cta.docs": "Documentation",
@@ -150,6 +150,12 @@ EN: dict[str, str] = {
         "visitor is and which page they are on, canned responses with /, the knowledge base, internal notes, "
         "transfer, the queue, and keyboard shortcuts."
     ),
+    "home.now.manager.title": "The manager page",
+    "home.now.manager.text": (
+        "At /manager: the live queue, the longest wait and who is online with their load, updated as it "
+        "happens; then a period's figures (deflection, first response, CSAT and more) with charts, CSV files "
+        "and the questions the bot could not answer."
+    ),
     "home.now.safe.title": "No message lost",
     "home.now.safe.text": (
         "A message is confirmed only once it is saved. A dropped connection picks up exactly where it "
@@ -157,9 +163,12 @@ EN: dict[str, str] = {
     ),
     "home.next.title": "Coming next",
     "home.next.badge": "Coming",
-    "home.next.intro": "This is planned and not available yet; the server side it needs is partly here.",
-    "home.next.manager.title": "The manager page",
-    "home.next.manager.text": "The live queue, who is online, and how the team is doing.",
+    "home.next.intro": "This is planned and not available yet.",
+    "home.next.scale.title": "Several server processes",
+    "home.next.scale.text": (
+        "Today one process serves everything. Next: many processes on PostgreSQL and Redis behind a load "
+        "balancer, sharing presence and the queue, with nothing lost when one of them stops."
+    ),
     "home.how.title": "How a conversation goes",
     "home.how.1": (
         "A visitor opens the widget on your website (or a program of yours connects to /ws/visitor with the "
@@ -722,7 +731,8 @@ FR: dict[str, str] = {
     "home.lead.next": (
         "Les visiteurs écrivent depuis le widget, une seule balise script sur votre site ; cette page "
         "l'intègre, essayez-le. Les agents répondent dans la console (/console), plusieurs chats à la fois ; "
-        "vos programmes peuvent utiliser le client Python. Pas encore là : la page des responsables."
+        "vos programmes peuvent utiliser le client Python. Les responsables suivent la file et les chiffres "
+        "de l'équipe sur /manager."
     ),
     "home.cta.signin": "Connexion de l'équipe",
     "home.cta.docs": "Documentation",
@@ -766,6 +776,12 @@ FR: dict[str, str] = {
         "visiteur a déjà lus, qui il est et sur quelle page, les réponses types avec /, la base de "
         "connaissances, les notes internes, le transfert, la file d'attente et des raccourcis clavier."
     ),
+    "home.now.manager.title": "La page des responsables",
+    "home.now.manager.text": (
+        "Sur /manager : la file en direct, l'attente la plus longue et qui est en ligne avec sa charge, à jour "
+        "à chaque changement ; puis les chiffres d'une période (résolution par le bot, première réponse, CSAT "
+        "et d'autres) avec graphiques, fichiers CSV et les questions restées sans réponse du bot."
+    ),
     "home.now.safe.title": "Aucun message perdu",
     "home.now.safe.text": (
         "Un message n'est confirmé qu'une fois enregistré. Une connexion coupée reprend exactement où elle "
@@ -774,10 +790,14 @@ FR: dict[str, str] = {
     "home.next.title": "Prochainement",
     "home.next.badge": "À venir",
     "home.next.intro": (
-        "Ceci est prévu mais pas encore disponible ; une partie du serveur dont il a besoin est déjà là."
+        "Ceci est prévu mais pas encore disponible."
     ),
-    "home.next.manager.title": "La page des responsables",
-    "home.next.manager.text": "La file en direct, qui est en ligne, et où en est l'équipe.",
+    "home.next.scale.title": "Plusieurs processus serveur",
+    "home.next.scale.text": (
+        "Aujourd'hui un seul processus sert tout. Ensuite : plusieurs processus sur PostgreSQL et Redis "
+        "derrière un répartiteur de charge, qui partagent la présence et la file, sans rien perdre quand l'un "
+        "d'eux s'arrête."
+    ),
     "home.how.title": "Le déroulé d'une conversation",
     "home.how.1": (
         "Un visiteur ouvre le widget sur votre site (ou un programme à vous se connecte à /ws/visitor avec la "
@@ -1636,6 +1656,360 @@ FR.update({
     "tickets.not_found.title": "Ticket introuvable",
     "tickets.not_found.text": "Il n'y a pas de ticket à cette adresse, ou vous ne pouvez pas le voir.",
     "tickets.error.transition": "Un ticket {before} ne peut pas passer à {after}. Rien n'a été modifié.",
+})
+
+
+# --- the manager page (issue 7): live panel, period figures, charts, CSV ------------------------------------
+EN.update({
+    "manager.title": "Manager stats",
+    "manager.eyebrow": "Manager",
+    "manager.intro": "The queue right now, then how the team did over a period you choose.",
+    "manager.live.title": "Right now",
+    "manager.live.state.connecting": "Connecting…",
+    "manager.live.state.live": "Live",
+    "manager.live.state.offline": "Offline, retrying",
+    "manager.live.waiting": "Waiting now",
+    "manager.live.longest_wait": "Longest wait",
+    "manager.live.estimated_wait": "Estimated wait",
+    "manager.live.estimated_wait.hint": "for a visitor joining now",
+    "manager.live.in_progress": "With an agent",
+    "manager.live.bot": "With the bot",
+    "manager.live.agents": "Agents",
+    "manager.live.agents_online": "online",
+    "manager.live.agents_away": "away",
+    "manager.live.agents_offline": "offline",
+    "manager.live.today": "Today so far",
+    "manager.live.today_conversations": "Conversations",
+    "manager.live.today_deflection": "Resolved by the bot",
+    "manager.live.today_first_response": "First response (median)",
+    "manager.live.today_abandoned": "Abandoned",
+    "manager.live.today_tickets": "Tickets created",
+    "manager.live.today_csat": "CSAT",
+    "manager.live.agents.title": "Agents and their load",
+    "manager.live.agents.none": "No agent account yet.",
+    "manager.live.col.agent": "Agent",
+    "manager.live.col.status": "Status",
+    "manager.live.col.load": "Load",
+    "manager.live.load": "{load} of {capacity} chats",
+    "manager.live.presence_note": "Presence is what this server process sees.",
+    "manager.status.online": "Online",
+    "manager.status.away": "Away",
+    "manager.status.offline": "Offline",
+    "manager.period.title": "Over a period",
+    "manager.period.label": "Period",
+    "manager.period.today": "Today",
+    "manager.period.7d": "Last 7 days",
+    "manager.period.30d": "Last 30 days",
+    "manager.period.custom": "Custom dates",
+    "manager.period.from": "From",
+    "manager.period.to": "To",
+    "manager.period.shown": "{first} to {last} ({zone} time)",
+    "manager.period.shown.one": "{first} ({zone} time)",
+    "manager.filter.site": "Site",
+    "manager.filter.team": "Team",
+    "manager.filter.agent": "Agent",
+    "manager.filter.any_site": "All sites",
+    "manager.filter.any_team": "All teams",
+    "manager.filter.any_agent": "All agents",
+    "manager.filter.apply": "Show",
+    "manager.filter.reset": "Reset",
+    "manager.filter.invalid": "This choice is not valid: {field}. Nothing is shown until it is fixed.",
+    "manager.filter.invalid.dates": (
+        "Dates are written YYYY-MM-DD, the first on or before the last, 366 days at most, years 2000 to 2100."
+    ),
+    "manager.filter.unknown": "an unknown parameter",
+    "manager.fig.conversations": "Conversations",
+    "manager.fig.conversations.def": "Chats started in the period (by their start time), matching the filters.",
+    "manager.fig.handed_off": "handed to a person",
+    "manager.fig.answered": "answered by a person",
+    "manager.fig.deflection_rate": "Deflection rate",
+    "manager.fig.deflection_rate.def": "Conversations the bot resolved ÷ all conversations.",
+    "manager.fig.bot_resolved": "resolved by the bot",
+    "manager.fig.first_response": "First response",
+    "manager.fig.first_response.def": (
+        "From the handoff to a person to that person's first reply, over answered chats: the median and the "
+        "90th percentile (nearest rank)."
+    ),
+    "manager.fig.first_response_median_seconds": "median",
+    "manager.fig.first_response_p90_seconds": "90th percentile",
+    "manager.fig.handling_average_seconds": "Average handling time",
+    "manager.fig.handling_average_seconds.def": "From the first assignment to an agent to the close, over closed chats.",
+    "manager.fig.abandonment_rate": "Abandonment rate",
+    "manager.fig.abandonment_rate.def": (
+        "Chats handed to a person that were closed by the visitor or the system before anyone answered ÷ chats "
+        "handed to a person."
+    ),
+    "manager.fig.abandoned": "abandoned",
+    "manager.fig.resolution_rate": "Resolution rate",
+    "manager.fig.resolution_rate.def": (
+        "Closed chats that were resolved (by the bot, or answered by a person, and not turned into a ticket) "
+        "÷ closed chats."
+    ),
+    "manager.fig.resolved": "resolved",
+    "manager.fig.closed": "closed",
+    "manager.fig.fcr_rate": "First contact resolution",
+    "manager.fig.fcr_rate.def": (
+        "Resolved chats whose visitor started no other chat and opened no ticket in the next 7 days ÷ closed chats."
+    ),
+    "manager.fig.first_contact_resolved": "resolved at first contact",
+    "manager.fig.tickets_created": "Tickets created",
+    "manager.fig.tickets_created.def": (
+        "Tickets created in the period. A breach: a first answer or a resolution later than its SLA due time, "
+        "or still missing after it."
+    ),
+    "manager.fig.sla_breaches": "SLA breaches",
+    "manager.fig.csat": "CSAT",
+    "manager.fig.csat.def": "Share of end-of-chat ratings of 4 or 5 out of 5.",
+    "manager.fig.csat_responses": "ratings",
+    "manager.fig.nps": "NPS",
+    "manager.fig.nps.def": "% of answers 9–10 minus % of answers 0–6, on a 0–10 scale (from −100 to +100).",
+    "manager.fig.nps_responses": "answers",
+    "manager.fig.ces": "CES",
+    "manager.fig.ces.def": "Mean customer effort score, answers from 1 to 7.",
+    "manager.fig.ces_responses": "answers",
+    "manager.fig.how": "How it is counted",
+    "manager.fig.none": "— means there was nothing to count in this period.",
+    "manager.fig.docs": "Every figure is defined in docs/metrics.md.",
+    "manager.charts.title": "Over time",
+    "manager.agents.title": "By agent",
+    "manager.agents.none": "No chat was held by an agent in this period.",
+    "manager.agents.col.agent": "Agent",
+    "manager.agents.col.conversations": "Conversations",
+    "manager.agents.col.first_response": "First response (median)",
+    "manager.agents.col.handling": "Average handling",
+    "manager.agents.col.csat": "CSAT",
+    "manager.unanswered.title": "Questions the bot could not answer",
+    "manager.unanswered.intro": "Grouped by similarity, the most asked first. An article on one closes the loop.",
+    "manager.unanswered.none": "The bot had an answer for every question in this period.",
+    "manager.unanswered.asked.one": "asked once",
+    "manager.unanswered.asked.other": "asked {n} times",
+    "manager.unanswered.last": "last {when}",
+    "manager.unanswered.also": "Also asked as",
+    "manager.unanswered.create": "Create article",
+    "manager.csv": "CSV",
+    "manager.csv.label": "Download {table} as CSV",
+    "manager.csv.summary": "the figures",
+    "manager.csv.hourly": "the hourly figures",
+    "manager.csv.daily": "the daily figures",
+    "manager.csv.agents": "the figures by agent",
+    "manager.csv.unanswered": "the unanswered questions",
+    "manager.csv.col.key": "Key",
+    "manager.csv.col.figure": "Figure",
+    "manager.csv.col.value": "Value",
+    "manager.csv.col.hour": "Hour (local)",
+    "manager.csv.col.day": "Day",
+    "manager.csv.col.conversations": "Conversations",
+    "manager.csv.col.wait_average_seconds": "Average wait (s)",
+    "manager.csv.col.waits": "Chats that waited",
+    "manager.csv.col.bot_resolved": "Resolved by the bot",
+    "manager.csv.col.deflection_rate": "Deflection rate (0-1)",
+    "manager.csv.col.csat": "CSAT (0-1)",
+    "manager.csv.col.csat_responses": "CSAT ratings",
+    "manager.csv.col.agent_id": "Agent id",
+    "manager.csv.col.agent": "Agent",
+    "manager.csv.col.first_response_median_seconds": "First response, median (s)",
+    "manager.csv.col.handling_average_seconds": "Average handling time (s)",
+    "manager.csv.col.question": "Question",
+    "manager.csv.col.count": "Times asked",
+    "manager.csv.col.last_asked": "Last asked",
+    "manager.csv.col.examples": "Also asked as",
+    "chart.conversations.hourly": "Conversations per hour",
+    "chart.conversations.daily": "Conversations per day",
+    "chart.wait.hourly": "Average wait per hour",
+    "chart.wait.daily": "Average wait per day",
+    "chart.deflection.daily": "Deflection rate per day",
+    "chart.csat.daily": "CSAT per day",
+    "chart.empty": "Nothing to show in this period.",
+    "chart.tip": "{when}: {value}",
+    "chart.desc.total": "{total} in all; the most: {value} ({when}).",
+    "chart.desc.range": "From {low} ({low_when}) to {value} ({when}).",
+    "chart.col.hour": "Hour (local)",
+    "chart.col.day": "Day",
+    "chart.col.conversations": "Conversations",
+    "chart.col.wait": "Average wait",
+    "chart.col.waits": "Chats that waited",
+    "chart.col.deflection_rate": "Deflection rate",
+    "chart.col.bot_resolved": "Resolved by the bot",
+    "chart.col.csat": "CSAT",
+    "chart.col.csat_responses": "Ratings",
+})
+
+FR.update({
+    "manager.title": "Statistiques de l'équipe",
+    "manager.eyebrow": "Responsable",
+    "manager.intro": "La file en ce moment, puis le bilan de l'équipe sur la période de votre choix.",
+    "manager.live.title": "En ce moment",
+    "manager.live.state.connecting": "Connexion…",
+    "manager.live.state.live": "En direct",
+    "manager.live.state.offline": "Hors ligne, nouvelle tentative",
+    "manager.live.waiting": "En attente",
+    "manager.live.longest_wait": "Plus longue attente",
+    "manager.live.estimated_wait": "Attente estimée",
+    "manager.live.estimated_wait.hint": "pour un visiteur qui arrive",
+    "manager.live.in_progress": "Avec un agent",
+    "manager.live.bot": "Avec le bot",
+    "manager.live.agents": "Agents",
+    "manager.live.agents_online": "en ligne",
+    "manager.live.agents_away": "absents",
+    "manager.live.agents_offline": "hors ligne",
+    "manager.live.today": "Aujourd'hui",
+    "manager.live.today_conversations": "Conversations",
+    "manager.live.today_deflection": "Résolues par le bot",
+    "manager.live.today_first_response": "Première réponse (médiane)",
+    "manager.live.today_abandoned": "Abandons",
+    "manager.live.today_tickets": "Tickets créés",
+    "manager.live.today_csat": "CSAT",
+    "manager.live.agents.title": "Agents et leur charge",
+    "manager.live.agents.none": "Aucun compte agent pour l'instant.",
+    "manager.live.col.agent": "Agent",
+    "manager.live.col.status": "Statut",
+    "manager.live.col.load": "Charge",
+    "manager.live.load": "{load} chats sur {capacity}",
+    "manager.live.presence_note": "La présence est celle que voit ce processus serveur.",
+    "manager.status.online": "En ligne",
+    "manager.status.away": "Absent",
+    "manager.status.offline": "Hors ligne",
+    "manager.period.title": "Sur une période",
+    "manager.period.label": "Période",
+    "manager.period.today": "Aujourd'hui",
+    "manager.period.7d": "7 derniers jours",
+    "manager.period.30d": "30 derniers jours",
+    "manager.period.custom": "Dates choisies",
+    "manager.period.from": "Du",
+    "manager.period.to": "Au",
+    "manager.period.shown": "Du {first} au {last} (fuseau {zone})",
+    "manager.period.shown.one": "Le {first} (fuseau {zone})",
+    "manager.filter.site": "Site",
+    "manager.filter.team": "Équipe",
+    "manager.filter.agent": "Agent",
+    "manager.filter.any_site": "Tous les sites",
+    "manager.filter.any_team": "Toutes les équipes",
+    "manager.filter.any_agent": "Tous les agents",
+    "manager.filter.apply": "Afficher",
+    "manager.filter.reset": "Réinitialiser",
+    "manager.filter.invalid": "Ce choix n'est pas valide : {field}. Rien n'est affiché tant qu'il n'est pas corrigé.",
+    "manager.filter.invalid.dates": (
+        "Les dates s'écrivent AAAA-MM-JJ, la première au plus tard le jour de la dernière, 366 jours au plus, "
+        "années 2000 à 2100."
+    ),
+    "manager.filter.unknown": "un paramètre inconnu",
+    "manager.fig.conversations": "Conversations",
+    "manager.fig.conversations.def": "Chats commencés pendant la période (selon leur heure de début), selon les filtres.",
+    "manager.fig.handed_off": "passées à une personne",
+    "manager.fig.answered": "répondues par une personne",
+    "manager.fig.deflection_rate": "Résolues par le bot",
+    "manager.fig.deflection_rate.def": "Conversations résolues par le bot ÷ toutes les conversations.",
+    "manager.fig.bot_resolved": "résolues par le bot",
+    "manager.fig.first_response": "Première réponse",
+    "manager.fig.first_response.def": (
+        "Du passage à une personne à sa première réponse, sur les chats répondus : la médiane et le 90e centile "
+        "(rang le plus proche)."
+    ),
+    "manager.fig.first_response_median_seconds": "médiane",
+    "manager.fig.first_response_p90_seconds": "90e centile",
+    "manager.fig.handling_average_seconds": "Durée moyenne de traitement",
+    "manager.fig.handling_average_seconds.def": (
+        "De la première attribution à un agent jusqu'à la fermeture, sur les chats fermés."
+    ),
+    "manager.fig.abandonment_rate": "Taux d'abandon",
+    "manager.fig.abandonment_rate.def": (
+        "Chats passés à une personne et fermés par le visiteur ou le système avant toute réponse ÷ chats passés "
+        "à une personne."
+    ),
+    "manager.fig.abandoned": "abandons",
+    "manager.fig.resolution_rate": "Taux de résolution",
+    "manager.fig.resolution_rate.def": (
+        "Chats fermés et résolus (par le bot, ou répondus par une personne, sans devenir un ticket) ÷ chats fermés."
+    ),
+    "manager.fig.resolved": "résolus",
+    "manager.fig.closed": "fermés",
+    "manager.fig.fcr_rate": "Résolution au premier contact",
+    "manager.fig.fcr_rate.def": (
+        "Chats résolus dont le visiteur n'a ouvert ni autre chat ni ticket dans les 7 jours suivants ÷ chats fermés."
+    ),
+    "manager.fig.first_contact_resolved": "résolus au premier contact",
+    "manager.fig.tickets_created": "Tickets créés",
+    "manager.fig.tickets_created.def": (
+        "Tickets créés pendant la période. Un dépassement : une première réponse ou une résolution arrivée après "
+        "l'échéance du SLA, ou toujours absente après elle."
+    ),
+    "manager.fig.sla_breaches": "dépassements de SLA",
+    "manager.fig.csat": "CSAT",
+    "manager.fig.csat.def": "Part des notes de fin de chat de 4 ou 5 sur 5.",
+    "manager.fig.csat_responses": "notes",
+    "manager.fig.nps": "NPS",
+    "manager.fig.nps.def": "% de réponses 9–10 moins % de réponses 0–6, sur une échelle de 0 à 10 (de −100 à +100).",
+    "manager.fig.nps_responses": "réponses",
+    "manager.fig.ces": "CES",
+    "manager.fig.ces.def": "Score d'effort moyen, réponses de 1 à 7.",
+    "manager.fig.ces_responses": "réponses",
+    "manager.fig.how": "Mode de calcul",
+    "manager.fig.none": "— signifie qu'il n'y avait rien à compter sur cette période.",
+    "manager.fig.docs": "Chaque chiffre est défini dans docs/metrics.md.",
+    "manager.charts.title": "Dans le temps",
+    "manager.agents.title": "Par agent",
+    "manager.agents.none": "Aucun chat n'a été pris par un agent sur cette période.",
+    "manager.agents.col.agent": "Agent",
+    "manager.agents.col.conversations": "Conversations",
+    "manager.agents.col.first_response": "Première réponse (médiane)",
+    "manager.agents.col.handling": "Traitement moyen",
+    "manager.agents.col.csat": "CSAT",
+    "manager.unanswered.title": "Questions restées sans réponse du bot",
+    "manager.unanswered.intro": (
+        "Regroupées par ressemblance, les plus posées d'abord. Un article sur l'une d'elles boucle la boucle."
+    ),
+    "manager.unanswered.none": "Le bot avait une réponse à chaque question sur cette période.",
+    "manager.unanswered.asked.one": "posée une fois",
+    "manager.unanswered.asked.other": "posée {n} fois",
+    "manager.unanswered.last": "dernière fois {when}",
+    "manager.unanswered.also": "Aussi formulée",
+    "manager.unanswered.create": "Créer un article",
+    "manager.csv": "CSV",
+    "manager.csv.label": "Télécharger {table} en CSV",
+    "manager.csv.summary": "les chiffres",
+    "manager.csv.hourly": "les chiffres par heure",
+    "manager.csv.daily": "les chiffres par jour",
+    "manager.csv.agents": "les chiffres par agent",
+    "manager.csv.unanswered": "les questions sans réponse",
+    "manager.csv.col.key": "Clé",
+    "manager.csv.col.figure": "Indicateur",
+    "manager.csv.col.value": "Valeur",
+    "manager.csv.col.hour": "Heure (locale)",
+    "manager.csv.col.day": "Jour",
+    "manager.csv.col.conversations": "Conversations",
+    "manager.csv.col.wait_average_seconds": "Attente moyenne (s)",
+    "manager.csv.col.waits": "Chats ayant attendu",
+    "manager.csv.col.bot_resolved": "Résolues par le bot",
+    "manager.csv.col.deflection_rate": "Part résolue par le bot (0-1)",
+    "manager.csv.col.csat": "CSAT (0-1)",
+    "manager.csv.col.csat_responses": "Notes CSAT",
+    "manager.csv.col.agent_id": "Id de l'agent",
+    "manager.csv.col.agent": "Agent",
+    "manager.csv.col.first_response_median_seconds": "Première réponse, médiane (s)",
+    "manager.csv.col.handling_average_seconds": "Durée moyenne de traitement (s)",
+    "manager.csv.col.question": "Question",
+    "manager.csv.col.count": "Nombre de fois",
+    "manager.csv.col.last_asked": "Dernière fois",
+    "manager.csv.col.examples": "Autres formulations",
+    "chart.conversations.hourly": "Conversations par heure",
+    "chart.conversations.daily": "Conversations par jour",
+    "chart.wait.hourly": "Attente moyenne par heure",
+    "chart.wait.daily": "Attente moyenne par jour",
+    "chart.deflection.daily": "Part résolue par le bot, par jour",
+    "chart.csat.daily": "CSAT par jour",
+    "chart.empty": "Rien à afficher sur cette période.",
+    "chart.tip": "{when} : {value}",
+    "chart.desc.total": "{total} au total ; le plus : {value} ({when}).",
+    "chart.desc.range": "De {low} ({low_when}) à {value} ({when}).",
+    "chart.col.hour": "Heure (locale)",
+    "chart.col.day": "Jour",
+    "chart.col.conversations": "Conversations",
+    "chart.col.wait": "Attente moyenne",
+    "chart.col.waits": "Chats ayant attendu",
+    "chart.col.deflection_rate": "Part résolue par le bot",
+    "chart.col.bot_resolved": "Résolues par le bot",
+    "chart.col.csat": "CSAT",
+    "chart.col.csat_responses": "Notes",
 })
 
 

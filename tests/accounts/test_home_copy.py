@@ -15,16 +15,20 @@ async def test_home_lists_what_exists_and_marks_what_is_coming(sqlite_server: In
     for needle in ("chatsvc kb import", "chatsvc kb export", "chatsvc kb eval", "/api/kb/articles", "/api/menu",
                    "/api/canned", "docs/protocol.md", "docs/architecture.md", "bench/README.md", "README.md"):
         assert needle in english and needle in french, needle
-    # The widget and the console exist; the manager page is the one left in the "coming" section.
+    # The widget, the console and the manager page exist; several server processes are what is coming.
     now, _, coming = english.partition('id="next-title"')
     assert "One script tag" in now and "One script tag" not in coming
     assert "The agent console" in now and "The agent console" not in coming
-    assert "The manager page" in coming and "The manager page" not in now
+    assert "The manager page" in now and "The manager page" not in coming and "/manager" in now
+    assert "Several server processes" in coming and "Several server processes" not in now
+    assert "Not there yet" not in english and "Pas encore là" not in french
     assert "A console for agents" not in english and "managers watch the queue" not in english
     assert "Coming next" in english and "Prochainement" in french and "À venir" in french
+    fr_now, _, fr_coming = french.partition('id="next-title"')
+    assert "La page des responsables" in fr_now and "Plusieurs processus serveur" in fr_coming
     # Every card has an icon of its own.
     icons = [part.split('"')[0] for part in english.split('class="feature-icon ')[1:]]
-    assert len(icons) == 9 and len(set(icons)) == len(icons), icons
+    assert len(icons) == 10 and len(set(icons)) == len(icons), icons
 
 
 async def test_sites_page_says_what_the_key_is_for(sqlite_server: InProcessServer) -> None:
