@@ -75,6 +75,17 @@ class Settings:
     metrics_token: str = dataclasses.field(default="", repr=False)
     live_stats_interval: float = 0.25  # a process announces "stats changed" at most this often, seconds
     live_stats_refresh_seconds: float = 15.0  # manager sockets get a fresh snapshot at least this often
+    # The zone of the stats' days and hours ("today", 7 days, per hour): an IANA name, checked at load.
+    stats_timezone: str = "UTC"
+
+    def __post_init__(self) -> None:
+        # A wrong zone would only show at the first stats request; refuse to start with it instead.
+        from chatsvc.domain.metrics import load_zone
+
+        try:
+            load_zone(self.stats_timezone)
+        except ValueError as exc:
+            raise ValueError(f"CHATSVC_STATS_TIMEZONE: {exc}") from None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

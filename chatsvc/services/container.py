@@ -22,6 +22,7 @@ from chatsvc.services.live_stats import LiveStats
 from chatsvc.services.mailer import Mailer
 from chatsvc.services.replies import RepliesService
 from chatsvc.services.routing import Routing
+from chatsvc.services.stats import StatsService
 from chatsvc.services.tasks import stop_task
 from chatsvc.services.tickets import TicketService
 from chatsvc.services.visitor_presence import VisitorPresence
@@ -34,6 +35,7 @@ from chatsvc.store.database import Database, describe
 from chatsvc.store.kb import KbStore
 from chatsvc.store.live_stats import LiveStatsStore
 from chatsvc.store.replies import CannedStore, MenuStore
+from chatsvc.store.stats import StatsStore
 from chatsvc.store.surveys import SurveyStore
 from chatsvc.store.ticket_config import TicketConfigStore
 from chatsvc.store.tickets import TicketStore
@@ -79,6 +81,7 @@ class Services:
         self.survey_store = SurveyStore(self.db)
         self.widget_store = WidgetSettingsStore(self.db)
         self.widgets = WidgetService(self.widget_store, clock)
+        self.stats = StatsService(StatsStore(self.db), clock, settings.stats_timezone)
         # Today's figures come from the stats service; looked up when asked, so the order here does not matter.
         self.live_stats = LiveStats(
             settings, self.hub, self.routing, self.conversation_store, LiveStatsStore(self.db), clock,

@@ -1,0 +1,147 @@
+"""The manager's figures over a period: the JSON of ``GET /api/stats`` (shape and definitions: docs/metrics.md).
+
+SQL (``store/stats.py``) counts and sums; ``domain/metrics.py`` makes the rates, means and percentiles. Times
+shown are in the stats time zone (``CHATSVC_STATS_TIMEZONE``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chatsvc.domain import metrics
+from chatsvc.domain.metrics import InvalidFilter, Period, StatsFilter
+from chatsvc.services.clock import Clock
+from chatsvc.store.stats import AgentCounts, HourCounts, StatsStore, SummaryCounts
+
+SECONDS_DECIMALS = 3  # durations to the millisecond: SQLite's precision, and more than anyone reads
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else round(value, SECONDS_DECIMALS)
+
+
+def summary_json(counts: SummaryCounts) -> dict[str, Any]:
+    p = counts.first_response_percentiles
+    return {
+        "conversations": counts.conversations,
+        "bot_resolved": counts.bot_resolved,
+        "deflection_rate": metrics.rate(counts.bot_resolved, counts.conversations),
+        "handed_off": counts.handed_off,
+        "answered": counts.answered,
+        "first_response_median_seconds": _seconds(p.get(50)),
+        "first_response_p90_seconds": _seconds(p.get(90)),
+        "handling_average_seconds": _seconds(metrics.mean(counts.handling_seconds, counts.handled)),
+        "abandoned": counts.abandoned,
+        "abandonment_rate": metrics.rate(counts.abandoned, counts.handed_off),
+        "closed": counts.closed,
+        "resolved": counts.resolved,
+        "resolution_rate": metrics.rate(counts.resolved, counts.closed),
+        "first_contact_resolved": counts.first_contact_resolved,
+        "fcr_rate": metrics.rate(counts.first_contact_resolved, counts.closed),
+        "tickets_created": counts.tickets_created,
+        "sla_breaches": counts.sla_breaches,
+        "csat": metrics.csat_share(counts.csat_satisfied, counts.csat_responses),
+        "csat_responses": counts.csat_responses,
+        "nps": metrics.net_promoter(counts.nps_promoters, counts.nps_detractors, counts.nps_responses),
+        "nps_responses": counts.nps_responses,
+        "ces": metrics.mean(counts.ces_total, counts.ces_responses),
+        "ces_responses": counts.ces_responses,
+    }
+
+
+def hourly_json(period: Period, hours: list[HourCounts]) -> list[dict[str, Any]]:
+    return [
+        {
+            "hour": start.isoformat(),
+            "conversations": hour.conversations,
+            "wait_average_seconds": _seconds(metrics.mean(hour.wait_seconds, hour.waits)),
+            "waits": hour.waits,
+        }
+        for start, hour in zip(metrics.local_hours(period), hours, strict=True)
+    ]
+
+
+def daily_json(period: Period, hours: list[HourCounts]) -> list[dict[str, Any]]:
+    """Hours rolled up into local days: a period's hour buckets start at local midnight, so each falls in
+    exactly one local day (23, 24 or 25 of them per day)."""
+    days = {day: [0, 0, 0, 0] for day in metrics.local_days(period)}
+    for start, hour in zip(metrics.local_hours(period), hours, strict=True):
+        day = days[start.date()]
+        day[0] += hour.conversations
+        day[1] += hour.bot_resolved
+        day[2] += hour.csat_satisfied
+        day[3] += hour.csat_responses
+    return [
+        {
+            "day": day.isoformat(),
+            "conversations": conversations,
+            "bot_resolved": bot_resolved,
+            "deflection_rate": metrics.rate(bot_resolved, conversations),
+            "csat": metrics.csat_share(satisfied, rated),
+            "csat_responses": rated,
+        }
+        for day, (conversations, bot_resolved, satisfied, rated) in days.items()
+    ]
+
+
+def agent_json(agent: AgentCounts) -> dict[str, Any]:
+    return {
+        "id": agent.agent_id,
+        "name": agent.name,
+        "conversations": agent.conversations,
+        "first_response_median_seconds": _seconds(agent.first_response_median_seconds),
+        "handling_average_seconds": _seconds(metrics.mean(agent.handling_seconds, agent.handled)),
+        "csat": metrics.csat_share(agent.csat_satisfied, agent.csat_responses),
+        "csat_responses": agent.csat_responses,
+    }
+
+
+UNANSWERED_TOP = 20
+
+
+class StatsService:
+    def __init__(self, store: StatsStore, clock: Clock, timezone: str = "UTC") -> None:
+        self.store = store
+        self.clock = clock
+        self.tz: ZoneInfo = metrics.load_zone(timezone)
+
+    def today(self) -> Any:
+        """Today's local date in the stats time zone (what ``parse_period`` needs as ``today``)."""
+        return metrics.local_today(self.clock(), self.tz)
+
+    def parse_period(self, params: Any) -> Period:
+        """``metrics.parse_period`` with today's date and the stats time zone; raises PeriodError."""
+        return metrics.parse_period(params, today=self.today(), tz=self.tz)
+
+    async def report(self, period: Period, filters: StatsFilter) -> dict[str, Any]:
+        now = self.clock()
+        summary = await self.store.summary(period, filters, now)
+        hours = await self.store.hours(period, filters)
+        agents = await self.store.agents(period, filters)
+        asked = await self.store.unanswered(period, filters)
+        clusters = metrics.cluster_questions((a.text, a.asked_at) for a in asked)[:UNANSWERED_TOP]
+        return {
+            "period": period.to_json(),
+            "filters": filters.to_json(),
+            "summary": summary_json(summary),
+            "hourly": hourly_json(period, hours),
+            "daily": daily_json(period, hours),
+            "agents": [agent_json(a) for a in agents],
+            "unanswered": [cluster.to_json() for cluster in clusters],
+        }
+
+    async def today_summary(self) -> dict[str, Any]:
+        """``report(today, no filter)["summary"]``, without the hours, agents and questions it does not need."""
+        period = metrics.today_period(self.clock(), self.tz)
+        return summary_json(await self.store.summary(period, StatsFilter(), self.clock()))
+
+    async def choices(self) -> dict[str, list[dict[str, str]]]:
+        """What the filters offer: {"sites", "teams", "agents"} as [{id, name}], by name (agents: staff users)."""
+        return await self.store.choices()
+
+    async def check_filters(self, filters: StatsFilter) -> None:
+        """Each filter given must name an existing site, team or staff member: else 400 invalid_filter."""
+        missing = await self.store.missing_filters(filters)
+        if missing:
+            raise InvalidFilter(f"No such {missing[0]}.", ref=missing[0])
