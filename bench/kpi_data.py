@@ -339,7 +339,8 @@ class _Desk:
         handling = _lognormal(rng, 360 * pace, 0.7, 2 * 3600)
         closed = assigned + datetime.timedelta(seconds=handling)
         if rng.random() < 0.05 and len(self.agents) > 1:  # transferred once: the last holder is another agent
-            moved = assigned + datetime.timedelta(seconds=handling * rng.uniform(0.3, 0.7))
+            moved = max(assigned + datetime.timedelta(seconds=handling * rng.uniform(0.3, 0.7)),
+                        first_reply + datetime.timedelta(seconds=5))  # after the first answer
             other = rng.choice([a[0] for a in self.agents if a[0] != agent])
             if moved < self.now:
                 event("transferred", moved, "agent", author_id=agent, name=self.names[agent],
