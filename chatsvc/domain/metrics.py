@@ -216,7 +216,9 @@ def nearest_rank(n: int, p: float) -> int:
         raise ValueError("no values")
     if not 0 < p <= 100:
         raise ValueError("p must be in (0, 100]")
-    return max(1, math.ceil(Fraction(p) * n / 100))
+    # Fraction of the decimal as written: 0.1 is one tenth, not the binary float just above it.
+    exact = Fraction(p) if isinstance(p, int) else Fraction(repr(p))
+    return max(1, math.ceil(exact * n / 100))
 
 
 T = TypeVar("T")
@@ -295,6 +297,7 @@ def cluster_questions(
     counts: Counter[str] = Counter()  # by casefolded text
     spellings: dict[str, Counter[str]] = {}
     last: dict[str, datetime] = {}
+    spelled_last: dict[str, datetime] = {}
     for item in asked:
         text, when = (item, None) if isinstance(item, str) else item
         shown = _normalise(text or "")
@@ -307,6 +310,8 @@ def cluster_questions(
         spellings.setdefault(key, Counter())[shown] += 1
         if when is not None and (key not in last or when > last[key]):
             last[key] = when
+        if when is not None and (shown not in spelled_last or when > spelled_last[shown]):
+            spelled_last[shown] = when
     keys = sorted(counts, key=lambda k: (-counts[k], len(k), k))
     leaders: list[str] = []
     members: dict[str, list[str]] = {}
@@ -318,9 +323,13 @@ def cluster_questions(
         else:
             members[best[0]].append(key)
 
+    oldest = datetime.min.replace(tzinfo=UTC)
+
     def spelling(key: str) -> str:
-        # The way it was most often written; ties: the first in alphabetical order.
-        return min(spellings[key].items(), key=lambda item: (-item[1], item[0]))[0]
+        # The way it was most often written; ties: the most recently asked, then alphabetical order.
+        return min(
+            spellings[key].items(), key=lambda item: (-item[1], -spelled_last.get(item[0], oldest).timestamp(), item[0])
+        )[0]
 
     clusters = []
     for leader in leaders:
@@ -334,7 +343,6 @@ def cluster_questions(
                 last_asked=max(times) if times else None,
             )
         )
-    oldest = datetime.min.replace(tzinfo=UTC)
     clusters.sort(key=lambda c: (-c.count, -(c.last_asked or oldest).timestamp(), c.question))
     return clusters
 

@@ -465,6 +465,22 @@ class StatsStore:
             result = await conn.execute(self.unanswered_query(period, filters, limit))
             return [Asked(text=row.text, asked_at=row.created_at) for row in result if row.text]
 
+    async def plan(self, query: sa.Select[Any]) -> str:
+        """The database's plan for one of the queries above (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on
+        PostgreSQL), for tests and the benchmark: which indexes it uses."""
+        async with self.db.connect() as conn:
+            compiled = query.compile(dialect=conn.dialect)
+            processors = compiled._bind_processors  # the values as the query itself would send them
+            values = []
+            for name in compiled.positiontup or ():
+                value = compiled.params[name]
+                processor = processors.get(name)
+                values.append(processor(value) if processor else value)
+            prefix = "EXPLAIN QUERY PLAN " if self.db.is_sqlite else "EXPLAIN "
+            result = await conn.exec_driver_sql(prefix + compiled.string, tuple(values))
+            rows = result.all()
+        return "\n".join(" ".join(str(part) for part in row) for row in rows)
+
     # --- filter choices ------------------------------------------------------------------------------------
 
     async def choices(self) -> dict[str, list[dict[str, str]]]:
