@@ -90,6 +90,16 @@ class _CameBack(Exception):
     """The visitor was seen again after the moment a close for leaving was decided on."""
 
 
+def _handing_off(changes: dict[str, object]) -> Callable[[records.Conversation], dict[str, object]]:
+    """``changes`` that put the chat in the queue, plus ``handoff_at`` the first time only: the manager's first
+    response time counts from the first handoff (docs/metrics.md), whatever requeues come after."""
+
+    def with_handoff(current: records.Conversation) -> dict[str, object]:
+        return {**changes, "handoff_at": changes["queued_at"]} if current.handoff_at is None else dict(changes)
+
+    return with_handoff
+
+
 def _handoff_data(turn: Turn | None) -> dict[str, object] | None:
     if turn is None:
         return None
@@ -219,7 +229,7 @@ class ChatService:
         try:
             applied = await self.conversations.apply(
                 conversation.id, new_events, now=self.clock(), check=check,
-                changes=await self._queue_changes(turn) if queue else None,
+                changes=_handing_off(await self._queue_changes(turn)) if queue else None,
             )
         except _Moved:
             return await self.visitor_message(who, frame)
@@ -244,10 +254,10 @@ class ChatService:
         """Store the visitor's action and the bot's reply together, then queue or resolve as the reply says."""
         move = turn.reply.move
         new_events = [visitor_event, turn.event]
-        changes: dict[str, object] = {}
+        changes: dict[str, object] | Callable[[records.Conversation], dict[str, object]] = {}
         if move is Move.HANDOFF:
             new_events.append(self._visitor_event(who, EventKind.QUEUED, data=_handoff_data(turn)))
-            changes = await self._queue_changes(turn)
+            changes = _handing_off(await self._queue_changes(turn))
         elif move is Move.RESOLVED:
             now = self.clock()
             new_events.append(NewEvent(kind=EventKind.CLOSED.value, author_role="bot", author_id=None,
@@ -339,7 +349,7 @@ class ChatService:
             new_events,
             now=self.clock(),
             check=check,
-            changes={"status": ConversationStatus.QUEUED.value, "queued_at": self.clock()},
+            changes=_handing_off({"status": ConversationStatus.QUEUED.value, "queued_at": self.clock()}),
         )
         if created:
             await self.hub.tell_follow(f"visitor:{who.visitor.id}", conversation.id)
@@ -577,7 +587,9 @@ class ChatService:
         now = self.clock()
 
         def changes(current: records.Conversation) -> dict[str, object]:
-            return {"first_response_at": now} if current.first_response_at is None else {}
+            if current.first_response_at is not None:
+                return {}
+            return {"first_response_at": now, "first_responder_id": who.user.id}
 
         return await self._staff_writes(who, frame, EventKind.MESSAGE, now=now, holder_only=True, changes=changes)
 

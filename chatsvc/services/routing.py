@@ -297,6 +297,13 @@ class Routing:
                 raise InvalidState()
             check_transition(ConversationStatus(current.status), ConversationStatus.ASSIGNED)
 
+        def changes(current: records.Conversation) -> dict[str, object]:
+            values: dict[str, object] = {"status": ConversationStatus.ASSIGNED.value, "agent_id": agent_id,
+                                         "assigned_at": now, "queue_front": False}
+            if current.first_assigned_at is None:  # the first only: waits and handling time count from it
+                values["first_assigned_at"] = now
+            return values
+
         applied = await self.conversations.apply(
             conversation_id,
             [
@@ -311,8 +318,7 @@ class Routing:
             ],
             now=now,
             check=check,
-            changes={"status": ConversationStatus.ASSIGNED.value, "agent_id": agent_id, "assigned_at": now,
-                     "queue_front": False},
+            changes=changes,
             participant=agent_id,
         )
         presence.idle_since = time.time()

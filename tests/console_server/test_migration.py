@@ -61,12 +61,14 @@ async def test_the_queue_version_migration_goes_down_and_up_again(db: Database) 
     """0006 adds the ``counters`` table with the queue's row; down drops only it, up brings it back at 0."""
     async with db.begin() as conn:
         await conn.execute(schema.counters.update().values(value=41))
+    await _run(db, "downgrade", "0006")  # from the newest down to 0006: this test is about 0006
     head, versions = await _state(db)
     assert versions == ["0006"] and "counters" in head
     await _run(db, "downgrade", "0005")
     down, versions = await _state(db)
     assert versions == ["0005"] and down == {t: s for t, s in head.items() if t != "counters"}
-    await _run(db, "upgrade", "head")
+    await _run(db, "upgrade", "0006")
     up, versions = await _state(db)
     assert versions == ["0006"] and up == head
+    await _run(db, "upgrade", "head")
     assert await ConversationStore(db).queue_version() == 0
