@@ -239,6 +239,8 @@ class _Desk:
         rng = self.rng
         cid = self.ids()
         topic, team_index, _w = TOPICS[_weighted(rng, [t[2] for t in TOPICS])]
+        if team_index is not None:  # fewer teams given than TEAMS: topics share them
+            team_index = team_index % len(self.team_ids) if self.team_ids else None
         lang = "fr" if rng.random() < 0.25 else "en"
         seq = 0
         evs: list[dict[str, Any]] = []
