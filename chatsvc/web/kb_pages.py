@@ -21,6 +21,7 @@ from chatsvc.services.accounts import StaffIdentity
 from chatsvc.services.kb import (
     DEFAULT_LANG,
     MAX_ALT,
+    MAX_ALT_CHARS,
     MAX_BODY,
     MAX_ID_CHARS,
     MAX_TAGS,
@@ -149,6 +150,22 @@ def _fields(article: KbArticle | None, form: Form | None, page_lang: str) -> dic
     return {"title": "", "body": "", "alt": "", "tags": "", "lang": page_lang, "published": True}
 
 
+def _one_line(text: str, limit: int) -> str:
+    """A query value as one line of text: control characters (newlines included) become spaces, then cut."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:limit]
+
+
+def _prefill(request: Request) -> dict[str, str]:
+    """A new article started elsewhere (the manager page's "Create article" on a question the bot could not
+    answer): ``title`` and ``alt`` (one phrasing a line) from the query, cut to the form's limits. They are
+    only shown in the form (escaped like anything typed); nothing is saved until the editor posts it."""
+    params = request.query_params
+    title = _one_line(params.get("title", "")[: MAX_TITLE * 4], MAX_TITLE)
+    lines = params.get("alt", "")[: MAX_ALT * MAX_ALT_CHARS].splitlines()
+    alt = [line for line in (_one_line(raw, MAX_ALT_CHARS) for raw in lines) if line][:MAX_ALT]
+    return {"title": title, "alt": "\n".join(alt)}
+
+
 def _edit_page(
     request: Request,
     who: StaffIdentity,
@@ -156,8 +173,11 @@ def _edit_page(
     article: KbArticle | None,
     form: Form | None = None,
     error: ChatError | None = None,
+    prefill: dict[str, str] | None = None,
 ) -> Response:
     fields = _fields(article, form, translator(request).lang)
+    if prefill:
+        fields.update(prefill)
     kb = _kb(request)
     try:
         preview = kb.preview(str(fields["body"]))
@@ -191,7 +211,7 @@ def _tags(form: Form) -> list[str]:
 
 @page
 async def new_article(request: Request) -> Response:
-    return _edit_page(request, await _editor(request), article=None)
+    return _edit_page(request, await _editor(request), article=None, prefill=_prefill(request))
 
 
 @page

@@ -1,0 +1,442 @@
+"""The manager page's charts as server-rendered SVG: pure functions from the report's series to markup.
+
+No script draws them (the CSP and the page work without JavaScript), so each chart is one ``<svg>`` with a
+``<title>`` and ``<desc>`` (``role="img"``: a screen reader reads those) followed by a visually hidden
+``<table>`` of the same figures. Every piece of text that reaches the markup goes through ``escape``; only the
+markup built here is wrapped in ``Markup``.
+
+Buckets over long periods (the report always has every local hour and every local day):
+- up to 7 days, one bar per local hour, with gaps between bars;
+- 8 to 60 days, still one bar per local hour, drawn thin and touching, so the daily rhythm (the quiet nights)
+  stays visible; the hidden table lists days, as 720 rows of hours would help nobody;
+- over 60 days, one bar per local day (conversations summed, the wait averaged over all the waits of the day):
+  hours would be narrower than a pixel.
+Hours and days are the keys the report gives (local time in ``CHATSVC_STATS_TIMEZONE``), so the labels are the
+zone's clock and calendar, not the server's or the reader's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from markupsafe import Markup, escape
+
+from chatsvc.web import figures
+
+# The drawing's own units (the SVG scales to its box; text stays readable from ~400 to ~700 px wide).
+WIDTH = 520
+HEIGHT = 220
+LEFT = 52
+RIGHT = 14
+TOP = 14
+BOTTOM = 30
+PLOT_W = WIDTH - LEFT - RIGHT
+PLOT_H = HEIGHT - TOP - BOTTOM
+HOURLY_DAYS_MAX = 60  # past this, hours are summed into days
+THIN_AFTER_DAYS = 7  # past this, hourly bars touch
+DOTS_MAX = 62  # points on a line get a marker (and a tooltip) up to this many
+X_LABELS_MAX = 8
+
+Row = Mapping[str, Any]
+
+
+class Text(Protocol):
+    """What the charts need of a translator (``web.i18n.Translator``)."""
+
+    lang: str
+
+    def __call__(self, key: str, **values: object) -> str: ...
+
+
+@dataclass(frozen=True)
+class Bucket:
+    key: str  # an hour key ("2026-11-27T14:00:00+01:00") or a day ("2026-11-27")
+    label: str  # what a tooltip and the hidden table say
+    value: float | None
+    extra: tuple[str, ...] = ()  # other columns of the hidden table, already formatted
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str  # its data-chart attribute
+    title: str  # the caption above it (also the SVG's <title> and the hidden table's <caption>)
+    markup: Markup
+
+
+@dataclass(frozen=True)
+class Scale:
+    top: float
+    ticks: tuple[float, ...]
+
+
+# --- scales ----------------------------------------------------------------------------------------------
+
+
+def count_scale(highest: float) -> Scale:
+    """0 to a round number at or above the highest value, with at most five ticks (whole numbers)."""
+    if highest <= 0:
+        return Scale(4, (0, 1, 2, 3, 4))
+    raw = highest / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    step = max(1, step)
+    top = step * math.ceil(highest / step)
+    return Scale(top, tuple(step * i for i in range(int(round(top / step)) + 1)))
+
+
+_DURATION_STEPS = (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400)
+
+
+def duration_scale(highest: float) -> Scale:
+    """0 to a round duration (seconds, minutes, hours) with at most five ticks."""
+    if highest <= 0:
+        return Scale(60, (0, 15, 30, 45, 60))
+    step = next((s for s in _DURATION_STEPS if s * 4 >= highest), 86400 * math.ceil(highest / 4 / 86400))
+    top = step * math.ceil(highest / step)
+    return Scale(top, tuple(step * i for i in range(int(round(top / step)) + 1)))
+
+
+RATE_SCALE = Scale(1.0, (0.0, 0.25, 0.5, 0.75, 1.0))
+
+
+# --- buckets from the report ---------------------------------------------------------------------------------
+
+
+def _days_in(hourly: Sequence[Row]) -> list[str]:
+    days: list[str] = []
+    for row in hourly:
+        day = str(row["hour"])[:10]
+        if not days or days[-1] != day:
+            days.append(day)
+    return days
+
+
+def hourly_is_daily(hourly: Sequence[Row]) -> bool:
+    return len(_days_in(hourly)) > HOURLY_DAYS_MAX
+
+
+def _by_day(hourly: Sequence[Row]) -> list[tuple[str, list[Row]]]:
+    groups: list[tuple[str, list[Row]]] = []
+    for row in hourly:
+        day = str(row["hour"])[:10]
+        if not groups or groups[-1][0] != day:
+            groups.append((day, []))
+        groups[-1][1].append(row)
+    return groups
+
+
+def _day_wait(rows: Sequence[Row]) -> tuple[float | None, int]:
+    """A day's average wait from its hours' averages, weighted by how many chats waited in each hour."""
+    waits = sum(int(r.get("waits") or 0) for r in rows)
+    if not waits:
+        return None, 0
+    total = sum(float(r["wait_average_seconds"]) * int(r["waits"]) for r in rows if r.get("waits"))
+    return total / waits, waits
+
+
+# --- drawing ---------------------------------------------------------------------------------------------------
+
+
+def _num(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _y(value: float, scale: Scale) -> float:
+    return TOP + PLOT_H - (value / scale.top) * PLOT_H if scale.top else TOP + PLOT_H
+
+
+def _x_center(index: int, n: int) -> float:
+    return LEFT + (index + 0.5) * PLOT_W / max(1, n)
+
+
+def _grid(scale: Scale, tick_label: Callable[[float], str]) -> list[str]:
+    parts = ['<g class="mg-grid" aria-hidden="true">']
+    for tick in scale.ticks:
+        y = _num(_y(tick, scale))
+        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}"/>')
+    parts.append("</g>")
+    parts.append('<g class="mg-tick mg-tick-y" aria-hidden="true">')
+    for tick in scale.ticks:
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{_num(_y(tick, scale) + 4)}" text-anchor="end">{escape(tick_label(tick))}</text>'
+        )
+    parts.append("</g>")
+    return parts
+
+
+def _x_labels(buckets: Sequence[Bucket], hourly: bool, lang: str) -> list[str]:
+    """A few labels along the bottom: every 3 hours within a day, days (every n-th) over several days."""
+    n = len(buckets)
+    picks: list[tuple[int, str]] = []
+    if hourly:
+        days = {b.key[:10] for b in buckets}
+        if len(days) <= 1:
+            picks = [(i, figures.hour_label(b.key)) for i, b in enumerate(buckets) if int(b.key[11:13]) % 3 == 0]
+        else:
+            stride = max(1, math.ceil(len(days) / X_LABELS_MAX))
+            midnights = [i for i, b in enumerate(buckets) if i == 0 or b.key[:10] != buckets[i - 1].key[:10]]
+            picks = [(i, figures.day_label(buckets[i].key, lang)) for i in midnights[::stride]]
+    else:
+        stride = max(1, math.ceil(n / X_LABELS_MAX))
+        picks = [(i, figures.day_label(b.key, lang)) for i, b in enumerate(buckets)][::stride]
+    parts = ['<g class="mg-tick mg-tick-x" aria-hidden="true">']
+    band = PLOT_W / max(1, n)
+    for index, label in picks:
+        # Over several days of hours a day's label starts at its midnight; otherwise it sits under its bar.
+        x = LEFT + index * band if hourly and len({b.key[:10] for b in buckets}) > 1 else _x_center(index, n)
+        anchor = "middle"
+        if x < LEFT + 24:
+            anchor, x = "start", max(x, LEFT)
+        elif x > WIDTH - RIGHT - 24:
+            anchor, x = "end", min(x, WIDTH - RIGHT)
+        parts.append(
+            f'<text x="{_num(x)}" y="{HEIGHT - 10}" text-anchor="{anchor}">{escape(label)}</text>'
+        )
+    parts.append(f'<line class="mg-axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + PLOT_H}" y2="{TOP + PLOT_H}"/>')
+    parts.append("</g>")
+    return parts
+
+
+def _empty_note(t: Text) -> str:
+    return (
+        f'<text class="mg-empty" x="{LEFT + PLOT_W / 2:.0f}" y="{TOP + PLOT_H / 2:.0f}" text-anchor="middle">'
+        f"{escape(t('chart.empty'))}</text>"
+    )
+
+
+def _svg(name: str, title: str, desc: str, body: list[str]) -> str:
+    ident = f"mg-chart-{name}"
+    return (
+        f'<svg class="mg-svg" data-chart="{escape(name)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-labelledby="{ident}-title {ident}-desc" focusable="false" preserveAspectRatio="xMidYMid meet" '
+        f'xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(desc)}</desc>'
+        + "".join(body)
+        + "</svg>"
+    )
+
+
+def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
+    body = "".join(
+        "<tr>" + f'<th scope="row">{escape(row[0])}</th>' + "".join(f"<td>{escape(c)}</td>" for c in row[1:]) + "</tr>"
+        for row in rows
+    )
+    return (
+        f'<table class="visually-hidden mg-chart-table"><caption>{escape(title)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _bars(buckets: Sequence[Bucket], scale: Scale, t: Text, thin: bool) -> list[str]:
+    n = len(buckets)
+    band = PLOT_W / max(1, n)
+    gap = 0.0 if thin or band < 4 else band * 0.18
+    parts = ['<g class="mg-bars">']
+    for index, bucket in enumerate(buckets):
+        if not bucket.value:
+            continue  # nothing to draw; the hidden table still lists the bucket
+        top = _y(bucket.value, scale)
+        width = max(0.6, band - 2 * gap)
+        tip = t("chart.tip", when=bucket.label, value=figures.count(int(bucket.value), t.lang))
+        parts.append(
+            f'<rect x="{_num(LEFT + index * band + gap)}" y="{_num(top)}" width="{_num(width)}" '
+            f'height="{_num(TOP + PLOT_H - top)}"><title>{escape(tip)}</title></rect>'
+        )
+    parts.append("</g>")
+    return parts
+
+
+def _line(buckets: Sequence[Bucket], scale: Scale, t: Text, show: Callable[[float], str], kind: str) -> list[str]:
+    """A line through the buckets that have a value; a bucket without one (no rating that day) breaks it."""
+    n = len(buckets)
+    segments: list[list[int]] = [[]]
+    for index, bucket in enumerate(buckets):
+        if bucket.value is None:
+            if segments[-1]:
+                segments.append([])
+            continue
+        segments[-1].append(index)
+
+    def point(index: int) -> tuple[str, str]:
+        return _num(_x_center(index, n)), _num(_y(buckets[index].value or 0, scale))
+
+    parts = [f'<g class="mg-line mg-line-{kind}">']
+    for indexes in segments:
+        if len(indexes) > 1:
+            parts.append('<polyline points="' + " ".join(",".join(point(i)) for i in indexes) + '"/>')
+    valued = [i for s in segments for i in s]
+    # Markers carry the tooltips; on a long line only a point alone between gaps gets one (else it is invisible).
+    marked = valued if len(valued) <= DOTS_MAX else [s[0] for s in segments if len(s) == 1]
+    for index in marked:
+        x, y = point(index)
+        tip = t("chart.tip", when=buckets[index].label, value=show(buckets[index].value or 0))
+        parts.append(f'<circle cx="{x}" cy="{y}" r="3"><title>{escape(tip)}</title></circle>')
+    parts.append("</g>")
+    return parts
+
+
+def _peak_desc(buckets: Sequence[Bucket], t: Text, show: Callable[[float], str], total: str | None) -> str:
+    valued = [b for b in buckets if b.value is not None]
+    if not valued or (total is not None and not any(b.value for b in valued)):
+        return t("chart.empty")
+    peak = max(valued, key=lambda b: b.value or 0)
+    low = min(valued, key=lambda b: b.value or 0)
+    if total is not None:
+        return t("chart.desc.total", total=total, value=show(peak.value or 0), when=peak.label)
+    return t("chart.desc.range", low=show(low.value or 0), low_when=low.label, value=show(peak.value or 0),
+             when=peak.label)
+
+
+def _wrap(name: str, title: str, svg: str, table: str) -> Chart:
+    # The drawing scrolls inside its own box on a narrow screen rather than shrinking its text to nothing.
+    markup = Markup(f'<div class="mg-chart-plot">{svg}</div>{table}')  # noqa: S704 - built here, texts escaped
+    return Chart(name, title, markup)
+
+
+# --- the four charts ---------------------------------------------------------------------------------------------
+
+
+def _hour_label(key: str, several_days: bool, lang: str) -> str:
+    return figures.day_hour_label(key, lang) if several_days else figures.hour_label(key)
+
+
+def conversations_hourly(hourly: Sequence[Row], t: Text) -> Chart:
+    lang = t.lang
+    several = len(_days_in(hourly)) > 1
+    if hourly_is_daily(hourly):
+        buckets = [
+            Bucket(day, figures.day_label(day, lang), float(sum(int(r["conversations"]) for r in rows)))
+            for day, rows in _by_day(hourly)
+        ]
+        table_rows = [(b.label, figures.count(int(b.value or 0), lang)) for b in buckets]
+        title, hourly_buckets, bucket_header = t("chart.conversations.daily"), False, t("chart.col.day")
+    else:
+        buckets = [
+            Bucket(str(r["hour"]), _hour_label(str(r["hour"]), several, lang), float(r["conversations"]))
+            for r in hourly
+        ]
+        hourly_buckets = True
+        title = t("chart.conversations.hourly")
+        if len(_days_in(hourly)) > THIN_AFTER_DAYS:
+            table_rows = [
+                (figures.day_label(day, lang), figures.count(sum(int(r["conversations"]) for r in rows), lang))
+                for day, rows in _by_day(hourly)
+            ]
+            bucket_header = t("chart.col.day")
+        else:
+            table_rows = [(b.label, figures.count(int(b.value or 0), lang)) for b in buckets]
+            bucket_header = t("chart.col.hour")
+    scale = count_scale(max((b.value or 0 for b in buckets), default=0))
+    total = sum(int(b.value or 0) for b in buckets)
+
+    def show(value: float) -> str:
+        return figures.count(int(value), lang)
+
+    body = _grid(scale, show)
+    body += _bars(buckets, scale, t, thin=len(_days_in(hourly)) > THIN_AFTER_DAYS)
+    body += _x_labels(buckets, hourly_buckets, lang)
+    if not total:
+        body.append(_empty_note(t))
+    desc = _peak_desc(buckets, t, show, figures.count(total, lang))
+    svg = _svg("conversations-hourly", title, desc, body)
+    return _wrap("conversations-hourly", title, svg, _table(title, (bucket_header, t("chart.col.conversations")), table_rows))
+
+
+def wait_hourly(hourly: Sequence[Row], t: Text) -> Chart:
+    lang = t.lang
+    several = len(_days_in(hourly)) > 1
+
+    def wait_of(row: Row) -> float | None:
+        value = row.get("wait_average_seconds")
+        return None if value is None or not row.get("waits") else float(value)
+
+    day_rows = []
+    for day, rows in _by_day(hourly):
+        average, waits = _day_wait(rows)
+        day_rows.append(Bucket(day, figures.day_label(day, lang), average,
+                               (figures.count(waits, lang),)))
+    if hourly_is_daily(hourly):
+        buckets, hourly_buckets = day_rows, False
+        title, bucket_header, table_buckets = t("chart.wait.daily"), t("chart.col.day"), day_rows
+    else:
+        buckets = [
+            Bucket(str(r["hour"]), _hour_label(str(r["hour"]), several, lang), wait_of(r),
+                   (figures.count(int(r.get("waits") or 0), lang),))
+            for r in hourly
+        ]
+        hourly_buckets = True
+        title = t("chart.wait.hourly")
+        if len(_days_in(hourly)) > THIN_AFTER_DAYS:
+            bucket_header, table_buckets = t("chart.col.day"), day_rows
+        else:
+            bucket_header, table_buckets = t("chart.col.hour"), buckets
+    scale = duration_scale(max((b.value or 0 for b in buckets), default=0))
+
+    def show(value: float) -> str:
+        return figures.duration(value, lang)
+
+    body = _grid(scale, lambda v: figures.short_duration(v, lang))
+    body += _line(buckets, scale, t, show, "wait")
+    body += _x_labels(buckets, hourly_buckets, lang)
+    if all(b.value is None for b in buckets):
+        body.append(_empty_note(t))
+    desc = _peak_desc(buckets, t, show, None)
+    svg = _svg("wait-hourly", title, desc, body)
+    rows = [(b.label, figures.duration(b.value, lang), *b.extra) for b in table_buckets]
+    return _wrap("wait-hourly", title, svg, _table(title, (bucket_header, t("chart.col.wait"), t("chart.col.waits")), rows))
+
+
+def _daily_rate(
+    daily: Sequence[Row], t: Text, *, name: str, field: str, title: str, kind: str,
+    columns: Sequence[tuple[str, str]],
+) -> Chart:
+    lang = t.lang
+    buckets = [
+        Bucket(
+            str(r["day"]),
+            figures.day_label(str(r["day"]), lang),
+            None if r.get(field) is None else float(r[field]),
+            tuple(figures.count(int(r.get(column) or 0), lang) for column, _header in columns),
+        )
+        for r in daily
+    ]
+
+    def show(value: float) -> str:
+        return figures.percent(value, lang)
+
+    body = _grid(RATE_SCALE, lambda v: figures.percent(v, lang, digits=0))
+    body += _line(buckets, RATE_SCALE, t, show, kind)
+    body += _x_labels(buckets, False, lang)
+    if all(b.value is None for b in buckets):
+        body.append(_empty_note(t))
+    desc = _peak_desc(buckets, t, show, None)
+    svg = _svg(name, title, desc, body)
+    headers = (t("chart.col.day"), t(f"chart.col.{field}"), *(header for _column, header in columns))
+    rows = [(b.label, figures.percent(b.value, lang), *b.extra) for b in buckets]
+    return _wrap(name, title, svg, _table(title, headers, rows))
+
+
+def deflection_daily(daily: Sequence[Row], t: Text) -> Chart:
+    return _daily_rate(
+        daily, t, name="deflection-daily", field="deflection_rate", title=t("chart.deflection.daily"),
+        kind="deflection",
+        columns=(("bot_resolved", t("chart.col.bot_resolved")), ("conversations", t("chart.col.conversations"))),
+    )
+
+
+def csat_daily(daily: Sequence[Row], t: Text) -> Chart:
+    return _daily_rate(
+        daily, t, name="csat-daily", field="csat", title=t("chart.csat.daily"), kind="csat",
+        columns=(("csat_responses", t("chart.col.csat_responses")),),
+    )
+
+
+def all_charts(report: Mapping[str, Any], t: Text) -> list[Chart]:
+    """The four charts of a report, in the page's order."""
+    hourly = report.get("hourly") or []
+    daily = report.get("daily") or []
+    return [conversations_hourly(hourly, t), wait_hourly(hourly, t), deflection_daily(daily, t), csat_daily(daily, t)]

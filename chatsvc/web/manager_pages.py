@@ -1,0 +1,437 @@
+"""The manager page (``/manager``), its JSON (``/api/stats``) and its CSV files (``/manager/export.csv``).
+
+One report (``services.stats.report``) feeds all three, so the page, the API and the CSV show the same figures:
+the page formats them for people (``web/figures.py``, charts from ``web/charts.py``), the API returns the report
+as it is, the CSV writes raw numbers (seconds, fractions) under headers in the page's language. The live panel
+at the top is filled by ``static/manager.js`` from ``/ws/manager``; the server renders it empty.
+
+Query parameters go through an allow-list (SECURITY case 13): an unknown name, a repeated one, a value that is
+not a known period, a real date, or the id of an existing site, team or staff member is refused with 400
+``invalid_filter`` naming the field (the page shows the form again with the notice), and values only ever reach
+SQL as bound parameters (the stats store's business). Managers and admins only: an agent is refused the page,
+the API and the CSV (403); signed out, the page goes to the sign-in form and the API and CSV answer 401.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from chatsvc.domain.metrics import PERIOD_KEYS, STATS_PARAMS, InvalidFilter, Period, PeriodError, StatsFilter
+from chatsvc.domain.model import Role
+from chatsvc.errors import ChatError, Forbidden
+from chatsvc.services.accounts import StaffIdentity
+from chatsvc.services.kb import MAX_ALT, MAX_ALT_CHARS, MAX_TITLE
+from chatsvc.web import charts, figures
+from chatsvc.web.csv_cells import csv_cell, csv_number
+from chatsvc.web.edge import services_of, staff_identity
+from chatsvc.web.errors import error_response
+from chatsvc.web.i18n import STRINGS, Translator
+from chatsvc.web.rendering import page, page_identity, render, translator
+
+MANAGERS = frozenset({Role.MANAGER, Role.ADMIN})
+MANAGERS_ONLY = "This page is for managers and administrators."
+TABLES = ("summary", "hourly", "daily", "agents", "unanswered")
+# Page parameters that are not filters: the language switch and the notice after a redirect.
+PAGE_ONLY = frozenset({"lang", "done"})
+PAGE_PARAMS = STATS_PARAMS | PAGE_ONLY
+API_PARAMS = STATS_PARAMS
+CSV_PARAMS = STATS_PARAMS | {"table", "lang"}
+MAX_VALUE_CHARS = 64  # ids are 32 characters, dates 10: anything longer is not a value we know
+# The strings the script shows (the live panel's and the agents' statuses).
+SCRIPT_PREFIXES = ("manager.live.", "manager.status.")
+
+
+class FilterError(ChatError):
+    """A query the stats refuse, with the parameter at fault (``field``): 400 ``invalid_filter``."""
+
+    code = "invalid_filter"
+    status = 400
+    default_message = "Unknown filter, or no such period, site, team or agent."
+
+    def __init__(self, field: str, message: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _filter_error(exc: ChatError) -> FilterError:
+    """The domain's refusals (a bad period, an unknown parameter or id) as one error naming the field."""
+    if isinstance(exc, FilterError):
+        return exc
+    field = getattr(exc, "field", None) or exc.ref or "filter"
+    return FilterError(str(field)[:40], exc.message)
+
+
+def _params(request: Request, allowed: frozenset[str]) -> dict[str, str]:
+    """The query as a plain dict, once every name is known, none repeated and no value absurd; empty values
+    (the form sends every field) count as absent."""
+    seen: dict[str, str] = {}
+    for name, value in request.query_params.multi_items():
+        if name not in allowed:
+            raise FilterError(name[:40], "Unknown query parameter.")
+        if name in seen:
+            raise FilterError(name, "A query parameter is repeated.")
+        if len(value) > MAX_VALUE_CHARS or any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise FilterError(name, "The value is not valid.")
+        seen[name] = value.strip()
+    return {name: value for name, value in seen.items() if value}
+
+
+async def _query(request: Request, params: Mapping[str, str]) -> tuple[Period, StatsFilter]:
+    stats = services_of(request).stats
+    try:
+        period = stats.parse_period(params)
+        filters = StatsFilter.from_params(params)
+        await stats.check_filters(filters)
+    except (PeriodError, InvalidFilter) as exc:
+        raise _filter_error(exc) from None
+    return period, filters
+
+
+def _filter_json(exc: FilterError) -> Response:
+    return JSONResponse({"error": exc.code, "message": exc.message, "field": exc.field}, status_code=400)
+
+
+async def _manager(request: Request) -> StaffIdentity:
+    """A manager or an admin calling the API or the CSV (no CSRF: both only read)."""
+    who = await staff_identity(request)
+    if who.role not in MANAGERS:
+        raise Forbidden(MANAGERS_ONLY)
+    return who
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(msgspec.json.encode(data), status_code=status, media_type="application/json",
+                    headers={"cache-control": "no-store"})
+
+
+# --- JSON --------------------------------------------------------------------------------------------------
+
+
+async def api_stats(request: Request) -> Response:
+    """The report as the service makes it (docs/metrics.md): what the page shows, unformatted."""
+    try:
+        await _manager(request)
+        period, filters = await _query(request, _params(request, API_PARAMS))
+    except FilterError as exc:
+        return _filter_json(exc)
+    except ChatError as exc:
+        return error_response(exc)
+    return _json(await services_of(request).stats.report(period, filters))
+
+
+# --- CSV ---------------------------------------------------------------------------------------------------
+
+SUMMARY_KEYS = (
+    "conversations", "bot_resolved", "deflection_rate", "handed_off", "answered",
+    "first_response_median_seconds", "first_response_p90_seconds", "handling_average_seconds",
+    "abandoned", "abandonment_rate", "closed", "resolved", "resolution_rate", "first_contact_resolved", "fcr_rate",
+    "tickets_created", "sla_breaches", "csat", "csat_responses", "nps", "nps_responses", "ces", "ces_responses",
+)
+
+
+def _summary_label(key: str, t: Translator) -> str:
+    """A summary figure's name in the page's language, for the CSV's "Figure" column."""
+    if key in ("first_response_median_seconds", "first_response_p90_seconds"):
+        return f"{t('manager.fig.first_response')}, {t(f'manager.fig.{key}')}"
+    label = t(f"manager.fig.{key}")
+    return label[:1].upper() + label[1:]
+
+
+def csv_rows(report: Mapping[str, Any], table: str, t: Translator) -> list[list[str]]:
+    """One table of the report as CSV rows (header first): text through ``csv_cell`` (a visitor's question or
+    an agent's name may start like a formula), figures through ``csv_number`` (unlocalised)."""
+
+    def col(name: str) -> str:
+        return t(f"manager.csv.col.{name}")
+
+    n = csv_number
+    if table == "summary":
+        summary = report["summary"]
+        rows = [[col("key"), col("figure"), col("value")]]
+        rows += [[k, csv_cell(_summary_label(k, t)), n(summary.get(k))] for k in SUMMARY_KEYS if k in summary]
+        return rows
+    if table == "hourly":
+        rows = [[col("hour"), col("conversations"), col("wait_average_seconds"), col("waits")]]
+        rows += [
+            [csv_cell(r["hour"]), n(r["conversations"]), n(r["wait_average_seconds"]), n(r["waits"])]
+            for r in report["hourly"]
+        ]
+        return rows
+    if table == "daily":
+        names = ("conversations", "bot_resolved", "deflection_rate", "csat", "csat_responses")
+        rows = [[col("day"), *(col(name) for name in names)]]
+        rows += [[csv_cell(r["day"]), *(n(r[name]) for name in names)] for r in report["daily"]]
+        return rows
+    if table == "agents":
+        names = ("conversations", "first_response_median_seconds", "handling_average_seconds", "csat",
+                 "csat_responses")
+        rows = [[col("agent_id"), col("agent"), *(col(name) for name in names)]]
+        rows += [
+            [csv_cell(r["id"]), csv_cell(r["name"]), *(n(r[name]) for name in names)] for r in report["agents"]
+        ]
+        return rows
+    if table == "unanswered":
+        rows = [[col("question"), col("count"), col("last_asked"), col("examples")]]
+        rows += [
+            [csv_cell(r["question"]), n(r["count"]), csv_cell(r["last_asked"]),
+             # One phrasing a line in one cell; each line neutralised, as some spreadsheets split them.
+             "\n".join(csv_cell(example) for example in r["examples"])]
+            for r in report["unanswered"]
+        ]
+        return rows
+    raise FilterError("table", "No such table.")
+
+
+def csv_filename(report: Mapping[str, Any], table: str) -> str:
+    period = report["period"]
+    days = period["from"] if period["from"] == period["to"] else f"{period['from']}_{period['to']}"
+    return f"chatsvc-{table}-{days}.csv"
+
+
+async def export_csv(request: Request) -> Response:
+    try:
+        await _manager(request)
+        params = _params(request, frozenset(CSV_PARAMS))
+        table = params.pop("table", "")
+        params.pop("lang", None)
+        if table not in TABLES:
+            raise FilterError("table", "The table must be one of summary, hourly, daily, agents or unanswered.")
+        period, filters = await _query(request, params)
+    except FilterError as exc:
+        return _filter_json(exc)
+    except ChatError as exc:
+        return error_response(exc)
+    report = await services_of(request).stats.report(period, filters)
+    out = io.StringIO()
+    csv.writer(out).writerows(csv_rows(report, table, translator(request)))
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{csv_filename(report, table)}"',
+            "cache-control": "no-store",
+        },
+    )
+
+
+# --- the page ----------------------------------------------------------------------------------------------
+
+# The summary as cards: (title key, definition key, headline figure and how to show it, lines under it).
+CARDS: tuple[tuple[str, str, tuple[str, str], tuple[tuple[str, str], ...]], ...] = (
+    ("conversations", "conversations.def", ("conversations", "count"),
+     (("handed_off", "count"), ("answered", "count"))),
+    ("deflection_rate", "deflection_rate.def", ("deflection_rate", "percent"), (("bot_resolved", "count"),)),
+    ("first_response", "first_response.def", ("first_response_median_seconds", "duration"),
+     (("first_response_p90_seconds", "duration"),)),
+    ("handling_average_seconds", "handling_average_seconds.def", ("handling_average_seconds", "duration"), ()),
+    ("abandonment_rate", "abandonment_rate.def", ("abandonment_rate", "percent"), (("abandoned", "count"),)),
+    ("resolution_rate", "resolution_rate.def", ("resolution_rate", "percent"),
+     (("resolved", "count"), ("closed", "count"))),
+    ("fcr_rate", "fcr_rate.def", ("fcr_rate", "percent"), (("first_contact_resolved", "count"),)),
+    ("tickets_created", "tickets_created.def", ("tickets_created", "count"), (("sla_breaches", "count"),)),
+    ("csat", "csat.def", ("csat", "percent"), (("csat_responses", "count"),)),
+    ("nps", "nps.def", ("nps", "signed"), (("nps_responses", "count"),)),
+    ("ces", "ces.def", ("ces", "decimal"), (("ces_responses", "count"),)),
+)
+
+
+def show(value: Any, kind: str, lang: str) -> str:
+    if kind == "count":
+        return figures.count(None if value is None else int(value), lang)
+    if kind == "percent":
+        return figures.percent(value, lang)
+    if kind == "duration":
+        return figures.duration(value, lang)
+    if kind == "signed":
+        return figures.signed(value, lang)
+    return figures.decimal(value, lang)
+
+
+def _figure(summary: Mapping[str, Any], key: str, kind: str, lang: str) -> dict[str, str]:
+    value = summary.get(key)
+    return {"key": key, "value": json.dumps(value), "text": show(value, kind, lang)}
+
+
+def summary_cards(summary: Mapping[str, Any], t: Translator) -> list[dict[str, Any]]:
+    cards = []
+    for title, definition, (main_key, main_kind), lines in CARDS:
+        main = {**_figure(summary, main_key, main_kind, t.lang), "label": ""}
+        if main_key == "first_response_median_seconds":  # "median" beside the headline, the 90th under it
+            main["label"] = t("manager.fig.first_response_median_seconds")
+        cards.append(
+            {
+                "title": t(f"manager.fig.{title}"),
+                "definition": t(f"manager.fig.{definition}"),
+                "main": main,
+                "lines": [
+                    {**_figure(summary, key, kind, t.lang), "label": t(f"manager.fig.{key}")} for key, kind in lines
+                ],
+            }
+        )
+    return cards
+
+
+def _when(iso: str, zone: ZoneInfo, lang: str) -> str:
+    """An instant of the report as the stats zone's date and time ("Nov 27, 14:05")."""
+    try:
+        moment = datetime.fromisoformat(iso).astimezone(zone)
+    except ValueError:
+        return iso
+    return f"{figures.day_label(moment.date().isoformat(), lang)}{',' if lang == 'en' else ''} {moment:%H:%M}"
+
+
+def create_article_link(question: str, examples: Sequence[str]) -> str:
+    """``/kb/new`` with the question as the title and the other phrasings as alternatives (cut to the form's
+    limits; the form escapes them like anything typed)."""
+    alt = [" ".join(e.split())[:MAX_ALT_CHARS] for e in examples if e.strip()][:MAX_ALT]
+    return "/kb/new?" + urlencode([("title", " ".join(question.split())[:MAX_TITLE]), ("alt", "\n".join(alt))])
+
+
+def _agents_rows(agents: Iterable[Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:
+    rows = []
+    for agent in agents:
+        rows.append(
+            {
+                "id": agent["id"],
+                "name": agent["name"],
+                "cells": [
+                    _figure(agent, "conversations", "count", lang),
+                    _figure(agent, "first_response_median_seconds", "duration", lang),
+                    _figure(agent, "handling_average_seconds", "duration", lang),
+                    _figure(agent, "csat", "percent", lang),
+                ],
+                "csat_responses": _figure(agent, "csat_responses", "count", lang),
+            }
+        )
+    return rows
+
+
+def _unanswered(items: Iterable[Mapping[str, Any]], zone: ZoneInfo, t: Translator) -> list[dict[str, Any]]:
+    return [
+        {
+            "question": item["question"],
+            "count": t.plural("manager.unanswered.asked", int(item["count"])),
+            "count_value": int(item["count"]),
+            "examples": list(item["examples"]),
+            "last": t("manager.unanswered.last", when=_when(str(item["last_asked"]), zone, t.lang)),
+            "last_iso": item["last_asked"],
+            "create": create_article_link(str(item["question"]), list(item["examples"])),
+        }
+        for item in items
+    ]
+
+
+def _form_state(request: Request) -> dict[str, str]:
+    """What the period form shows: the values as given (escaped by the template, cut to a sane length)."""
+    params = request.query_params
+    period = params.get("period", "")
+    return {
+        "period": period if period in PERIOD_KEYS else "7d",
+        "from": params.get("from", "")[:10],
+        "to": params.get("to", "")[:10],
+        "site": params.get("site", "")[:MAX_VALUE_CHARS],
+        "team": params.get("team", "")[:MAX_VALUE_CHARS],
+        "agent": params.get("agent", "")[:MAX_VALUE_CHARS],
+    }
+
+
+_FIELD_LABELS = {
+    "period": "manager.period.label",
+    "from": "manager.period.from",
+    "to": "manager.period.to",
+    "site": "manager.filter.site",
+    "team": "manager.filter.team",
+    "agent": "manager.filter.agent",
+}
+
+
+def _error_notice(exc: FilterError, t: Translator) -> str:
+    label = _FIELD_LABELS.get(exc.field)
+    notice = t("manager.filter.invalid", field=t(label) if label else t("manager.filter.unknown"))
+    if exc.field in ("from", "to"):
+        notice += " " + t("manager.filter.invalid.dates")
+    return notice
+
+
+def script_data(lang: str) -> dict[str, Any]:
+    table = STRINGS[lang]
+    return {
+        "lang": lang,
+        "socket": "/ws/manager",
+        "strings": {key: text for key, text in table.items() if key.startswith(SCRIPT_PREFIXES)},
+    }
+
+
+def _period_text(period: Mapping[str, Any], t: Translator) -> str:
+    first = figures.day_label(period["from"], t.lang)
+    if period["from"] == period["to"]:
+        return t("manager.period.shown.one", first=first, zone=period["timezone"])
+    last = figures.day_label(period["to"], t.lang)
+    if period["from"][:4] != period["to"][:4]:  # across a new year, say which years
+        first, last = f"{first} {period['from'][:4]}", f"{last} {period['to'][:4]}"
+    return t("manager.period.shown", first=first, last=last, zone=period["timezone"])
+
+
+@page
+async def manager_page(request: Request) -> Response:
+    who = await page_identity(request)
+    if who.role not in MANAGERS:
+        raise Forbidden(MANAGERS_ONLY)
+    t = translator(request)
+    stats = services_of(request).stats
+    form = _form_state(request)
+    context: dict[str, Any] = {
+        "data": script_data(t.lang),
+        "form": form,
+        "choices": await stats.choices(),
+        "periods": [(key, t(f"manager.period.{key}")) for key in PERIOD_KEYS],
+        "report": None,
+    }
+    try:
+        params = _params(request, PAGE_PARAMS)
+        for name in PAGE_ONLY:
+            params.pop(name, None)
+        period, filters = await _query(request, params)
+    except FilterError as exc:
+        context["error"] = _error_notice(exc, t)
+        return render(request, "manager.html", context, who=who, status=400)
+    report = await stats.report(period, filters)
+    if not form["from"] and not form["to"]:
+        # The dates of the period shown, so that switching to custom dates starts from them.
+        form["from"], form["to"] = report["period"]["from"], report["period"]["to"]
+    query = [(k, v) for k, v in params.items()]
+    zone = ZoneInfo(report["period"]["timezone"])
+    context.update(
+        {
+            "report": report,
+            "period_text": _period_text(report["period"], t),
+            "cards": summary_cards(report["summary"], t),
+            "charts": charts.all_charts(report, t),
+            "agents": _agents_rows(report["agents"], t.lang),
+            "unanswered": _unanswered(report["unanswered"], zone, t),
+            "csv": {
+                table: "/manager/export.csv?" + urlencode([*query, ("table", table)]) for table in TABLES
+            },
+            "csv_labels": {table: t("manager.csv.label", table=t(f"manager.csv.{table}")) for table in TABLES},
+        }
+    )
+    return render(request, "manager.html", context, who=who)
+
+
+routes: list[BaseRoute] = [
+    Route("/manager", manager_page, methods=["GET"]),
+    Route("/api/stats", api_stats, methods=["GET"]),
+    Route("/manager/export.csv", export_csv, methods=["GET"]),
+]
