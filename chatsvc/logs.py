@@ -11,8 +11,25 @@ _SECRET_IN_QUERY = re.compile(r"(?i)\b(token|password|secret|session|key|csrf[_-
 _SECRET_IN_PATH = re.compile(r"(/ticket-status/)[^\s?\"'/]+")
 
 
+# Configured secrets that must never be printed, whatever carries them: a scraper that puts the metrics token in a
+# query parameter under any name, a header echoed in an error. Literal replacement, so only long values register
+# (a 3-character "secret" would blank every word containing it, and guards nothing anyway).
+_KNOWN_SECRETS: set[str] = set()
+_KNOWN_SECRET_MIN = 8
+
+
+def never_log(secret: str) -> None:
+    """Replace ``secret`` with [redacted] in every log line from now on (in this process)."""
+    if len(secret) >= _KNOWN_SECRET_MIN:
+        _KNOWN_SECRETS.add(secret)
+
+
 def redact(text: str) -> str:
-    return _SECRET_IN_PATH.sub(r"\1[redacted]", _SECRET_IN_QUERY.sub(r"\1=[redacted]", text))
+    text = _SECRET_IN_PATH.sub(r"\1[redacted]", _SECRET_IN_QUERY.sub(r"\1=[redacted]", text))
+    for secret in _KNOWN_SECRETS:
+        if secret in text:
+            text = text.replace(secret, "[redacted]")
+    return text
 
 
 class RedactSecrets(logging.Filter):

@@ -9,6 +9,7 @@ from chatsvc.broker import create_broker
 from chatsvc.domain.ids import new_secret
 from chatsvc.domain.matching import Thresholds
 from chatsvc.domain.tokens import VisitorTokens
+from chatsvc.logs import never_log
 from chatsvc.services.accounts import AccountService
 from chatsvc.services.availability import AvailabilityService
 from chatsvc.services.bootstrap import ensure_defaults
@@ -82,6 +83,11 @@ class Services:
         self.widget_store = WidgetSettingsStore(self.db)
         self.widgets = WidgetService(self.widget_store, clock)
         self.stats = StatsService(StatsStore(self.db), clock, settings.stats_timezone)
+        never_log(settings.metrics_token)  # whatever carries it (a scraper's misplaced query parameter)
+        if 0 < len(settings.metrics_token) < 16:
+            log.warning(
+                "CHATSVC_METRICS_TOKEN has only %d characters: use a long random value", len(settings.metrics_token)
+            )
         # Today's figures come from the stats service; looked up when asked, so the order here does not matter.
         self.live_stats = LiveStats(
             settings, self.hub, self.routing, self.conversation_store, LiveStatsStore(self.db), clock,

@@ -12,7 +12,7 @@ import hmac
 import math
 from collections.abc import Iterable
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.requests import Request
@@ -23,6 +23,9 @@ from chatsvc.services.live_stats import CONNECTION_ROLES, MESSAGE_AUTHORS, Metri
 from chatsvc.web.edge import services_of
 
 _NO_STORE = {"Cache-Control": "no-store"}
+# The classic text format every Prometheus reads (what prometheus-client itself serves without an Accept header);
+# newer clients' default names 1.0.0, which older servers refuse. Our names need nothing newer.
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class _Scrape(Collector):
@@ -103,7 +106,7 @@ async def metrics(request: Request) -> Response:
         )
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Scrape(families(await services.live_stats.metrics())))
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST, headers=_NO_STORE)
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE, headers=_NO_STORE)
 
 
 routes = [Route("/metrics", metrics, methods=["GET"])]
