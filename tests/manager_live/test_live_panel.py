@@ -45,6 +45,8 @@ async def test_the_panel_follows_the_queue_a_pick_and_presence(server) -> None: 
             assert agent_row(first, manager.id) is None  # a manager not on the console is not an agent
             assert (first["agents_online"], first["agents_away"], first["agents_offline"]) == (0, 1, 1)
             assert set(first) >= {"version", "server_time", "bot", "today"}
+            assert first["today"] == await server.services.stats.today_summary()
+            assert first["today"]["conversations"] == 0
 
             await visitor.connect()
             await visitor.send("Where is my order 991?")
@@ -53,6 +55,7 @@ async def test_the_panel_follows_the_queue_a_pick_and_presence(server) -> None: 
             queued = await _after(panel, lambda f: f["waiting"] == 1, started)
             assert queued["oldest_queued_at"] is not None and queued["oldest_queued_at"].endswith("Z")
             assert queued["in_progress"] == 0 and queued["version"] > first["version"]
+            assert (queued["today"]["conversations"], queued["today"]["handed_off"]) == (1, 1)
 
             assert visitor.conversation is not None
             started = time.monotonic()
