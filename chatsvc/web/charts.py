@@ -7,10 +7,11 @@ markup built here is wrapped in ``Markup``.
 
 Buckets over long periods (the report always has every local hour and every local day):
 - up to 7 days, one bar per local hour, with gaps between bars;
-- 8 to 60 days, still one bar per local hour, drawn thin and touching, so the daily rhythm (the quiet nights)
-  stays visible; the hidden table lists days, as 720 rows of hours would help nobody;
-- over 60 days, one bar per local day (conversations summed, the wait averaged over all the waits of the day):
-  hours would be narrower than a pixel.
+- 8 to 60 days, conversations still get one bar per local hour, drawn thin and touching, so the daily rhythm
+  (the quiet nights) stays visible, and the hidden table lists days (720 rows of hours would help nobody); the
+  average wait becomes one point per day (the waits of the day averaged together): a line through hundreds of
+  hourly averages of one or two waits each is noise;
+- over 60 days, conversations get one bar per local day too: hours would be narrower than a pixel.
 Hours and days are the keys the report gives (local time in ``CHATSVC_STATS_TIMEZONE``), so the labels are the
 zone's clock and calendar, not the server's or the reader's.
 """
@@ -39,6 +40,7 @@ HOURLY_DAYS_MAX = 60  # past this, hours are summed into days
 THIN_AFTER_DAYS = 7  # past this, hourly bars touch
 DOTS_MAX = 62  # points on a line get a marker (and a tooltip) up to this many
 X_LABELS_MAX = 8
+LABEL_CHAR_WIDTH = 6.2  # a tick label's width per character at 11 units (an estimate that errs wide)
 
 Row = Mapping[str, Any]
 
@@ -184,14 +186,20 @@ def _x_labels(buckets: Sequence[Bucket], hourly: bool, lang: str) -> list[str]:
         picks = [(i, figures.day_label(b.key, lang)) for i, b in enumerate(buckets)][::stride]
     parts = ['<g class="mg-tick mg-tick-x" aria-hidden="true">']
     band = PLOT_W / max(1, n)
+    several_days = hourly and len({b.key[:10] for b in buckets}) > 1
+    taken = LEFT - 100.0  # the right end of the last label drawn
     for index, label in picks:
         # Over several days of hours a day's label starts at its midnight; otherwise it sits under its bar.
-        x = LEFT + index * band if hourly and len({b.key[:10] for b in buckets}) > 1 else _x_center(index, n)
-        anchor = "middle"
-        if x < LEFT + 24:
-            anchor, x = "start", max(x, LEFT)
-        elif x > WIDTH - RIGHT - 24:
-            anchor, x = "end", min(x, WIDTH - RIGHT)
+        x = LEFT + index * band if several_days else _x_center(index, n)
+        width = LABEL_CHAR_WIDTH * len(label)
+        left, anchor = x - width / 2, "middle"
+        if left < LEFT - 8:
+            left, x, anchor = LEFT - 8, LEFT - 8, "start"
+        elif left + width > WIDTH:
+            left, x, anchor = WIDTH - width, WIDTH, "end"
+        if left < taken + 8:
+            continue  # it would overlap the previous label: the next one will do
+        taken = left + width
         parts.append(
             f'<text x="{_num(x)}" y="{HEIGHT - 10}" text-anchor="{anchor}">{escape(label)}</text>'
         )
@@ -226,8 +234,9 @@ def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) ->
         for row in rows
     )
     return (
-        f'<table class="visually-hidden mg-chart-table"><caption>{escape(title)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        # Hidden by its wrapper: a table is never narrower than its content, whatever width a class gives it.
+        f'<div class="visually-hidden"><table class="mg-chart-table"><caption>{escape(title)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 
@@ -359,7 +368,8 @@ def wait_hourly(hourly: Sequence[Row], t: Text) -> Chart:
         average, waits = _day_wait(rows)
         day_rows.append(Bucket(day, figures.day_label(day, lang), average,
                                (figures.count(waits, lang),)))
-    if hourly_is_daily(hourly):
+    if len(_days_in(hourly)) > THIN_AFTER_DAYS:
+        # A line through 720 hourly averages is noise (most hours have one wait or none): days, past a week.
         buckets, hourly_buckets = day_rows, False
         title, bucket_header, table_buckets = t("chart.wait.daily"), t("chart.col.day"), day_rows
     else:
@@ -369,11 +379,7 @@ def wait_hourly(hourly: Sequence[Row], t: Text) -> Chart:
             for r in hourly
         ]
         hourly_buckets = True
-        title = t("chart.wait.hourly")
-        if len(_days_in(hourly)) > THIN_AFTER_DAYS:
-            bucket_header, table_buckets = t("chart.col.day"), day_rows
-        else:
-            bucket_header, table_buckets = t("chart.col.hour"), buckets
+        title, bucket_header, table_buckets = t("chart.wait.hourly"), t("chart.col.hour"), buckets
     scale = duration_scale(max((b.value or 0 for b in buckets), default=0))
 
     def show(value: float) -> str:

@@ -1726,6 +1726,7 @@ EN.update({
     "manager.fig.deflection_rate.def": "Conversations the bot resolved ÷ all conversations.",
     "manager.fig.bot_resolved": "resolved by the bot",
     "manager.fig.first_response": "First response",
+    "manager.fig.first_response.median": "First response (median)",
     "manager.fig.first_response.def": (
         "From the handoff to a person to that person's first reply, over answered chats: the median and the "
         "90th percentile (nearest rank)."
@@ -1785,9 +1786,12 @@ EN.update({
     "manager.unanswered.asked.other": "asked {n} times",
     "manager.unanswered.last": "last {when}",
     "manager.unanswered.also": "Also asked as:",
+    "manager.unanswered.also.count": "Also asked as ({n})",
     "manager.unanswered.create": "Create article",
     "manager.csv": "CSV",
     "manager.csv.label": "Download {table} as CSV",
+    "manager.csv.short.hourly": "CSV by hour",
+    "manager.csv.short.daily": "CSV by day",
     "manager.csv.summary": "the figures",
     "manager.csv.hourly": "the hourly figures",
     "manager.csv.daily": "the daily figures",
@@ -1901,6 +1905,7 @@ FR.update({
     "manager.fig.deflection_rate.def": "Conversations résolues par le bot ÷ toutes les conversations.",
     "manager.fig.bot_resolved": "résolues par le bot",
     "manager.fig.first_response": "Première réponse",
+    "manager.fig.first_response.median": "Première réponse (médiane)",
     "manager.fig.first_response.def": (
         "Du passage à une personne à sa première réponse, sur les chats répondus : la médiane et le 90e centile "
         "(rang le plus proche)."
@@ -1963,9 +1968,12 @@ FR.update({
     "manager.unanswered.asked.other": "posée {n} fois",
     "manager.unanswered.last": "dernière fois {when}",
     "manager.unanswered.also": "Aussi formulée :",
+    "manager.unanswered.also.count": "Autres formulations ({n})",
     "manager.unanswered.create": "Créer un article",
     "manager.csv": "CSV",
     "manager.csv.label": "Télécharger {table} en CSV",
+    "manager.csv.short.hourly": "CSV par heure",
+    "manager.csv.short.daily": "CSV par jour",
     "manager.csv.summary": "les chiffres",
     "manager.csv.hourly": "les chiffres par heure",
     "manager.csv.daily": "les chiffres par jour",

@@ -233,7 +233,7 @@ CARDS: tuple[tuple[str, str, tuple[str, str], tuple[tuple[str, str], ...]], ...]
     ("conversations", "conversations.def", ("conversations", "count"),
      (("handed_off", "count"), ("answered", "count"))),
     ("deflection_rate", "deflection_rate.def", ("deflection_rate", "percent"), (("bot_resolved", "count"),)),
-    ("first_response", "first_response.def", ("first_response_median_seconds", "duration"),
+    ("first_response.median", "first_response.def", ("first_response_median_seconds", "duration"),
      (("first_response_p90_seconds", "duration"),)),
     ("handling_average_seconds", "handling_average_seconds.def", ("handling_average_seconds", "duration"), ()),
     ("abandonment_rate", "abandonment_rate.def", ("abandonment_rate", "percent"), (("abandoned", "count"),)),
@@ -268,8 +268,6 @@ def summary_cards(summary: Mapping[str, Any], t: Translator) -> list[dict[str, A
     cards = []
     for title, definition, (main_key, main_kind), lines in CARDS:
         main = {**_figure(summary, main_key, main_kind, t.lang), "label": ""}
-        if main_key == "first_response_median_seconds":  # "median" beside the headline, the 90th under it
-            main["label"] = t("manager.fig.first_response_median_seconds")
         cards.append(
             {
                 "title": t(f"manager.fig.{title}"),
@@ -324,6 +322,7 @@ def _unanswered(items: Iterable[Mapping[str, Any]], zone: ZoneInfo, t: Translato
             "question": item["question"],
             "count": t.plural("manager.unanswered.asked", int(item["count"])),
             "count_value": int(item["count"]),
+            "also": t("manager.unanswered.also.count", n=len(item["examples"])),
             "examples": list(item["examples"]),
             "last": t("manager.unanswered.last", when=_when(str(item["last_asked"]), zone, t.lang)),
             "last_iso": item["last_asked"],

@@ -13,7 +13,7 @@ from chatsvc.services.admin import AdminService
 from tests.support.servers import STAFF_PASSWORD, InProcessServer
 
 PAGES = ("/", "/login", "/staff", "/account/password", "/admin/users", "/admin/sites", "/admin/teams",
-         "/admin/menu", "/admin/tickets", "/admin/webhooks", "/canned", "/kb", "/tickets")
+         "/admin/menu", "/admin/tickets", "/admin/webhooks", "/canned", "/kb", "/tickets", "/manager")
 WIDTHS = (1280, 390)
 
 
