@@ -154,7 +154,8 @@ class _Desk:
     """Everything drawn per conversation; ``rows`` accumulate until a batch is written."""
 
     def __init__(self, rng: random.Random, ids: _Ids, now: datetime.datetime, days: int, site_ids: Sequence[str],
-                 team_ids: Sequence[str], agents: Sequence[tuple[str, str, int | None]], leave_open: bool) -> None:
+                 team_ids: Sequence[str], agents: Sequence[tuple[str, str, int | None]], leave_open: bool,
+                 texts: Sequence[str]) -> None:
         self.rng = rng
         self.ids = ids
         self.now = now
@@ -164,7 +165,7 @@ class _Desk:
         self.agents = list(agents)  # (id, name, team index or None)
         self.leave_open = leave_open
         self.span = days * DAY
-        self.texts = questions()
+        self.texts = list(texts)
         # A few questions are asked again and again (what the page's top list should find): a Zipf-like weight.
         order = list(range(len(self.texts)))
         rng.shuffle(order)
@@ -517,6 +518,7 @@ async def generate(
     team_ids: Sequence[str] | None = None,
     agent_ids: Sequence[str] | None = None,
     leave_open: bool = True,
+    asked: Sequence[str] | None = None,
     progress: Any = None,
 ) -> Generated:
     """Write ``n`` conversations started over the ``days`` days before ``now`` (with their visitors, events,
@@ -525,16 +527,20 @@ async def generate(
     Sites, teams and agents are made here (2, 3 and 10, with keys, names and emails tagged by the seed so that two
     runs on one database do not collide) unless their ids are given: the screenshot's agents, who also sign in.
     ``leave_open=False`` closes every conversation (no generated visitor waits in a live server's queue);
-    otherwise conversations of the last minutes may still be with the bot, queued or assigned. ``progress`` is a
-    ``bench.progress.Progress`` or None."""
+    otherwise conversations of the last minutes may still be with the bot, queued or assigned. ``asked``: the
+    questions the bot cannot answer (default ``questions()``). ``progress`` is a ``bench.progress.Progress`` or
+    None."""
     if n < 1:
         raise ValueError("n must be at least 1")
+    texts = list(asked) if asked is not None else questions()
+    if not texts:
+        raise ValueError("asked must hold at least one question")
     now = (now or datetime.datetime.now(UTC)).astimezone(UTC)
     rng = random.Random(seed)
     ids = _Ids(random.Random(seed * 7919 + 1))
     tag = f"s{seed}"
     sites_, teams_, agents = await _people(database, ids, now, site_ids, team_ids, agent_ids, tag)
-    desk = _Desk(rng, ids, now, days, sites_, teams_, agents, leave_open)
+    desk = _Desk(rng, ids, now, days, sites_, teams_, agents, leave_open, texts)
     made = visitors_made = events_made = tickets_made = surveys_made = no_answer = 0
     first = last = None
     while made < n:

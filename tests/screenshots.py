@@ -13,6 +13,11 @@ waiting in the queue; the active chat shows the bot's answer, the agent's replie
 visitor's details with an earlier conversation; another chat keeps a draft. ``console-three-chats`` at 1440×900,
 then ``console-fr``, the same console in French.
 
+The manager page: a third fresh server; ``bench/kpi_data.py`` writes 2,000 conversations of the last 30 days for
+its agents, teams and two sites; then three agents are connected through ``chatsvc.client`` (two online and full,
+one away), two visitors wait in the queue and one talks to the bot, so the live panel has something to show; a
+manager signs in through the login form. ``manager`` at 1440×900, then ``manager-fr``, the same page in French.
+
 Writes PNGs to ``screenshots/`` (git-ignored) and prints their paths.
 """
 
@@ -33,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: python tests/screenshots.py
     sys.path.insert(0, str(ROOT))
 
+from bench.kpi_data import generate
 from chatsvc.client import AgentClient, VisitorClient
 from chatsvc.services.admin import AdminService
 from tests.support.servers import STAFF_PASSWORD, Backend, InProcessServer, free_port, make_settings
@@ -41,6 +47,7 @@ CHROMIUM = "/usr/bin/chromium"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}
 CONSOLE = {"width": 1440, "height": 900}
+MANAGER = {"width": 1440, "height": 900}
 WAIT = 10_000  # ms
 
 ARTICLES = [
@@ -132,9 +139,9 @@ def host_site() -> Iterator[dict[str, str]]:
 
 
 @contextlib.asynccontextmanager
-async def chat_server(data_dir: Path, origin: str) -> AsyncIterator[InProcessServer]:
+async def chat_server(data_dir: Path, origin: str, **overrides: Any) -> AsyncIterator[InProcessServer]:
     backend = Backend(name="sqlite", database_url=f"sqlite:///{data_dir}/chatsvc.db", redis_url="")
-    settings = make_settings(backend, data_dir, allowed_origins=(origin,), agent_grace_seconds=30.0)
+    settings = make_settings(backend, data_dir, allowed_origins=(origin,), agent_grace_seconds=30.0, **overrides)
     async with InProcessServer(settings) as server:
         services = server.services
         for article in ARTICLES:
@@ -156,8 +163,9 @@ async def chat_server(data_dir: Path, origin: str) -> AsyncIterator[InProcessSer
 
 
 class Shots:
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, review: Path | None = None) -> None:
         self.out = out
+        self.review = review  # --review DIR: whole-page captures too
         self.written: list[Path] = []
         self.problems: list[str] = []
 
@@ -178,6 +186,24 @@ class Shots:
         await page.screenshot(path=str(path))
         self.written.append(path)
 
+
+    async def manager(self, browser: Any, server: InProcessServer, email: str, lang: str) -> Any:
+        """A manager signs in through the login form (``/manager`` sends her there and back); the panel is live."""
+        context = await browser.new_context(viewport=MANAGER, locale="fr-FR" if lang == "fr" else "en-GB",
+                                            timezone_id="Europe/Paris")
+        context.set_default_timeout(WAIT)
+        page = await context.new_page()
+        page.on("pageerror", lambda error: self.problems.append(f"manager page error: {error}"))
+        page.on("console", lambda m: self.problems.append(f"manager {m.type}: {m.text}") if m.type == "error" else None)
+        await page.emulate_media(reduced_motion="reduce")
+        await page.goto(f"{server.url}/manager?lang={lang}")
+        await page.wait_for_url("**/login?**")
+        await page.fill("input[name=email]", email)
+        await page.fill("input[name=password]", STAFF_PASSWORD)
+        await page.click("form[action='/login'] button[type=submit]")
+        await page.wait_for_url("**/manager**")
+        await page.locator("[data-live][data-live-state=live]").wait_for(state="attached")
+        return page
 
     async def console(self, browser: Any, server: InProcessServer, email: str, lang: str) -> Any:
         """A browser signs in through the login form (``/console`` sends it there and back); the console is up."""
@@ -203,19 +229,27 @@ async def ask(page: Any, text: str) -> None:
     await page.locator("[data-cs=input]").press("Enter")
 
 
-async def run(out: Path) -> Shots:
+async def run(out: Path, review: Path | None = None, only: str = "") -> Shots:
     from playwright.async_api import async_playwright
 
-    shots = Shots(out)
+    shots = Shots(out, review)
     with tempfile.TemporaryDirectory(prefix="chatsvc-shots-") as tmp, host_site() as site:
         async with chat_server(Path(tmp), site["origin"]) as server, async_playwright() as playwright:
             site["chat_url"] = server.url
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
             try:
-                await _scenes(shots, browser, server, site["origin"] + "/")
-                with tempfile.TemporaryDirectory(prefix="chatsvc-shots-console-") as console_tmp:
-                    async with chat_server(Path(console_tmp), site["origin"]) as console_server:
-                        await _console_scenes(shots, browser, console_server)
+                if not only or only == "widget":
+                    await _scenes(shots, browser, server, site["origin"] + "/")
+                if not only or only == "console":
+                    with tempfile.TemporaryDirectory(prefix="chatsvc-shots-console-") as console_tmp:
+                        async with chat_server(Path(console_tmp), site["origin"]) as console_server:
+                            await _console_scenes(shots, browser, console_server)
+                if not only or only == "manager":
+                    with tempfile.TemporaryDirectory(prefix="chatsvc-shots-manager-") as manager_tmp:
+                        # Days and hours on the page in the team's zone, as a Paris desk would set it.
+                        async with chat_server(Path(manager_tmp), site["origin"],
+                                               stats_timezone="Europe/Paris") as manager_server:
+                            await _manager_scenes(shots, browser, manager_server)
             finally:
                 await browser.close()
     return shots
@@ -407,15 +441,88 @@ async def _console_scenes(shots: Shots, browser: Any, server: InProcessServer) -
             await visitor.close()
 
 
+# The manager's desk: (name, capacity, team index), the first three connected for the live panel.
+DESK_AGENTS = [("Nadia Ortiz", 2, 0), ("Tomás Silva", 1, 0), ("Aiko Tanaka", 3, 1), ("Marc Dubois", 3, 0),
+               ("Grace Okoye", 3, 1), ("Lena Fischer", 3, 2), ("Omar Haddad", 3, 2), ("Sofia Rossi", 3, 0)]
+DESK_TEAMS = [("Orders", ["orders"]), ("Billing", ["billing"]), ("Technical", ["tech"])]
+# What this shop's visitors asked that no article answers (the page groups them; a few are asked often).
+DESK_UNANSWERED = [
+    "Do you ship to Iceland?", "Can I pay with a gift card from another shop?", "Is the Ridge 2 tent waterproof "
+    "in heavy snow?", "Do you rent tents for a weekend?", "Can I pick up my order at your warehouse in Lyon?",
+    "Do you repair zips on old backpacks?", "Is there a student discount?", "Can I change the colour after ordering?",
+    "Do you sell replacement tent poles?", "Can I order by phone?", "How do I wash a down sleeping bag?",
+    "Do you have a shop in Brussels?", "Livrez-vous en Suisse ?", "Est-ce que je peux payer en trois fois ?",
+    "Vous reprenez les vieux sacs de couchage ?", "Why was my card declined twice?",
+]
+DESK_QUESTIONS = ["Where is my parcel? It should have arrived on Monday.", "Can I change the delivery address?",
+                  "I was charged twice for order NW-20571.", "Ma commande est arrivée abîmée, que faire ?",
+                  "Do you have the Trail 40 in green?"]
+
+
+async def _manager_scenes(shots: Shots, browser: Any, server: InProcessServer) -> None:
+    services = server.services
+    admin = AdminService.of(services)
+    default = await admin.site_by_key("default")
+    help_centre = await admin.create_site(key="help", name="Northwind help centre", allowed_origins=[])
+    staff = [await server.add_staff(name, max_chats=capacity) for name, capacity, _team in DESK_AGENTS]
+    teams = [await admin.create_team(name=name, topics=topics,
+                                     member_ids=[u.id for u, (_n, _c, t) in zip(staff, DESK_AGENTS, strict=True)
+                                                 if t == k])
+             for k, (name, topics) in enumerate(DESK_TEAMS)]
+    await generate(services.db, 2_000, seed=11, days=30, now=services.clock(), leave_open=False,
+                   site_ids=[default.id, help_centre.id], team_ids=[t.id for t in teams],
+                   agent_ids=[u.id for u in staff], asked=DESK_UNANSWERED)
+    mia = await server.add_staff("Mia Manager", role="manager")
+    origin = server.settings.allowed_origins[0]
+    clients: list[AgentClient | VisitorClient] = []
+    try:
+        # Nadia (2 chats) and Tomás (1) online and full, Aiko away: the next two visitors wait.
+        for user in staff[:2]:
+            clients.append(await server.agent(user))
+        for k, question in enumerate(DESK_QUESTIONS):
+            visitor = _Visitor(server.url, CONSOLE_VISITORS[k % len(CONSOLE_VISITORS)][2], origin=origin)
+            clients.append(visitor)
+            await visitor.connect()
+            await _to_a_person(visitor, question)
+            await asyncio.sleep(0.6 if k >= 3 else 0.1)  # the waiting ones a few seconds apart
+        clients.append(await server.agent(staff[2], status="away"))
+        bot_visitor = _Visitor(server.url, CONSOLE_VISITORS[0][2], origin=origin)
+        clients.append(bot_visitor)
+        await bot_visitor.connect()
+        await bot_visitor.send("I forgot my password, how do I reset it?")
+        await bot_visitor.wait_event(kind="bot")
+        await asyncio.sleep(4)  # the longest wait reads a few seconds, not zero
+
+        for lang, name in (("en", "manager"), ("fr", "manager-fr")):
+            page = await shots.manager(browser, server, mia.email, lang)
+            await page.wait_for_function(
+                "() => document.querySelector('[data-live-field=waiting]').textContent.trim() === '2'")
+            await page.locator("[data-live-agents] tr[data-agent-id]").nth(2).wait_for()
+            await shots.take(page, name)
+            if shots.review is not None:  # the whole page, for a look below the fold (not written to --out)
+                await page.screenshot(path=str(shots.review / f"{name}-full.png"), full_page=True)
+            await page.context.close()
+    finally:
+        for client in clients:
+            await client.close()
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Screenshots of the visitor widget and the agent console.")
+    parser = argparse.ArgumentParser(
+        description="Screenshots of the visitor widget, the agent console and the manager page.")
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots", help="where to write the PNGs")
+    parser.add_argument("--only", choices=("widget", "console", "manager"), default="",
+                        help="only these screenshots (default: all)")
+    parser.add_argument("--review", type=Path, default=None,
+                        help="also write whole-page captures of the manager page here (for a look below the fold)")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} not found (apt-get install chromium)", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    shots = asyncio.run(run(args.out))
+    if args.review is not None:
+        args.review.mkdir(parents=True, exist_ok=True)
+    shots = asyncio.run(run(args.out, args.review, args.only))
     for path in shots.written:
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     for problem in shots.problems:
