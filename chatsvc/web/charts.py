@@ -86,7 +86,7 @@ def count_scale(highest: float) -> Scale:
     step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
     step = max(1, step)
     top = step * math.ceil(highest / step)
-    return Scale(top, tuple(step * i for i in range(int(round(top / step)) + 1)))
+    return Scale(top, tuple(step * i for i in range(round(top / step) + 1)))
 
 
 _DURATION_STEPS = (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400)
@@ -98,7 +98,7 @@ def duration_scale(highest: float) -> Scale:
         return Scale(60, (0, 15, 30, 45, 60))
     step = next((s for s in _DURATION_STEPS if s * 4 >= highest), 86400 * math.ceil(highest / 4 / 86400))
     top = step * math.ceil(highest / step)
-    return Scale(top, tuple(step * i for i in range(int(round(top / step)) + 1)))
+    return Scale(top, tuple(step * i for i in range(round(top / step) + 1)))
 
 
 RATE_SCALE = Scale(1.0, (0.0, 0.25, 0.5, 0.75, 1.0))
@@ -302,7 +302,7 @@ def _peak_desc(buckets: Sequence[Bucket], t: Text, show: Callable[[float], str],
 
 def _wrap(name: str, title: str, svg: str, table: str) -> Chart:
     # The drawing scrolls inside its own box on a narrow screen rather than shrinking its text to nothing.
-    markup = Markup(f'<div class="mg-chart-plot">{svg}</div>{table}')  # noqa: S704 - built here, texts escaped
+    markup = Markup(f'<div class="mg-chart-plot">{svg}</div>{table}')  # built here, every text escaped
     return Chart(name, title, markup)
 
 
@@ -392,8 +392,9 @@ def wait_hourly(hourly: Sequence[Row], t: Text) -> Chart:
         body.append(_empty_note(t))
     desc = _peak_desc(buckets, t, show, None)
     svg = _svg("wait-hourly", title, desc, body)
-    rows = [(b.label, figures.duration(b.value, lang), *b.extra) for b in table_buckets]
-    return _wrap("wait-hourly", title, svg, _table(title, (bucket_header, t("chart.col.wait"), t("chart.col.waits")), rows))
+    table_rows = [(b.label, figures.duration(b.value, lang), *b.extra) for b in table_buckets]
+    headers = (bucket_header, t("chart.col.wait"), t("chart.col.waits"))
+    return _wrap("wait-hourly", title, svg, _table(title, headers, table_rows))
 
 
 def _daily_rate(

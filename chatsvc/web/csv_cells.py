@@ -17,7 +17,7 @@ def csv_cell(value: object) -> str:
     return text
 
 
-def csv_number(value: int | float | None) -> str:
+def csv_number(value: float | None) -> str:
     """A figure we computed (never text someone typed): unlocalised, empty when there is none."""
     if value is None:
         return ""

@@ -41,6 +41,12 @@ def svg_of(chart: charts.Chart) -> ET.Element:
     return ET.fromstring(svg)  # well-formed, or this raises
 
 
+def text_of(svg: ET.Element, tag: str) -> str:
+    found = svg.find(f"{SVG}{tag}")
+    assert found is not None and found.text is not None, tag
+    return found.text
+
+
 def table_rows(chart: charts.Chart) -> list[str]:
     body = str(chart.markup).split("<tbody>")[1].split("</tbody>")[0]
     return re.findall(r'<th scope="row">([^<]*)</th>', body)
@@ -51,7 +57,7 @@ def test_one_day_has_a_bar_per_busy_hour_and_labels_every_three_hours() -> None:
     chart = charts.conversations_hourly(hourly(1), t)
     svg = svg_of(chart)
     assert svg.get("data-chart") == "conversations-hourly" and svg.get("role") == "img"
-    assert svg.find(f"{SVG}title").text == "Conversations per hour" == chart.title
+    assert text_of(svg, "title") == "Conversations per hour" == chart.title
     bars = svg.findall(f".//{SVG}g[@class='mg-bars']/{SVG}rect")
     assert len(bars) == sum(1 for h in range(24) if h % 5)
     assert all(rect.find(f"{SVG}title") is not None for rect in bars)  # a tooltip each
@@ -59,7 +65,7 @@ def test_one_day_has_a_bar_per_busy_hour_and_labels_every_three_hours() -> None:
     assert labels == ["00:00", "03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00"]
     assert table_rows(chart) == [f"{h:02d}:00" for h in range(24)]
     assert '<div class="visually-hidden"><table' in str(chart.markup)
-    desc = svg.find(f"{SVG}desc").text or ""
+    desc = text_of(svg, "desc")
     assert desc.startswith(str(sum(h % 5 for h in range(24))) + " in all")
 
 
@@ -91,8 +97,8 @@ def test_past_sixty_days_conversations_are_summed_per_day() -> None:
 
 
 def test_the_wait_of_a_day_is_weighted_by_the_waits_of_its_hours() -> None:
-    rows = [{"hour": f"2026-11-01T{h:02d}:00:00+00:00", "conversations": 1, "wait_average_seconds": None,
-             "waits": 0} for h in range(24)]
+    rows: list[dict[str, Any]] = [{"hour": f"2026-11-01T{h:02d}:00:00+00:00", "conversations": 1,
+                                   "wait_average_seconds": None, "waits": 0} for h in range(24)]
     rows[9] |= {"wait_average_seconds": 10.0, "waits": 3}
     rows[10] |= {"wait_average_seconds": 50.0, "waits": 1}
     assert charts._day_wait(rows) == (20.0, 4)  # (30 + 50) / 4, not (10 + 50) / 2
@@ -117,7 +123,7 @@ def test_an_empty_period_says_so() -> None:
     for chart in charts.all_charts({"hourly": hourly(1, per_hour=lambda d, h: 0), "daily": daily(1, lambda d: None)},
                                    t):
         svg = svg_of(chart)
-        assert svg.find(f"{SVG}desc").text == "Nothing to show in this period."
+        assert text_of(svg, "desc") == "Nothing to show in this period."
         assert any(text.text == "Nothing to show in this period." for text in svg.iter(f"{SVG}text"))
 
 
