@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from chatsvc.domain import metrics
 from chatsvc.domain.metrics import InvalidFilter, Period, StatsFilter
 from chatsvc.services.clock import Clock
-from chatsvc.store.stats import AgentCounts, HourCounts, StatsStore, SummaryCounts
+from chatsvc.store.stats import AgentCounts, Figures, HourCounts, StatsStore
 
 SECONDS_DECIMALS = 3  # durations to the millisecond: SQLite's precision, and more than anyone reads
 
@@ -21,8 +21,8 @@ def _seconds(value: float | None) -> float | None:
     return None if value is None else round(value, SECONDS_DECIMALS)
 
 
-def summary_json(counts: SummaryCounts) -> dict[str, Any]:
-    p = counts.first_response_percentiles
+def summary_json(figures: Figures) -> dict[str, Any]:
+    counts, p = figures.summary, figures.first_response_percentiles
     return {
         "conversations": counts.conversations,
         "bot_resolved": counts.bot_resolved,
@@ -39,8 +39,8 @@ def summary_json(counts: SummaryCounts) -> dict[str, Any]:
         "resolution_rate": metrics.rate(counts.resolved, counts.closed),
         "first_contact_resolved": counts.first_contact_resolved,
         "fcr_rate": metrics.rate(counts.first_contact_resolved, counts.closed),
-        "tickets_created": counts.tickets_created,
-        "sla_breaches": counts.sla_breaches,
+        "tickets_created": figures.tickets_created,
+        "sla_breaches": figures.sla_breaches,
         "csat": metrics.csat_share(counts.csat_satisfied, counts.csat_responses),
         "csat_responses": counts.csat_responses,
         "nps": metrics.net_promoter(counts.nps_promoters, counts.nps_detractors, counts.nps_responses),
@@ -115,26 +115,23 @@ class StatsService:
         return metrics.parse_period(params, today=self.today(), tz=self.tz)
 
     async def report(self, period: Period, filters: StatsFilter) -> dict[str, Any]:
-        now = self.clock()
-        summary = await self.store.summary(period, filters, now)
-        hours = await self.store.hours(period, filters)
-        agents = await self.store.agents(period, filters)
+        figures = await self.store.figures(period, filters, self.clock())
         asked = await self.store.unanswered(period, filters)
         clusters = metrics.cluster_questions((a.text, a.asked_at) for a in asked)[:UNANSWERED_TOP]
         return {
             "period": period.to_json(),
             "filters": filters.to_json(),
-            "summary": summary_json(summary),
-            "hourly": hourly_json(period, hours),
-            "daily": daily_json(period, hours),
-            "agents": [agent_json(a) for a in agents],
+            "summary": summary_json(figures),
+            "hourly": hourly_json(period, figures.hours),
+            "daily": daily_json(period, figures.hours),
+            "agents": [agent_json(a) for a in figures.agents],
             "unanswered": [cluster.to_json() for cluster in clusters],
         }
 
     async def today_summary(self) -> dict[str, Any]:
         """``report(today, no filter)["summary"]``, without the hours, agents and questions it does not need."""
         period = metrics.today_period(self.clock(), self.tz)
-        return summary_json(await self.store.summary(period, StatsFilter(), self.clock()))
+        return summary_json(await self.store.figures(period, StatsFilter(), self.clock()))
 
     async def choices(self) -> dict[str, list[dict[str, str]]]:
         """What the filters offer: {"sites", "teams", "agents"} as [{id, name}], by name (agents: staff users)."""
