@@ -466,10 +466,14 @@ class StatsStore:
             result = await conn.execute(unanswered_query(period, filters, limit))
             return [Asked(text=row.text, asked_at=row.created_at) for row in result if row.text]
 
-    async def plan(self, query: sa.Select[Any]) -> str:
+    async def plan(self, query: Any, *, settings: Sequence[str] = ()) -> str:
         """The database's plan for one of the queries above (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on
-        PostgreSQL), for tests and the benchmark: which indexes it uses."""
+        PostgreSQL), for tests and the benchmark: which indexes it uses. ``settings``: statements run first in
+        the same transaction (``SET LOCAL enable_seqscan = off`` shows that an index can serve a query even on
+        a table too small for PostgreSQL to prefer it)."""
         async with self.db.connect() as conn:
+            for statement in settings:
+                await conn.exec_driver_sql(statement)
             compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
             processors = compiled._bind_processors  # the values as the query itself would send them
             values = []
