@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime
+import itertools
 import json
 import math
 import random
@@ -169,9 +170,11 @@ class _Desk:
         # A few questions are asked again and again (what the page's top list should find): a Zipf-like weight.
         order = list(range(len(self.texts)))
         rng.shuffle(order)
-        self.question_weights = [0.0] * len(self.texts)
+        weights = [0.0] * len(self.texts)
         for rank, index in enumerate(order):
-            self.question_weights[index] = 1.0 / (rank + 1) ** 1.1
+            weights[index] = 1.0 / (rank + 1) ** 1.1
+        self.question_cumulative = list(itertools.accumulate(weights))  # drawn often: summed once
+        self.question_indexes = range(len(self.texts))
         # Each agent has his own pace and touch: the agents table should not show ten copies of one person.
         self.pace = {a[0]: rng.uniform(0.6, 1.7) for a in self.agents}
         self.touch = {a[0]: rng.uniform(-0.6, 0.4) for a in self.agents}
@@ -227,7 +230,7 @@ class _Desk:
         return row
 
     def question(self) -> str:
-        text = self.texts[self.rng.choices(range(len(self.texts)), self.question_weights)[0]]
+        text = self.texts[self.rng.choices(self.question_indexes, cum_weights=self.question_cumulative)[0]]
         if self.rng.random() < 0.5:  # as typed: a greeting, no capital, a trailing "??"
             text = self.rng.choice(FILLERS) + (text[:1].lower() + text[1:]).rstrip("?. ") + self.rng.choice(ENDINGS)
         return text[:500]
