@@ -506,6 +506,17 @@ SERVER_FRAMES: list[p.ServerFrame] = [
     ]),
     p.ErrorFrame(code="bad_frame", message="nope"),
     p.ErrorFrame(code="rate_limited", message="slow down", ref="c-9"),
+    p.Stats(
+        version=3, server_time="2024-05-01T10:00:02.000Z", waiting=1, oldest_queued_at="2024-05-01T10:00:00.000Z",
+        estimated_wait_seconds=300, in_progress=2, bot=1,
+        agents=[p.StatsAgent(id="u1", name="Sam", status="online", load=2, capacity=3)],
+        agents_online=1, agents_away=0, agents_offline=0, today={"conversations": 4, "csat": None},
+    ),
+    p.Stats(
+        version=1, server_time="2024-05-01T10:00:02.000Z", waiting=0, oldest_queued_at=None,
+        estimated_wait_seconds=None, in_progress=0, bot=0, agents=[], agents_online=0, agents_away=0,
+        agents_offline=0, today=None,
+    ),
 ]
 
 
@@ -549,3 +560,18 @@ def test_client_frames_round_trip() -> None:
     for frame in AGENT_FRAMES:
         decoded = p.decode_agent(raw(frame))
         assert p.decode_agent(p.encode(decoded)) == decoded
+
+
+def test_the_manager_socket_takes_only_a_typed_hello() -> None:
+    assert p.decode_manager(b'{"type":"hello"}') == p.ManagerHello(v=1)
+    assert p.decode_manager('{"type":"hello","v":1}') == p.ManagerHello(v=1)
+    for bad in (b"{}", b'{"v":1}', b'{"type":"status","status":"online"}', b'{"type":"hello","status":"online"}',
+                b'{"type":"hello","v":0}', b"[]", b"nope"):
+        with pytest.raises((msgspec.ValidationError, msgspec.DecodeError)):
+            p.decode_manager(bad)
+
+
+def test_a_stats_frame_sends_its_nulls() -> None:
+    data = p.encode(SERVER_FRAMES[-1])
+    for field in (b'"oldest_queued_at":null', b'"estimated_wait_seconds":null', b'"today":null', b'"agents":[]'):
+        assert field in data
