@@ -361,7 +361,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # a setting that cannot be used (an unknown time zone...): say which, do not start
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args, settings))
     except ChatError as exc:
