@@ -124,7 +124,9 @@ async def test_an_agent_is_refused_and_so_is_no_session(server) -> None:  # type
 async def test_a_foreign_origin_is_refused_before_the_handshake_completes(server) -> None:  # type: ignore[no-untyped-def]
     manager = await server.add_staff("Maya", role="manager")
     token = await server.staff_token(manager)
-    for origin in ("https://evil.example", ORIGIN, "null"):
+    own = server.url
+    for origin in ("https://evil.example", ORIGIN, "null", own + ".evil.test", own.replace("http:", "https:"),
+                   "http://evil.test", own.replace("127.0.0.1", "127.0.0.1.evil.test")):
         with pytest.raises(InvalidStatus) as refused:
             async with manager_wire(server, token, origin=origin):
                 pass
@@ -177,6 +179,13 @@ async def test_a_bad_hello_closes(server) -> None:  # type: ignore[no-untyped-de
         assert await closed(panel) == (1008, "unsupported_version")
     async with manager_wire(server, token, hello={"type": "status", "status": "online"}) as panel:
         assert await closed(panel) == (1008, "unauthorized")
+    # SECURITY 9: a field the caller may not set is refused, not applied (an agent claiming a role).
+    agent = await server.add_staff("Sam")
+    async with manager_wire(
+        server, await server.staff_token(agent), hello={"type": "hello", "v": 1, "role": "manager"}
+    ) as panel:
+        assert await closed(panel) == (1008, "unauthorized")
+        assert stats_frames(panel) == []
 
 
 async def test_a_flood_of_messages_makes_few_stats_frames(server) -> None:  # type: ignore[no-untyped-def]
