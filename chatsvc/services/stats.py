@@ -6,6 +6,8 @@ shown are in the stats time zone (``CHATSVC_STATS_TIMEZONE``).
 
 from __future__ import annotations
 
+import asyncio
+import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -50,7 +52,8 @@ def summary_json(figures: Figures) -> dict[str, Any]:
     }
 
 
-def hourly_json(period: Period, hours: list[HourCounts]) -> list[dict[str, Any]]:
+def hourly_json(starts: list[datetime.datetime], hours: list[HourCounts]) -> list[dict[str, Any]]:
+    """``starts``: the local start of each hour bucket (``metrics.local_hours``)."""
     return [
         {
             "hour": start.isoformat(),
@@ -58,15 +61,15 @@ def hourly_json(period: Period, hours: list[HourCounts]) -> list[dict[str, Any]]
             "wait_average_seconds": _seconds(metrics.mean(hour.wait_seconds, hour.waits)),
             "waits": hour.waits,
         }
-        for start, hour in zip(metrics.local_hours(period), hours, strict=True)
+        for start, hour in zip(starts, hours, strict=True)
     ]
 
 
-def daily_json(period: Period, hours: list[HourCounts]) -> list[dict[str, Any]]:
+def daily_json(period: Period, starts: list[datetime.datetime], hours: list[HourCounts]) -> list[dict[str, Any]]:
     """Hours rolled up into local days: a period's hour buckets start at local midnight, so each falls in
     exactly one local day (23, 24 or 25 of them per day)."""
     days = {day: [0, 0, 0, 0] for day in metrics.local_days(period)}
-    for start, hour in zip(metrics.local_hours(period), hours, strict=True):
+    for start, hour in zip(starts, hours, strict=True):
         day = days[start.date()]
         day[0] += hour.conversations
         day[1] += hour.bot_resolved
@@ -106,7 +109,7 @@ class StatsService:
         self.clock = clock
         self.tz: ZoneInfo = metrics.load_zone(timezone)
 
-    def today(self) -> Any:
+    def today(self) -> datetime.date:
         """Today's local date in the stats time zone (what ``parse_period`` needs as ``today``)."""
         return metrics.local_today(self.clock(), self.tz)
 
@@ -115,18 +118,25 @@ class StatsService:
         return metrics.parse_period(params, today=self.today(), tz=self.tz)
 
     async def report(self, period: Period, filters: StatsFilter) -> dict[str, Any]:
-        figures = await self.store.figures(period, filters, self.clock())
-        asked = await self.store.unanswered(period, filters)
-        clusters = metrics.cluster_questions((a.text, a.asked_at) for a in asked)[:UNANSWERED_TOP]
+        # The questions are read and grouped (CPU, here) while the database works out the figures (its own
+        # thread on SQLite, its own process on PostgreSQL), on a second connection.
+        figures, clusters = await asyncio.gather(
+            self.store.figures(period, filters, self.clock()), self._unanswered(period, filters)
+        )
+        hours = metrics.local_hours(period)
         return {
             "period": period.to_json(),
             "filters": filters.to_json(),
             "summary": summary_json(figures),
-            "hourly": hourly_json(period, figures.hours),
-            "daily": daily_json(period, figures.hours),
+            "hourly": hourly_json(hours, figures.hours),
+            "daily": daily_json(period, hours, figures.hours),
             "agents": [agent_json(a) for a in figures.agents],
             "unanswered": [cluster.to_json() for cluster in clusters],
         }
+
+    async def _unanswered(self, period: Period, filters: StatsFilter) -> list[metrics.QuestionCluster]:
+        asked = await self.store.unanswered(period, filters)
+        return metrics.cluster_questions((a.text, a.asked_at) for a in asked)[:UNANSWERED_TOP]
 
     async def today_summary(self) -> dict[str, Any]:
         """``report(today, no filter)["summary"]``, without the hours, agents and questions it does not need."""

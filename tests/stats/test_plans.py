@@ -9,7 +9,7 @@ from chatsvc.store.database import Database
 from chatsvc.store.stats import StatsStore, figures_query, tickets_query, unanswered_query
 from tests.stats.history import NOW, PERIOD, build_history
 
-PERIOD_30 = parse_period(PERIOD, today=datetime.date(2026, 3, 10), tz="Europe/Paris")
+THREE_DAYS = parse_period(PERIOD, today=datetime.date(2026, 3, 10), tz="Europe/Paris")
 
 
 async def _plan(db: Database, query: object) -> str:
@@ -21,11 +21,25 @@ async def _plan(db: Database, query: object) -> str:
 async def test_the_queries_use_the_period_indexes(db: Database) -> None:
     await build_history(db)
     everyone, one_site = StatsFilter(), StatsFilter(site_id="shop")
-    assert "ix_conversations_created" in await _plan(db, figures_query(PERIOD_30, everyone))
-    assert "ix_conversations_site_created" in await _plan(db, figures_query(PERIOD_30, one_site))
-    assert "ix_tickets_created" in await _plan(db, tickets_query(PERIOD_30, everyone, NOW))
-    assert "ix_events_kind_created" in await _plan(db, unanswered_query(PERIOD_30, everyone))
+    assert "ix_conversations_created" in await _plan(db, figures_query(THREE_DAYS, everyone))
+    assert "ix_conversations_site_created" in await _plan(db, figures_query(THREE_DAYS, one_site))
+    assert "ix_tickets_created" in await _plan(db, tickets_query(THREE_DAYS, everyone, NOW))
+    assert "ix_events_kind_created" in await _plan(db, unanswered_query(THREE_DAYS, everyone))
     if db.is_sqlite:  # (PostgreSQL's choice for the look-ups depends on its statistics of these few rows)
         # The FCR look-ups go by visitor, through the indexes that existed already.
-        figures = await _plan(db, figures_query(PERIOD_30, everyone))
+        figures = await _plan(db, figures_query(THREE_DAYS, everyone))
         assert "ix_conversations_visitor" in figures and "ix_tickets_visitor" in figures
+
+
+async def test_sqlite_reads_the_table_when_the_period_is_most_of_it(db: Database) -> None:
+    await build_history(db)
+    store = StatsStore(db)
+    async with db.connect() as conn:
+        # Most of the history's 12 conversations are in the three days: over a quarter, so SQLite scans.
+        assert await store._scan_rather_than_index(conn, THREE_DAYS, StatsFilter()) is db.is_sqlite
+        one_day = parse_period({"period": "custom", "from": "2026-03-03", "to": "2026-03-03"},
+                               today=datetime.date(2026, 3, 10), tz="UTC")
+        assert await store._scan_rather_than_index(conn, one_day, StatsFilter(site_id="blog")) is False  # 2 of 12
+    if db.is_sqlite:
+        plan = await store.plan(figures_query(THREE_DAYS, StatsFilter(), scan=True))
+        assert "SCAN conversations" in plan and "ix_conversations_created" not in plan
