@@ -7,7 +7,7 @@ hour of the period. ``domain/metrics.py`` turns these numbers into the figures.
 Two small SQL constructs make the time arithmetic portable:
 
 - ``seconds_between(a, b)``: b − a in seconds (SQLite: ``julianday``, exact to the millisecond, which is
-  SQLite's own precision; PostgreSQL: ``EXTRACT(EPOCH FROM b - a)``).
+  SQLite's own precision; PostgreSQL: ``date_part('epoch', b - a)``).
 - ``hours_since(t, epoch)``: the whole hours from the period's start (a Unix time) to ``t``: the hour bucket.
   The period starts at a local midnight, so bucket k is the k-th local hour of the period in every zone whose
   offset changes by whole hours, half-hour zones included (see ``metrics.local_hours``).
@@ -57,7 +57,8 @@ def _seconds_between_sqlite(element: seconds_between, compiler: SQLCompiler, **k
 @compiles(seconds_between, "postgresql")
 def _seconds_between_postgresql(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"CAST(EXTRACT(EPOCH FROM ({end}) - ({start})) AS DOUBLE PRECISION)"
+    # date_part gives a double; EXTRACT gives numeric (PostgreSQL 14+), twice as slow over a year of rows.
+    return f"date_part('epoch', ({end}) - ({start}))"
 
 
 class hours_since(FunctionElement[int]):  # noqa: N801
@@ -79,7 +80,7 @@ def _hours_since_sqlite(element: hours_since, compiler: SQLCompiler, **kw: Any) 
 @compiles(hours_since, "postgresql")
 def _hours_since_postgresql(element: hours_since, compiler: SQLCompiler, **kw: Any) -> str:
     moment, epoch = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"CAST(FLOOR((EXTRACT(EPOCH FROM {moment}) - {epoch}) / 3600) AS INTEGER)"
+    return f"CAST(FLOOR((date_part('epoch', {moment}) - {epoch}) / 3600) AS INTEGER)"
 
 
 class plus_hours(FunctionElement[datetime.datetime]):  # noqa: N801
@@ -408,7 +409,9 @@ def unanswered_query(period: Period, filters: StatsFilter, limit: int = UNANSWER
             data["move"].as_string() == "no_answer",
             *_in_period(period, filters),
         )
-        .order_by(events.c.created_at.desc(), events.c.conversation_id, events.c.seq)
+        # By time alone, so that both databases walk ix_events_kind_created backwards and stop at the limit
+        # (a tie-breaker would make PostgreSQL read and sort every bot turn of the period).
+        .order_by(events.c.created_at.desc())
         .limit(limit)
     )
 
