@@ -268,7 +268,7 @@ def figures_query(period: Period, filters: StatsFilter, *, scan: bool = False) -
     percentiles, overall and per agent.
 
     P's rows are read once (through ``ix_conversations_created``, or ``ix_conversations_site_created`` with a
-    site) into the CTE ``p``, each with its durations, flags and ratings worked out; SQLite and PostgreSQL (12+)
+    site; ``scan``: the table, see ``StatsStore._scan_rather_than_index``) into the CTE ``p``, each with its durations, flags and ratings worked out; SQLite and PostgreSQL (12+)
     materialise a CTE that is used more than once, so the groupings below read that, not the table again.
     """
     epoch = sa.literal(int(period.start.timestamp()), sa.Integer)
