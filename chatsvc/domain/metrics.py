@@ -200,7 +200,7 @@ def check_param_names(names: Iterable[str], allowed: Collection[str] = STATS_PAR
 # --- formulas ----------------------------------------------------------------------------------------------
 
 
-def rate(part: int | float, whole: int | float) -> float | None:
+def rate(part: float, whole: float) -> float | None:
     """part ÷ whole as a fraction in [0, 1]; None when whole is 0."""
     if not whole:
         return None
@@ -242,7 +242,7 @@ def net_promoter(promoters: int, detractors: int, answered: int) -> float | None
     return 100 * (promoters - detractors) / answered
 
 
-def mean(total: int | float, count: int) -> float | None:
+def mean(total: float, count: int) -> float | None:
     if not count:
         return None
     return total / count

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,7 +40,7 @@ LEFT_ROLES = ("visitor", "system")  # who closes a chat that was abandoned: the 
 # --- portable time arithmetic ------------------------------------------------------------------------------
 
 
-class seconds_between(FunctionElement[float]):  # noqa: N801 - an SQL function, named as one
+class seconds_between(FunctionElement[float]):
     """``end - start`` in seconds, as a float."""
 
     type = sa.Float()
@@ -61,7 +61,7 @@ def _seconds_between_postgresql(element: seconds_between, compiler: SQLCompiler,
     return f"date_part('epoch', ({end}) - ({start}))"
 
 
-class hours_since(FunctionElement[int]):  # noqa: N801
+class hours_since(FunctionElement[int]):
     """``floor((t - epoch) / 3600)`` for a stored time ``t`` and a Unix time ``epoch`` (a whole second)."""
 
     type = sa.Integer()
@@ -83,7 +83,7 @@ def _hours_since_postgresql(element: hours_since, compiler: SQLCompiler, **kw: A
     return f"CAST(FLOOR((date_part('epoch', {moment}) - {epoch}) / 3600) AS INTEGER)"
 
 
-class plus_hours(FunctionElement[datetime.datetime]):  # noqa: N801
+class plus_hours(FunctionElement[datetime.datetime]):
     """``t`` + a constant number of hours, comparable with other stored times."""
 
     type = UTCDateTime()
@@ -223,7 +223,7 @@ def _first_contact() -> Any:
     return sa.and_(RESOLVED, sa.not_(ticket), sa.not_(again))  # the index probes only for resolved chats
 
 
-class unindexed(FunctionElement[Any]):  # noqa: N801
+class unindexed(FunctionElement[Any]):
     """The column, which SQLite must not look up through an index: ``+column`` (SQLite's documented way to
     disqualify a term from index use). Other databases: the column (PostgreSQL has statistics to choose)."""
 
@@ -431,7 +431,7 @@ def _number(value: Any) -> Any:
 
 
 def _counts(row: Any, cls: type[Counts] = Counts, **extra: Any) -> Any:
-    values = {}
+    values: dict[str, Any] = {}
     for name in _COUNT_COLUMNS:
         value = _number(row._mapping[name])
         values[name] = float(value) if name == "handling_seconds" else int(value)
@@ -483,7 +483,8 @@ class StatsStore:
         for k in range(count):
             made = hours.get(k, empty)
             waited, wait_total = waits.get(k, (0, 0.0))
-            hour_list.append(HourCounts(*made, wait_seconds=wait_total, waits=waited))
+            hour_list.append(HourCounts(**dict(zip(_HOUR_COLUMNS, made, strict=True)), wait_seconds=wait_total,
+                                        waits=waited))
         percentiles = {pct: ranks[nearest_rank(answered, pct)] for pct in PERCENTILES if answered}
         agent_list = [
             AgentCounts(**{name: getattr(counts, name) for name in _COUNT_COLUMNS}, agent_id=agent_id,

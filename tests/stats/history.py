@@ -12,7 +12,7 @@ from typing import Any
 from chatsvc.store import schema
 from chatsvc.store.database import Database
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 D = datetime.datetime(2026, 3, 2, tzinfo=UTC)  # the first day of the period, 00:00 UTC
 NOW = datetime.datetime(2026, 3, 10, 12, tzinfo=UTC)  # "now" for the SLA clocks of unresolved tickets
 PERIOD = {"period": "custom", "from": "2026-03-02", "to": "2026-03-04"}
@@ -59,7 +59,7 @@ def event(cid: str, seq: int, created_at: datetime.datetime, *, kind: str = "bot
 
 
 def ticket(tid: str, site: str, created_at: datetime.datetime, **values: Any) -> dict[str, Any]:
-    row = {
+    row: dict[str, Any] = {
         "id": tid, "site_id": site, "visitor_id": None, "conversation_id": None, "source": "chat",
         "subject": "Help", "status": "open", "priority": "normal", "flagged": False, "team_id": None,
         "assignee_id": None, "requester_name": None, "requester_email": None, "lang": "en", "topic": None,

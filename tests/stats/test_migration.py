@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from chatsvc.store import schema
 from chatsvc.store.database import Database
-from tests.stats.history import at, build_sites_and_people, conversation, insert
+from tests.stats.history import at, build_sites_and_people, conversation
 from tests.store.test_migrations import _run, _state
 
 NEW_COLUMNS = {"handoff_at", "first_assigned_at", "first_responder_id"}

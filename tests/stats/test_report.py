@@ -30,7 +30,7 @@ async def report(stats: StatsService, filters: StatsFilter = ALL, params: dict[s
 
 
 def hour_key(day: int, hour: int) -> str:
-    return (datetime.datetime(2026, 3, 2, tzinfo=datetime.timezone.utc) + datetime.timedelta(days=day, hours=hour)
+    return (datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC) + datetime.timedelta(days=day, hours=hour)
             ).isoformat()
 
 
@@ -230,7 +230,7 @@ async def test_nothing_matches_every_ratio_is_null(stats: StatsService) -> None:
 async def test_today_summary_is_the_report_of_today(db: Database) -> None:
     await build_history(db)
     # "Now" on day 2 at 18:00 UTC: today is 4 March (c7, c8).
-    service = StatsService(StatsStore(db), lambda: datetime.datetime(2026, 3, 4, 18, tzinfo=datetime.timezone.utc))
+    service = StatsService(StatsStore(db), lambda: datetime.datetime(2026, 3, 4, 18, tzinfo=datetime.UTC))
     today = await service.today_summary()
     full = await service.report(service.parse_period({"period": "today"}), ALL)
     assert today == full["summary"]

@@ -12,11 +12,12 @@ from chatsvc.store.database import Database
 from chatsvc.store.stats import StatsStore
 from tests.stats.history import build_sites_and_people, conversation, insert
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
-def utc(*args: int) -> datetime.datetime:
-    return datetime.datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0,
+        microsecond: int = 0) -> datetime.datetime:
+    return datetime.datetime(year, month, day, hour, minute, second, microsecond, tzinfo=UTC)
 
 
 def _busy(result: dict[str, Any]) -> dict[str, tuple[int, float | None]]:
