@@ -271,7 +271,7 @@ async def test_each_csv_holds_the_rows_of_the_json(server: InProcessServer, peop
     assert summary[0] == ["Key", "Figure", "Value"]
     assert {row[0]: number(row[2]) for row in summary[1:]} == report["summary"]
     hourly = rows_of(exports["hourly"].text)
-    assert hourly[0] == ["Hour (local)", "Conversations", "Average wait (s)", "Chats that waited"]
+    assert hourly[0] == ["Hour (local)", "Conversations", "Average wait (seconds)", "Chats that waited"]
     assert [[r[0], number(r[1]), number(r[2]), number(r[3])] for r in hourly[1:]] == [
         [h["hour"], h["conversations"], h["wait_average_seconds"], h["waits"]] for h in report["hourly"]]
     daily = rows_of(exports["daily"].text)
@@ -398,7 +398,7 @@ async def test_the_page_in_french(server: InProcessServer, people: People, histo
     assert rate is not None
     shown = re.search(r'data-figure="deflection_rate" data-value="[^"]*">([^<]*)<', text)
     assert shown and shown.group(1).endswith("\u202f%") and "." not in shown.group(1)
-    assert exported[0] == ["Heure (locale)", "Conversations", "Attente moyenne (s)", "Chats ayant attendu"]
+    assert exported[0] == ["Heure (locale)", "Conversations", "Attente moyenne (secondes)", "Chats ayant attendu"]
 
 
 # --- the KB form the "Create article" link opens -----------------------------------------------------------------
