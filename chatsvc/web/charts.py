@@ -6,12 +6,15 @@ No script draws them (the CSP and the page work without JavaScript), so each cha
 markup built here is wrapped in ``Markup``.
 
 Buckets over long periods (the report always has every local hour and every local day):
-- up to 7 days, one bar per local hour, with gaps between bars;
+- up to 7 days, one bar per local hour, with gaps between bars, for the conversations and the average wait
+  alike (an hour in which nobody waited has no bar: it has no average, which is not an average of 0 s);
 - 8 to 60 days, conversations still get one bar per local hour, drawn thin and touching, so the daily rhythm
   (the quiet nights) stays visible, and the hidden table lists days (720 rows of hours would help nobody); the
   average wait becomes one point per day (the waits of the day averaged together): a line through hundreds of
   hourly averages of one or two waits each is noise;
 - over 60 days, conversations get one bar per local day too: hours would be narrower than a pixel.
+Labels along the bottom sit under what they name (a day's name in the middle of its hours, with a small tick at
+each midnight), and one that would crowd the label before it is left out (``place_labels``).
 Hours and days are the keys the report gives (local time in ``CHATSVC_STATS_TIMEZONE``), so the labels are the
 zone's clock and calendar, not the server's or the reader's.
 """
@@ -40,7 +43,11 @@ HOURLY_DAYS_MAX = 60  # past this, hours are summed into days
 THIN_AFTER_DAYS = 7  # past this, hourly bars touch
 DOTS_MAX = 62  # points on a line get a marker (and a tooltip) up to this many
 X_LABELS_MAX = 8
-LABEL_CHAR_WIDTH = 6.2  # a tick label's width per character at 11 units (an estimate that errs wide)
+LABEL_CHAR_WIDTH = 6.6  # a tick label's width per character at 11 units (an estimate that errs wide)
+LABEL_GAP = 10.0  # the least room between two labels along the bottom; a label that would come closer is left out
+LABELS_LEFT = LEFT - 8  # how far along the bottom labels may reach (under the y-axis' figures, which sit higher)
+LABELS_RIGHT = WIDTH - 2
+DAY_TICKS_MAX = 31  # over several days of hours, a small tick marks each midnight up to this many days
 
 Row = Mapping[str, Any]
 
@@ -66,6 +73,18 @@ class Chart:
     name: str  # its data-chart attribute
     title: str  # the caption above it (also the SVG's <title> and the hidden table's <caption>)
     markup: Markup
+
+
+@dataclass(frozen=True)
+class Label:
+    """A label along the bottom, placed: ``x`` and ``anchor`` as SVG's text wants them, ``left`` and ``right`` the
+    room it takes (estimated from its length)."""
+
+    x: float
+    anchor: str  # "start", "middle" or "end"
+    text: str
+    left: float
+    right: float
 
 
 @dataclass(frozen=True)
@@ -169,42 +188,62 @@ def _grid(scale: Scale, tick_label: Callable[[float], str]) -> list[str]:
     return parts
 
 
+def label_width(text: str) -> float:
+    return LABEL_CHAR_WIDTH * len(text)
+
+
+def place_labels(wanted: Sequence[tuple[float, str]]) -> list[Label]:
+    """Labels centred under the points they name (left to right), pulled back inside the drawing at either end; a
+    label that would overlap the one before it, or come closer than ``LABEL_GAP``, is skipped (the next one will
+    do), so no two labels ever touch, whatever the language, the period or the width of the words."""
+    placed: list[Label] = []
+    for x, text in wanted:
+        width = label_width(text)
+        left, anchor = x - width / 2, "middle"
+        if left < LABELS_LEFT:
+            left, x, anchor = LABELS_LEFT, LABELS_LEFT, "start"
+        elif left + width > LABELS_RIGHT:
+            left, x, anchor = LABELS_RIGHT - width, LABELS_RIGHT, "end"
+        if placed and left < placed[-1].right + LABEL_GAP:
+            continue
+        placed.append(Label(x, anchor, text, left, left + width))
+    return placed
+
+
 def _x_labels(buckets: Sequence[Bucket], hourly: bool, lang: str) -> list[str]:
-    """A few labels along the bottom: every 3 hours within a day, days (every n-th) over several days."""
+    """A few labels along the bottom: every 3 hours within a day; over several days of hours, a day's name in the
+    middle of its hours (every n-th day) and a small tick at each midnight; days (every n-th) under their bars."""
     n = len(buckets)
-    picks: list[tuple[int, str]] = []
+    band = PLOT_W / max(1, n)
+    wanted: list[tuple[float, str]] = []
+    midnights: list[int] = []
     if hourly:
-        days = {b.key[:10] for b in buckets}
-        if len(days) <= 1:
-            picks = [(i, figures.hour_label(b.key)) for i, b in enumerate(buckets) if int(b.key[11:13]) % 3 == 0]
+        midnights = [i for i, b in enumerate(buckets) if i == 0 or b.key[:10] != buckets[i - 1].key[:10]]
+        if len(midnights) <= 1:
+            wanted = [(_x_center(i, n), figures.hour_label(b.key)) for i, b in enumerate(buckets)
+                      if int(b.key[11:13]) % 3 == 0]
         else:
-            stride = max(1, math.ceil(len(days) / X_LABELS_MAX))
-            midnights = [i for i, b in enumerate(buckets) if i == 0 or b.key[:10] != buckets[i - 1].key[:10]]
-            picks = [(i, figures.day_label(buckets[i].key, lang)) for i in midnights[::stride]]
+            stride = max(1, math.ceil(len(midnights) / X_LABELS_MAX))
+            ends = [*midnights[1:], n]
+            wanted = [(LEFT + (start + end) / 2 * band, figures.day_label(buckets[start].key, lang))
+                      for start, end in list(zip(midnights, ends, strict=True))[::stride]]
     else:
         stride = max(1, math.ceil(n / X_LABELS_MAX))
-        picks = [(i, figures.day_label(b.key, lang)) for i, b in enumerate(buckets)][::stride]
+        wanted = [(_x_center(i, n), figures.day_label(b.key, lang)) for i, b in enumerate(buckets)][::stride]
     parts = ['<g class="mg-tick mg-tick-x" aria-hidden="true">']
-    band = PLOT_W / max(1, n)
-    several_days = hourly and len({b.key[:10] for b in buckets}) > 1
-    taken = LEFT - 100.0  # the right end of the last label drawn
-    for index, label in picks:
-        # Over several days of hours a day's label starts at its midnight; otherwise it sits under its bar.
-        x = LEFT + index * band if several_days else _x_center(index, n)
-        width = LABEL_CHAR_WIDTH * len(label)
-        left, anchor = x - width / 2, "middle"
-        if left < LEFT - 8:
-            left, x, anchor = LEFT - 8, LEFT - 8, "start"
-        elif left + width > WIDTH:
-            left, x, anchor = WIDTH - width, WIDTH, "end"
-        if left < taken + 8:
-            continue  # it would overlap the previous label: the next one will do
-        taken = left + width
+    for label in place_labels(wanted):
         parts.append(
-            f'<text x="{_num(x)}" y="{HEIGHT - 10}" text-anchor="{anchor}">{escape(label)}</text>'
+            f'<text x="{_num(label.x)}" y="{HEIGHT - 10}" text-anchor="{label.anchor}">{escape(label.text)}</text>'
         )
-    parts.append(f'<line class="mg-axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + PLOT_H}" y2="{TOP + PLOT_H}"/>')
     parts.append("</g>")
+    base = TOP + PLOT_H
+    if 1 < len(midnights) <= DAY_TICKS_MAX:
+        parts.append('<g class="mg-day-ticks" aria-hidden="true">')
+        for index in midnights[1:]:
+            x = _num(LEFT + index * band)
+            parts.append(f'<line x1="{x}" x2="{x}" y1="{base}" y2="{base + 5}"/>')
+        parts.append("</g>")
+    parts.append(f'<line class="mg-axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{base}" y2="{base}"/>')
     return parts
 
 
@@ -240,17 +279,22 @@ def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) ->
     )
 
 
-def _bars(buckets: Sequence[Bucket], scale: Scale, t: Text, thin: bool) -> list[str]:
+def _bars(buckets: Sequence[Bucket], scale: Scale, t: Text, thin: bool,
+          show: Callable[[float], str] | None = None, kind: str = "") -> list[str]:
+    """A bar per bucket with a value. Counts (``kind`` empty) draw nothing for 0; a measure (``kind`` names it, as
+    the average wait) draws nothing only where there is no value (no wait that hour, which is not a wait of 0 s),
+    and a value that rounds to no height still gets a sliver, so the two never look alike."""
     n = len(buckets)
     band = PLOT_W / max(1, n)
     gap = 0.0 if thin or band < 4 else band * 0.18
-    parts = ['<g class="mg-bars">']
+    parts = [f'<g class="mg-bars mg-bars-{kind}">' if kind else '<g class="mg-bars">']
     for index, bucket in enumerate(buckets):
-        if not bucket.value:
+        if bucket.value is None or (not kind and not bucket.value):
             continue  # nothing to draw; the hidden table still lists the bucket
-        top = _y(bucket.value, scale)
+        top = min(_y(bucket.value, scale), TOP + PLOT_H - 1.0) if kind else _y(bucket.value, scale)
         width = max(0.6, band - 2 * gap)
-        tip = t("chart.tip", when=bucket.label, value=figures.count(int(bucket.value), t.lang))
+        value = show(bucket.value) if show else figures.count(int(bucket.value), t.lang)
+        tip = t("chart.tip", when=bucket.label, value=value)
         parts.append(
             f'<rect x="{_num(LEFT + index * band + gap)}" y="{_num(top)}" width="{_num(width)}" '
             f'height="{_num(TOP + PLOT_H - top)}"><title>{escape(tip)}</title></rect>'
@@ -386,7 +430,12 @@ def wait_hourly(hourly: Sequence[Row], t: Text) -> Chart:
         return figures.duration(value, lang)
 
     body = _grid(scale, lambda v: figures.short_duration(v, lang))
-    body += _line(buckets, scale, t, show, "wait")
+    if hourly_buckets:
+        # Bars, as for the conversations above it: an hour without a wait has no bar (it has no average, which is
+        # not an average of 0), where a line would break into dashes and lone dots.
+        body += _bars(buckets, scale, t, thin=False, show=show, kind="wait")
+    else:
+        body += _line(buckets, scale, t, show, "wait")
     body += _x_labels(buckets, hourly_buckets, lang)
     if all(b.value is None for b in buckets):
         body.append(_empty_note(t))

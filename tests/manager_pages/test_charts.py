@@ -4,6 +4,7 @@ in lines, scales, labels escaped, well-formed SVG with a title and a hidden tabl
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -182,3 +183,92 @@ def test_local_labels_come_from_the_keys() -> None:
     assert figures.day_label("2026-03-29", "en") == "Mar\u00a029"
     assert figures.day_label("2026-03-29T03:00:00+02:00", "fr") == "29\u00a0mars"
     assert figures.day_hour_label("2026-11-27T14:00:00+01:00", "en") == "Nov\u00a027, 14:00"
+
+
+# --- labels along the bottom ---------------------------------------------------------------------------------------
+
+
+def x_labels(svg: ET.Element) -> list[ET.Element]:
+    return svg.findall(f".//{SVG}g[@class='mg-tick mg-tick-x']/{SVG}text")
+
+
+def extents(label: ET.Element) -> tuple[float, float]:
+    """Where a drawn label reaches, from its anchor and the charts' own width estimate."""
+    x, width = float(label.get("x") or 0), charts.label_width(label.text or "")
+    anchor = label.get("text-anchor")
+    left = x if anchor == "start" else x - width if anchor == "end" else x - width / 2
+    return left, left + width
+
+
+def test_a_label_that_would_crowd_the_one_before_it_is_left_out() -> None:
+    width = charts.label_width("Nov 21")
+    first = charts.LEFT + 40
+    wanted = [(first, "Nov 21"), (first + width + charts.LABEL_GAP - 1, "Nov 22"),  # 1 unit too close
+              (first + width + charts.LABEL_GAP + 1, "Nov 23"), (first + 2 * width + 2 * charts.LABEL_GAP, "Nov 24")]
+    placed = charts.place_labels(wanted)
+    assert [label.text for label in placed] == ["Nov 21", "Nov 23"]  # 22 crowds 21; 24 then crowds 23
+    # At either end a label is pulled inside the drawing, and then measured from where it is drawn.
+    placed = charts.place_labels([(charts.LEFT - 30, "21 nov."), (charts.LEFT + 20, "22 nov."),
+                                  (charts.WIDTH - 5, "27 nov.")])
+    assert placed[0].anchor == "start" and placed[0].left == charts.LABELS_LEFT
+    assert [label.text for label in placed] == ["21 nov.", "27 nov."]
+    assert placed[-1].anchor == "end" and placed[-1].right == charts.LABELS_RIGHT
+    assert charts.place_labels([]) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("days", [1, 2, 3, 7, 8, 14, 30, 31, 45, 60, 61, 90, 366])
+def test_labels_never_overlap_and_stay_in_the_drawing(lang: str, days: int) -> None:
+    t = Translator(lang)
+    report = {"hourly": hourly(days, first="2026-12-28"), "daily": daily(days)}  # across a new year, long months
+    for chart in charts.all_charts(report, t):
+        labels = x_labels(svg_of(chart))
+        assert labels, (chart.name, days)
+        spans = [extents(label) for label in labels]
+        for (_left, right), (left, _right) in itertools.pairwise(spans):
+            assert left - right >= charts.LABEL_GAP, (chart.name, days, [label.text for label in labels])
+        assert spans[0][0] >= charts.LABELS_LEFT and spans[-1][1] <= charts.LABELS_RIGHT, (chart.name, days)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_week_of_hours_names_every_day_in_the_middle_of_its_hours(lang: str) -> None:
+    t = Translator(lang)
+    rows = hourly(7, first="2026-11-21")
+    for chart in (charts.conversations_hourly(rows, t), charts.wait_hourly(rows, t)):
+        svg = svg_of(chart)
+        labels = x_labels(svg)
+        assert [label.text for label in labels] == [figures.day_label(f"2026-11-{d}", lang) for d in range(21, 28)]
+        band = charts.PLOT_W / (7 * 24)
+        assert all(label.get("text-anchor") == "middle" for label in labels)
+        assert [float(label.get("x") or 0) for label in labels] == pytest.approx(
+            [charts.LEFT + (24 * d + 12) * band for d in range(7)], abs=0.01)
+        # A small tick at each of the six midnights inside the week.
+        assert len(svg.findall(f".//{SVG}g[@class='mg-day-ticks']/{SVG}line")) == 6
+
+
+def test_a_day_across_a_clock_change_is_named_in_the_middle_of_its_own_hours() -> None:
+    rows = hourly(3, first="2026-10-24")
+    del rows[24 + 2]  # 25 October has 23 hours here (a spring-like gap, as the report gives it)
+    labels = x_labels(svg_of(charts.conversations_hourly(rows, Translator("en"))))
+    band = charts.PLOT_W / len(rows)
+    assert float(labels[1].get("x") or 0) == pytest.approx(charts.LEFT + (24 + 23 / 2) * band, abs=0.01)
+
+
+# --- the average wait ------------------------------------------------------------------------------------------------
+
+
+def test_the_wait_per_hour_is_bars_with_none_where_nobody_waited() -> None:
+    rows = hourly(2, per_hour=lambda d, h: 1 if h in (9, 10, 14) else 0)
+    rows[10] |= {"wait_average_seconds": 0.0, "waits": 2}  # two chats that did not wait: a wait of 0 s
+    svg = svg_of(charts.wait_hourly(rows, Translator("en")))
+    assert svg.findall(f".//{SVG}polyline") == [] and svg.findall(f".//{SVG}circle") == []
+    bars = svg.findall(f".//{SVG}g[@class='mg-bars mg-bars-wait']/{SVG}rect")
+    assert len(bars) == 6  # the hours with waits, and no bar (no fake 0) for the 42 without
+    titles = [bar.find(f"{SVG}title") for bar in bars]
+    assert all(title is not None and title.text for title in titles)
+    zero = [bar for bar, title in zip(bars, titles, strict=True)
+            if title is not None and re.search(r"[^0-9]0\u00a0s$", title.text or "")]
+    assert len(zero) == 1 and float(zero[0].get("height") or 0) >= 1  # a measured 0 s still shows, as a sliver
+    # Past a week the wait is one point per day, on a line.
+    svg = svg_of(charts.wait_hourly(hourly(10), Translator("en")))
+    assert svg.findall(f".//{SVG}g[@class='mg-bars mg-bars-wait']") == [] and svg.findall(f".//{SVG}polyline")
