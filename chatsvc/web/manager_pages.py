@@ -264,6 +264,17 @@ def _figure(summary: Mapping[str, Any], key: str, kind: str, lang: str) -> dict[
     return {"key": key, "value": json.dumps(value), "text": show(value, kind, lang)}
 
 
+def line_label(summary: Mapping[str, Any], key: str, kind: str, t: Translator) -> str:
+    """The words after a card line's figure: a count's in the singular or plural for that count ("1 rating",
+    "116 ratings"; French counts 0 as singular), the plural when there is none ("— ratings")."""
+    if kind != "count":
+        return t(f"manager.fig.{key}")
+    value = summary.get(key)
+    if value is None:
+        return t(f"manager.fig.line.{key}.other")
+    return t.plural(f"manager.fig.line.{key}", int(value))
+
+
 def summary_cards(summary: Mapping[str, Any], t: Translator) -> list[dict[str, Any]]:
     cards = []
     for title, definition, (main_key, main_kind), lines in CARDS:
@@ -274,7 +285,8 @@ def summary_cards(summary: Mapping[str, Any], t: Translator) -> list[dict[str, A
                 "definition": t(f"manager.fig.{definition}"),
                 "main": main,
                 "lines": [
-                    {**_figure(summary, key, kind, t.lang), "label": t(f"manager.fig.{key}")} for key, kind in lines
+                    {**_figure(summary, key, kind, t.lang), "label": line_label(summary, key, kind, t)}
+                    for key, kind in lines
                 ],
             }
         )

@@ -60,3 +60,13 @@ def test_every_key_used_exists() -> None:
 )
 def test_accept_language(header: str, expected: str | None) -> None:
     assert parse_accept_language(header) == expected
+
+
+def test_plural_keys_come_in_pairs() -> None:
+    """``Translator.plural`` (and the scripts' own) pick ``key.one`` or ``key.other``: a key has both or neither."""
+    for lang, table in STRINGS.items():
+        ones = {key[: -len(".one")] for key in table if key.endswith(".one")}
+        ones -= {"manager.period.shown"}  # ".one" there is a period of one day, not a count
+        assert sorted(base for base in ones if base + ".other" not in table) == [], lang
+    assert STRINGS["fr"]["manager.live.agents_away.one"] == "absent"
+    assert STRINGS["fr"]["manager.live.agents_away.other"] == "absents"

@@ -20,6 +20,8 @@ import pytest
 import sqlalchemy as sa
 
 from chatsvc.store.schema import conversations, events, users
+from chatsvc.web.i18n import Translator
+from chatsvc.web.manager_pages import summary_cards
 from tests.accounts.helpers import browser, signed_in_browser
 from tests.manager_pages.history import History, write_history
 from tests.support.people import People, people_on
@@ -399,6 +401,26 @@ async def test_the_page_in_french(server: InProcessServer, people: People, histo
     shown = re.search(r'data-figure="deflection_rate" data-value="[^"]*">([^<]*)<', text)
     assert shown and shown.group(1).endswith("\u202f%") and "." not in shown.group(1)
     assert exported[0] == ["Heure (locale)", "Conversations", "Attente moyenne (secondes)", "Chats ayant attendu"]
+    # The live Agents tile's words follow the count the script writes before them: both forms are sent.
+    assert data["strings"]["manager.live.agents_away.one"] == "absent"
+    assert data["strings"]["manager.live.agents_away.other"] == "absents"
+
+
+@pytest.mark.parametrize(
+    ("lang", "counts", "expected"),
+    [
+        ("en", {"csat_responses": 1, "sla_breaches": 1, "nps_responses": 0}, ("rating", "SLA breach", "answers")),
+        ("en", {"csat_responses": 2, "sla_breaches": 3, "nps_responses": None}, ("ratings", "SLA breaches", "answers")),
+        ("fr", {"csat_responses": 1, "sla_breaches": 0, "nps_responses": 1}, ("note", "dépassement de SLA", "réponse")),
+        ("fr", {"csat_responses": 2, "sla_breaches": 2, "nps_responses": None},
+         ("notes", "dépassements de SLA", "réponses")),
+    ],
+)
+def test_a_cards_lines_are_singular_or_plural_for_their_count(lang: str, counts: dict[str, Any],
+                                                              expected: tuple[str, ...]) -> None:
+    lines = {line["key"]: line["label"] for card in summary_cards(counts, Translator(lang)) for line in card["lines"]}
+    assert (lines["csat_responses"], lines["sla_breaches"], lines["nps_responses"]) == expected
+    assert lines["first_response_p90_seconds"] == ("90th percentile" if lang == "en" else "90e centile")
 
 
 # --- the KB form the "Create article" link opens -----------------------------------------------------------------

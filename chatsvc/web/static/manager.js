@@ -23,6 +23,11 @@
     return text;
   }
 
+  function tp(key, n) { // singular or plural for the count (French counts 0 and 1 as singular), as i18n.py
+    var one = n === 1 || (lang === "fr" && n === 0);
+    return t(key + (one ? ".one" : ".other"), { n: n });
+  }
+
   // --- figures, as web/figures.py writes them -----------------------------------------------------------
   var counts = new Intl.NumberFormat(lang === "fr" ? "fr-FR" : "en-US", { maximumFractionDigits: 0 });
   var percents = new Intl.NumberFormat(lang === "fr" ? "fr-FR" : "en-US", { style: "percent", maximumFractionDigits: 1 });
@@ -60,6 +65,10 @@
   Array.prototype.forEach.call(panel.querySelectorAll("[data-live-field]"), function (el) {
     fields[el.getAttribute("data-live-field")] = el;
   });
+  var labels = {}; // the words after a count ("1 away", "2 absents"), in the singular or plural for it
+  Array.prototype.forEach.call(panel.querySelectorAll("[data-live-label]"), function (el) {
+    labels[el.getAttribute("data-live-label")] = el;
+  });
   var stateText = panel.querySelector("[data-live-state-text]");
   var agentsBody = panel.querySelector("[data-live-agents]");
   var agentsNone = panel.querySelector("[data-live-agents-none]");
@@ -68,6 +77,15 @@
   function setField(name, text) {
     var el = fields[name];
     if (el && el.textContent !== text) el.textContent = text;
+  }
+
+  function setCount(name, value) {
+    setField(name, count(value));
+    var el = labels[name];
+    if (!el) return;
+    var known = typeof value === "number" && isFinite(value);
+    var text = known ? tp("manager.live." + name, value) : t("manager.live." + name + ".other");
+    if (el.textContent !== text) el.textContent = text;
   }
 
   function setState(state) {
@@ -91,8 +109,36 @@
     return strings[key] || String(status);
   }
 
+  // Who can take a chat first: online, then away, then offline; within a status the busiest first (the share of
+  // their capacity in use, then the number of chats), then by name. A full agent is not lost at the bottom of a
+  // list sorted by name, and the offline ones (usually most of them) come last.
+  var STATUS_RANK = { online: 0, away: 1, offline: 2 };
+  var collator = typeof Intl === "object" && Intl.Collator ? new Intl.Collator(lang, { sensitivity: "base" }) : null;
+
+  function loadShare(agent) {
+    var load = Number(agent.load) || 0;
+    var capacity = Number(agent.capacity) || 0;
+    return capacity > 0 ? load / capacity : load > 0 ? 1 : 0;
+  }
+
+  function compareAgents(a, b) {
+    var rankA = Object.prototype.hasOwnProperty.call(STATUS_RANK, a.status) ? STATUS_RANK[a.status] : 3;
+    var rankB = Object.prototype.hasOwnProperty.call(STATUS_RANK, b.status) ? STATUS_RANK[b.status] : 3;
+    if (rankA !== rankB) return rankA - rankB;
+    var share = loadShare(b) - loadShare(a);
+    if (share !== 0) return share;
+    var load = (Number(b.load) || 0) - (Number(a.load) || 0);
+    if (load !== 0) return load;
+    var nameA = String(a.name || "");
+    var nameB = String(b.name || "");
+    var byName = collator ? collator.compare(nameA, nameB) : nameA < nameB ? -1 : nameA > nameB ? 1 : 0;
+    if (byName !== 0) return byName;
+    return String(a.id) < String(b.id) ? -1 : String(a.id) > String(b.id) ? 1 : 0;
+  }
+
   function renderAgents(agents) {
     if (!agentsBody || !rowTemplate) return;
+    agents = agents.slice().sort(compareAgents);
     var existing = {};
     Array.prototype.forEach.call(agentsBody.querySelectorAll("tr[data-agent-id]"), function (row) {
       existing[row.getAttribute("data-agent-id")] = row;
@@ -119,7 +165,7 @@
       bar.querySelector(".mg-load-fill").style.width = Math.round(share * 100) + "%";
       if (capacity > 0 && load >= capacity) bar.setAttribute("data-level", "full");
       else bar.removeAttribute("data-level");
-      // In the server's order (it sorts them); insertBefore moves a row that is already there.
+      // In the order above; insertBefore moves a row that is already there.
       if (agentsBody.children[index] !== row) agentsBody.insertBefore(row, agentsBody.children[index] || null);
     });
     Object.keys(existing).forEach(function (id) {
@@ -139,9 +185,9 @@
     setField("estimated_wait", duration(frame.estimated_wait_seconds));
     setField("in_progress", count(frame.in_progress));
     setField("bot", count(frame.bot));
-    setField("agents_online", count(frame.agents_online));
-    setField("agents_away", count(frame.agents_away));
-    setField("agents_offline", count(frame.agents_offline));
+    setCount("agents_online", frame.agents_online);
+    setCount("agents_away", frame.agents_away);
+    setCount("agents_offline", frame.agents_offline);
     var today = frame.today || {};
     setField("today_conversations", count(today.conversations));
     setField("today_deflection", percent(today.deflection_rate));
