@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -86,6 +87,12 @@ class Settings:
             load_zone(self.stats_timezone)
         except ValueError as exc:
             raise ValueError(f"CHATSVC_STATS_TIMEZONE: {exc}") from None
+        # The live panel's pacing: 0 or NaN would spin the refresh loop (a snapshot, today's figures included,
+        # as fast as the database answers); an interval of 0 turns the throttle off, which is allowed.
+        if not (math.isfinite(self.live_stats_interval) and 0 <= self.live_stats_interval <= 60):
+            raise ValueError("CHATSVC_LIVE_STATS_INTERVAL: seconds from 0 to 60")
+        if not (math.isfinite(self.live_stats_refresh_seconds) and 1 <= self.live_stats_refresh_seconds <= 3600):
+            raise ValueError("CHATSVC_LIVE_STATS_REFRESH_SECONDS: seconds from 1 to 3600")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

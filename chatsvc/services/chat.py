@@ -516,6 +516,8 @@ class ChatService:
             ))
         except Conflict:
             raise InvalidState("This conversation was rated already.") from None
+        # A rating stores no event, so nothing else tells the managers' live panel (today's CSAT, NPS, CES).
+        self.hub.changed()
         return protocol.Rated(conversation=conversation.id)
 
     async def visitor_typing(self, who: VisitorIdentity, active: bool) -> None:

@@ -76,7 +76,7 @@ class Services:
         self.ticket_config = TicketConfigStore(self.db)
         self.tickets = TicketService(
             settings, self.ticket_store, self.ticket_config, self.account_store, self.conversation_store, clock,
-            poke_mail=self.mailer.poke, poke_webhooks=self.webhooks.poke,
+            poke_mail=self.mailer.poke, poke_webhooks=self.webhooks.poke, changed=self.hub.changed,
         )
         self.availability = AvailabilityService(self.tickets, self.routing, clock)
         self.survey_store = SurveyStore(self.db)

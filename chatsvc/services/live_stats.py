@@ -4,9 +4,10 @@ Freshness across processes: every committed event (the hub's watchers hear ``pub
 change marks "changed". A process publishes at most one notice per ``CHATSVC_LIVE_STATS_INTERVAL`` on the broker
 channel ``stats``: the first change at once, later ones folded into one notice when the interval ends. Every process
 hears every notice; one with manager sockets computes one snapshot per burst of notices (a notice arriving while it
-computes asks for exactly one more), encodes it once and hands the same bytes to each of its manager sockets. A
-refresh every ``CHATSVC_LIVE_STATS_REFRESH_SECONDS`` covers what no notice reports (another process's presence
-while presence is per process, a survey answer, the clock moving the longest wait).
+computes asks for exactly one more), at most one per interval however many processes send notices, encodes it once
+and hands the same bytes to each of its manager sockets. Changes that store no event say so through
+``Hub.changed`` (a rating, a ticket). A refresh every ``CHATSVC_LIVE_STATS_REFRESH_SECONDS`` covers what no notice
+reports (another process's presence while presence is per process, the clock moving the longest wait).
 
 The database is the truth for the queue and loads; presence (status, capacity) is this process's memory, as for
 routing, until the Scale-out work shares it.
@@ -114,6 +115,8 @@ class LiveStats:
         self._last_notice = -math.inf  # loop time of the last notice published
         self._stale = True  # a change was heard since the last snapshot began
         self._computing: asyncio.Task[None] | None = None
+        self._last_snapshot = -math.inf  # loop time the last snapshot began
+        self._snapshot_failing = False  # said once in the log until a snapshot works again
         self._refresher: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._today_failing = False
@@ -193,13 +196,27 @@ class LiveStats:
             self._computing = asyncio.create_task(self._compute(), name="chatsvc-live-stats")
 
     async def _compute(self) -> None:
+        loop = asyncio.get_running_loop()
         while self._stale and self.sockets and self._running:
+            # Paced as well: every process publishes up to one notice per interval and every process hears them
+            # all, so without this a process would recompute (today's figures included) back to back, as many
+            # times per interval as there are processes. Notices heard meanwhile fold into the next round.
+            pause = self._last_snapshot + self.settings.live_stats_interval - loop.time()
+            if pause > 0:
+                await asyncio.sleep(pause)
+                continue  # the sockets may all have gone meanwhile
             self._stale = False  # a notice from here on asks for one more round
+            self._last_snapshot = loop.time()
             try:
                 frame = await self.snapshot()
-            except Exception:  # noqa: BLE001 - the next notice or refresh tries again
-                log.exception("could not compute the live stats")
+            except Exception:  # the next notice or refresh tries again
+                if not self._snapshot_failing:  # once, not at every notice while the database is away
+                    log.exception("could not compute the live stats; the panels keep their last figures")
+                self._snapshot_failing = True
                 return
+            if self._snapshot_failing:
+                log.info("live stats computed again")
+            self._snapshot_failing = False
             data = protocol.encode(frame)
             for socket in list(self.sockets):
                 socket.send_raw(data)
@@ -251,7 +268,7 @@ class LiveStats:
     async def _today_summary(self) -> dict[str, Any] | None:
         try:
             summary = await self._today()
-        except Exception:  # noqa: BLE001 - the live queue is worth showing without today's figures
+        except Exception:  # the live queue is worth showing without today's figures
             if not self._today_failing:
                 log.exception("could not compute today's figures for the live panel")
             self._today_failing = True

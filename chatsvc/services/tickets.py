@@ -104,6 +104,7 @@ class TicketService:
         *,
         poke_mail: Callable[[], None] = lambda: None,
         poke_webhooks: Callable[[], None] = lambda: None,
+        changed: Callable[[], None] = lambda: None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -113,6 +114,9 @@ class TicketService:
         self.clock = clock
         self._poke_mail = poke_mail
         self._poke_webhooks = poke_webhooks
+        # Told after every committed change: the managers' live panel counts today's tickets and SLA breaches,
+        # and a ticket stores no conversation event that would tell it.
+        self._changed = changed
         self._links: TicketLinks | None = None
         self.served_url = "http://127.0.0.1:8000"  # set by the server from its host and port
         # Closing a chat that becomes a ticket is the chat service's job (set at start: it is built then):
@@ -867,6 +871,7 @@ class TicketService:
     def _poke(self) -> None:
         self._poke_mail()
         self._poke_webhooks()
+        self._changed()
 
     async def _site_name(self, ticket: Ticket) -> str:
         """Read before the change's transaction: inside it, a second pooled connection could be waited for

@@ -20,7 +20,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from chatsvc.services.live_stats import CONNECTION_ROLES, MESSAGE_AUTHORS, MetricsFigures
-from chatsvc.web.edge import services_of
+from chatsvc.web.edge import client_address, services_of
+from chatsvc.web.ratelimit import FailureWindow
 
 _NO_STORE = {"Cache-Control": "no-store"}
 # The classic text format every Prometheus reads (what prometheus-client itself serves without an Accept header);
@@ -86,6 +87,21 @@ def families(figures: MetricsFigures) -> list[Metric]:
     return [waiting, oldest, estimate, in_progress, agents, connections, messages, deflections, breached, tickets_open]
 
 
+# Wrong tokens one address may send within the sign-in window before it is refused for a while (SECURITY case 5):
+# generous for a scraper being set up, far too few to guess a random token.
+MAX_FAILURES = 20
+
+
+def _failures(request: Request) -> FailureWindow:
+    """The per-address window, kept on the app and made on first use (tests may put a smaller one there)."""
+    state = request.app.state
+    found = getattr(state, "metrics_failures", None)
+    if found is None:
+        found = FailureWindow(MAX_FAILURES, services_of(request).settings.login_window)
+        state.metrics_failures = found
+    return found  # type: ignore[no-any-return]
+
+
 def _authorized(request: Request, expected: str) -> bool:
     header = request.headers.get("authorization", "")
     scheme, _, given = header.partition(" ")
@@ -100,7 +116,14 @@ async def metrics(request: Request) -> Response:
     expected = services.settings.metrics_token
     if not expected:
         return PlainTextResponse("Not Found", status_code=404, headers=_NO_STORE)
+    failures, address = _failures(request), client_address(request)
+    wait = failures.blocked(address)
+    if wait > 0:  # the right token too: a guesser learns nothing more once refused
+        return PlainTextResponse(
+            "Too Many Requests", status_code=429, headers={**_NO_STORE, "Retry-After": str(math.ceil(wait))}
+        )
     if not _authorized(request, expected):
+        failures.record(address)
         return PlainTextResponse(
             "Unauthorized", status_code=401, headers={**_NO_STORE, "WWW-Authenticate": 'Bearer realm="metrics"'}
         )

@@ -5,6 +5,7 @@ this process). The client sends nothing after its hello."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from starlette.websockets import WebSocket
 
@@ -15,6 +16,8 @@ from chatsvc.services.container import Services
 from chatsvc.services.hub import Envelope
 from chatsvc.web.edge import client_address, same_origin, services_of, staff_token
 from chatsvc.web.socket import SocketSession
+
+log = logging.getLogger("chatsvc.ws_manager")
 
 MANAGER_ROLES = frozenset({Role.MANAGER.value, Role.ADMIN.value})
 
@@ -69,6 +72,11 @@ class ManagerSocket(SocketSession):
             except errors.ChatError:
                 self.abort(errors.CLOSE_POLICY, "session_ended")
                 return
+            except Exception as exc:  # noqa: BLE001 - the database away for a moment must not end the checks
+                # The kind only: a database error's text can carry the statement's parameters (a token digest).
+                log.warning("could not re-check a manager socket's session (%s); trying again later",
+                            type(exc).__name__)
+                continue
             if who.user.role not in MANAGER_ROLES:
                 self.abort(errors.CLOSE_POLICY, "forbidden")
                 return
