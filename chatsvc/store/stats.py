@@ -16,6 +16,7 @@ Two small SQL constructs make the time arithmetic portable:
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime
 from collections.abc import Sequence
@@ -206,21 +207,22 @@ RESOLVED = sa.and_(
 WAIT_END = sa.func.coalesce(c.c.first_assigned_at, c.c.closed_at)
 
 
-def _first_contact() -> Any:
-    """Resolved, and no other conversation nor ticket of the same visitor created in (created_at, + 7 days]."""
+def _returned(visitor_id: Any, created_at: Any) -> Any:
+    """The visitor came back: another conversation or a ticket of theirs created in (created_at, + 7 days]. The
+    look-ups go by visitor (``ix_conversations_visitor``, ``ix_tickets_visitor``)."""
     later = conversations.alias("later")
-    window_end = plus_hours(c.c.created_at, FCR_WINDOW_HOURS)
+    window_end = plus_hours(created_at, FCR_WINDOW_HOURS)
     again = sa.exists().where(
-        later.c.visitor_id == c.c.visitor_id,
-        later.c.created_at > c.c.created_at,
+        later.c.visitor_id == visitor_id,
+        later.c.created_at > created_at,
         later.c.created_at <= window_end,
     )
     ticket = sa.exists().where(
-        tickets.c.visitor_id == c.c.visitor_id,
-        tickets.c.created_at > c.c.created_at,
+        tickets.c.visitor_id == visitor_id,
+        tickets.c.created_at > created_at,
         tickets.c.created_at <= window_end,
     )
-    return sa.and_(RESOLVED, sa.not_(ticket), sa.not_(again))  # the index probes only for resolved chats
+    return sa.or_(ticket, again)
 
 
 class unindexed(FunctionElement[Any]):
@@ -262,40 +264,52 @@ _VALUE_COLUMNS = ["v1", "v2"]
 _HOUR_COLUMNS = ("conversations", "bot_resolved", "csat_satisfied", "csat_responses")
 
 
-def figures_query(period: Period, filters: StatsFilter, *, scan: bool = False) -> sa.CompoundSelect:
-    """One statement, one pass over P: every additive figure per hour bucket (the summary and the days are sums
-    of hours) and per agent, the waits per hour they began, and the first response times at the ranks of the
-    percentiles, overall and per agent.
+def _row(kind: str, ikey: Any = None, skey: Any = None, **numbers: Any) -> list[Any]:
+    # The same columns, of the same types, in every branch of the UNION.
+    return [
+        sa.literal(kind, sa.String).label("kind"),
+        (ikey if ikey is not None else sa.cast(sa.null(), sa.Integer)).label("ikey"),
+        (skey if skey is not None else sa.cast(sa.null(), sa.String)).label("skey"),
+        *[
+            sa.cast(numbers[name], sa.Float).label(name) if name in numbers
+            else sa.cast(sa.null(), sa.Float).label(name)
+            for name in [*_COUNT_COLUMNS, *_VALUE_COLUMNS]
+        ],
+    ]
 
-    P's rows are read once (through ``ix_conversations_created``, or ``ix_conversations_site_created`` with a
-    site; ``scan``: the table, see ``StatsStore._scan_rather_than_index``) into the CTE ``p``, each with its durations, flags and ratings worked out; SQLite and PostgreSQL (12+)
-    materialise a CTE that is used more than once, so the groupings below read that, not the table again.
+
+def _p(period: Period, filters: StatsFilter, scan: bool, *columns: Any, rated: bool = True) -> Any:
+    """P's rows, read once (through ``ix_conversations_created``, or ``ix_conversations_site_created`` with a site;
+    ``scan``: the table, see ``StatsStore._scan_rather_than_index``) into a CTE with the columns a statement
+    needs. SQLite and PostgreSQL (12+) materialise a CTE used more than once, so the groupings read that, not the
+    table again."""
+    query = sa.select(*columns, *([s.c.csat, s.c.nps, s.c.ces] if rated else []))
+    if rated:
+        query = query.select_from(c.outerjoin(s, s.c.conversation_id == c.c.id))
+    return query.where(*_in_period(period, filters, scan=scan)).cte("p")
+
+
+def figures_query(period: Period, filters: StatsFilter, *, scan: bool = False) -> sa.CompoundSelect:
+    """The counts and sums of the whole period (``total``) and per agent (``agent``), and the first contact
+    resolutions per agent (``fcr``; the agent null for chats nobody holds: the summary's count is their sum).
+    The hours, waits and percentiles are ``series_query``, which runs beside this one.
+
+    FCR is a grouping of its own, over P's resolved chats, with the visitor's return as a NOT EXISTS condition:
+    PostgreSQL runs the two look-ups as hash anti-joins (as subplans in p's select list they took half of the
+    statement's time), and SQLite probes ``ix_conversations_visitor`` and ``ix_tickets_visitor``.
     """
-    epoch = sa.literal(int(period.start.timestamp()), sa.Integer)
-    wait_in_period = sa.and_(
-        HANDED_OFF, WAIT_END.is_not(None), c.c.handoff_at >= period.start, c.c.handoff_at < period.end
-    )
-    p = (
-        sa.select(
-            c.c.agent_id.label("agent_id"),
-            hours_since(c.c.created_at, epoch).label("hour"),
-            # Waits of P's chats, by the hour they began; one that began after the period (a chat created at
-            # 23:59 on its last day, handed off at 00:01) belongs to no hour of it.
-            _when(wait_in_period, hours_since(c.c.handoff_at, epoch)).label("wait_hour"),
-            _when(wait_in_period, seconds_between(c.c.handoff_at, WAIT_END)).label("wait"),
-            _when(ANSWERED, seconds_between(c.c.handoff_at, c.c.first_response_at)).label("first_response"),
-            _when(HANDLED, seconds_between(c.c.first_assigned_at, c.c.closed_at)).label("handling"),
-            _flag(c.c.resolution == "bot").label("bot"),
-            _flag(HANDED_OFF).label("handed_off"),
-            _flag(ABANDONED).label("abandoned"),
-            _flag(CLOSED).label("closed"),
-            _flag(RESOLVED).label("resolved"),
-            _flag(_first_contact()).label("fcr"),
-            s.c.csat, s.c.nps, s.c.ces,
-        )
-        .select_from(c.outerjoin(s, s.c.conversation_id == c.c.id))
-        .where(*_in_period(period, filters, scan=scan))
-        .cte("p")
+    p = _p(
+        period, filters, scan,
+        c.c.agent_id.label("agent_id"),
+        c.c.visitor_id.label("visitor_id"),
+        c.c.created_at.label("created_at"),
+        _when(ANSWERED, sa.literal(1)).label("answered"),
+        _when(HANDLED, seconds_between(c.c.first_assigned_at, c.c.closed_at)).label("handling"),
+        _flag(c.c.resolution == "bot").label("bot"),
+        _flag(HANDED_OFF).label("handed_off"),
+        _flag(ABANDONED).label("abandoned"),
+        _flag(CLOSED).label("closed"),
+        _flag(RESOLVED).label("resolved"),
     )
 
     def counts() -> dict[str, Any]:
@@ -303,13 +317,12 @@ def figures_query(period: Period, filters: StatsFilter, *, scan: bool = False) -
             "conversations": sa.func.count(),
             "bot_resolved": sa.func.sum(p.c.bot),
             "handed_off": sa.func.sum(p.c.handed_off),
-            "answered": sa.func.count(p.c.first_response),
+            "answered": sa.func.count(p.c.answered),
             "handled": sa.func.count(p.c.handling),
             "handling_seconds": sa.func.sum(p.c.handling),
             "abandoned": sa.func.sum(p.c.abandoned),
             "closed": sa.func.sum(p.c.closed),
             "resolved": sa.func.sum(p.c.resolved),
-            "first_contact_resolved": sa.func.sum(p.c.fcr),
             "csat_satisfied": sa.func.sum(_flag(p.c.csat >= SATISFIED_CSAT)),
             "csat_responses": sa.func.count(p.c.csat),
             "nps_promoters": sa.func.sum(_flag(p.c.nps >= PROMOTER_NPS)),
@@ -319,33 +332,57 @@ def figures_query(period: Period, filters: StatsFilter, *, scan: bool = False) -
             "ces_responses": sa.func.count(p.c.ces),
         }
 
-    def row(kind: str, ikey: Any = None, skey: Any = None, **numbers: Any) -> list[Any]:
-        # The same columns, of the same types, in every branch of the UNION.
-        return [
-            sa.literal(kind, sa.String).label("kind"),
-            (ikey if ikey is not None else sa.cast(sa.null(), sa.Integer)).label("ikey"),
-            (skey if skey is not None else sa.cast(sa.null(), sa.String)).label("skey"),
-            *[
-                sa.cast(numbers[name], sa.Float).label(name) if name in numbers
-                else sa.cast(sa.null(), sa.Float).label(name)
-                for name in [*_COUNT_COLUMNS, *_VALUE_COLUMNS]
-            ],
-        ]
+    total = sa.select(*_row("total", **counts()))
+    by_agent = sa.select(*_row("agent", skey=p.c.agent_id, **counts())).where(p.c.agent_id.is_not(None)).group_by(
+        p.c.agent_id
+    )
+    first_contact = (
+        sa.select(*_row("fcr", skey=p.c.agent_id, v1=sa.func.count()))
+        .where(p.c.resolved == 1, sa.not_(_returned(p.c.visitor_id, p.c.created_at)))
+        .group_by(p.c.agent_id)
+    )
+    return sa.union_all(total, by_agent, first_contact)
 
-    total = sa.select(*row("total", **counts()))
-    every = counts()
-    hour_counts = {name: every[name] for name in _HOUR_COLUMNS}
-    by_hour = sa.select(*row("hour", ikey=p.c.hour, **hour_counts)).group_by(p.c.hour)
+
+def series_query(period: Period, filters: StatsFilter, *, scan: bool = False) -> sa.CompoundSelect:
+    """Per hour bucket the conversations created, bot resolutions and ratings (``hour``), the waits per hour they
+    began (``wait``), and the first response times at the ranks of the percentiles, overall (``rank``) and per
+    agent (``agent_rank``). Its own statement, so that it runs beside ``figures_query`` on a second connection
+    (a second core).
+
+    The percentiles: the database sorts and numbers the first response times (window functions) and returns only
+    the values at the wanted ranks, never the list. Rank r of p among n is the r with (r−1)·100 < n·p ≤ r·100,
+    i.e. ⌈p·n/100⌉.
+    """
+    epoch = sa.literal(int(period.start.timestamp()), sa.Integer)
+    wait_in_period = sa.and_(
+        HANDED_OFF, WAIT_END.is_not(None), c.c.handoff_at >= period.start, c.c.handoff_at < period.end
+    )
+    p = _p(
+        period, filters, scan,
+        c.c.agent_id.label("agent_id"),
+        hours_since(c.c.created_at, epoch).label("hour"),
+        # Waits of P's chats, by the hour they began; one that began after the period (a chat created at 23:59
+        # on its last day, handed off at 00:01) belongs to no hour of it.
+        _when(wait_in_period, hours_since(c.c.handoff_at, epoch)).label("wait_hour"),
+        _when(wait_in_period, seconds_between(c.c.handoff_at, WAIT_END)).label("wait"),
+        _when(ANSWERED, seconds_between(c.c.handoff_at, c.c.first_response_at)).label("first_response"),
+        _flag(c.c.resolution == "bot").label("bot"),
+    )
+    by_hour = sa.select(
+        *_row(
+            "hour", ikey=p.c.hour,
+            conversations=sa.func.count(),
+            bot_resolved=sa.func.sum(p.c.bot),
+            csat_satisfied=sa.func.sum(_flag(p.c.csat >= SATISFIED_CSAT)),
+            csat_responses=sa.func.count(p.c.csat),
+        )
+    ).group_by(p.c.hour)
     waits = (
-        sa.select(*row("wait", ikey=p.c.wait_hour, v1=sa.func.count(), v2=sa.func.sum(p.c.wait)))
+        sa.select(*_row("wait", ikey=p.c.wait_hour, v1=sa.func.count(), v2=sa.func.sum(p.c.wait)))
         .where(p.c.wait_hour.is_not(None))
         .group_by(p.c.wait_hour)
     )
-    by_agent = sa.select(*row("agent", skey=p.c.agent_id, **counts())).where(p.c.agent_id.is_not(None)).group_by(
-        p.c.agent_id
-    )
-    # Percentiles: the database sorts and numbers the first response times (window functions); only the values
-    # at the wanted ranks come back. Rank r of p among n is the r with (r−1)·100 < n·p ≤ r·100, i.e. ⌈p·n/100⌉.
     value = p.c.first_response
     ranked = (
         sa.select(
@@ -363,13 +400,13 @@ def figures_query(period: Period, filters: StatsFilter, *, scan: bool = False) -
     def at_rank(rank: Any, n: Any, percentiles: Sequence[int]) -> Any:
         return sa.or_(*[sa.and_((rank - 1) * 100 < n * pct, n * pct <= rank * 100) for pct in percentiles])
 
-    overall = sa.select(*row("rank", ikey=ranked.c.rnk, v1=ranked.c.n, v2=ranked.c.value)).where(
+    overall = sa.select(*_row("rank", ikey=ranked.c.rnk, v1=ranked.c.n, v2=ranked.c.value)).where(
         at_rank(ranked.c.rnk, ranked.c.n, PERCENTILES)
     )
     per_agent = sa.select(
-        *row("agent_rank", ikey=ranked.c.agent_rnk, skey=ranked.c.agent_id, v1=ranked.c.agent_n, v2=ranked.c.value)
+        *_row("agent_rank", ikey=ranked.c.agent_rnk, skey=ranked.c.agent_id, v1=ranked.c.agent_n, v2=ranked.c.value)
     ).where(ranked.c.agent_id.is_not(None), at_rank(ranked.c.agent_rnk, ranked.c.agent_n, (AGENT_PERCENTILE,)))
-    return sa.union_all(total, by_hour, waits, by_agent, overall, per_agent)
+    return sa.union_all(by_hour, waits, overall, per_agent)
 
 
 def tickets_query(period: Period, filters: StatsFilter, now: datetime.datetime) -> sa.Select[Any]:
@@ -446,7 +483,8 @@ class StatsStore:
         self.db = db
 
     async def figures(self, period: Period, filters: StatsFilter, now: datetime.datetime) -> Figures:
-        """Everything but the unanswered questions: two statements (conversations, tickets) and the names."""
+        """Everything but the unanswered questions: the counts, then the tickets and the names, on one connection;
+        the hours, waits and percentiles beside them on another."""
         count = hour_count(period)
         hours: dict[int, tuple[int, ...]] = {}
         waits: dict[int, tuple[int, float]] = {}
@@ -455,29 +493,51 @@ class StatsStore:
         ranks: dict[int, float] = {}
         answered = 0
         agent_medians: dict[str, float] = {}
-        async with self.db.connect() as conn:
-            await self._no_jit(conn)
-            scan = await self._scan_rather_than_index(conn, period, filters)
-            for row in await conn.execute(figures_query(period, filters, scan=scan)):
-                kind = row.kind
-                if kind == "hour" and 0 <= row.ikey < count:
-                    hours[row.ikey] = tuple(int(_number(row[i])) for i in _HOUR_INDEXES)
-                elif kind == "total":
-                    summary = _counts(row)
-                elif kind == "wait" and 0 <= row.ikey < count:
-                    waits[row.ikey] = (int(row.v1), float(_number(row.v2)))
-                elif kind == "agent":
-                    agents[row.skey] = _counts(row)
-                elif kind == "rank":
-                    answered = int(row.v1)
-                    ranks[int(row.ikey)] = float(row.v2)
-                elif kind == "agent_rank":
-                    agent_medians[row.skey] = float(row.v2)
-            ticket_row = (await conn.execute(tickets_query(period, filters, now))).one()
-            names = {}
-            if agents:
-                result = await conn.execute(sa.select(users.c.id, users.c.name).where(users.c.id.in_(list(agents))))
-                names = {r.id: r.name for r in result}
+        first_contact: dict[str | None, int] = {}
+        names: dict[str, str] = {}
+        series: asyncio.Future[list[Any]] | None = None
+        try:
+            async with self.db.connect() as conn:
+                await self._no_jit(conn)
+                scan = await self._scan_rather_than_index(conn, period, filters)
+                # The hours, waits and percentiles (sorts) run beside the counts, on a connection of their own:
+                # a second core. Awaited once this connection is back in the pool, so that reports running
+                # together never each hold a connection while waiting for another.
+                series = asyncio.ensure_future(self._series(period, filters, scan))
+                rows = (await conn.execute(figures_query(period, filters, scan=scan))).all()
+                ticket_row = (await conn.execute(tickets_query(period, filters, now))).one()
+                agent_ids = [row.skey for row in rows if row.kind == "agent"]
+                if agent_ids:
+                    result = await conn.execute(sa.select(users.c.id, users.c.name).where(users.c.id.in_(agent_ids)))
+                    names = {r.id: r.name for r in result}
+            rows += await series
+        except BaseException:
+            if series is not None and not series.done():
+                series.cancel()
+                await asyncio.gather(series, return_exceptions=True)
+            raise
+        for row in rows:
+            kind = row.kind
+            if kind == "hour" and 0 <= row.ikey < count:
+                hours[row.ikey] = tuple(int(_number(row[i])) for i in _HOUR_INDEXES)
+            elif kind == "total":
+                summary = _counts(row)
+            elif kind == "wait" and 0 <= row.ikey < count:
+                waits[row.ikey] = (int(row.v1), float(_number(row.v2)))
+            elif kind == "agent":
+                agents[row.skey] = _counts(row)
+            elif kind == "fcr":
+                first_contact[row.skey] = int(row.v1)
+            elif kind == "rank":
+                answered = int(row.v1)
+                ranks[int(row.ikey)] = float(row.v2)
+            elif kind == "agent_rank":
+                agent_medians[row.skey] = float(row.v2)
+        summary = dataclasses.replace(summary, first_contact_resolved=sum(first_contact.values()))
+        agents = {
+            agent_id: dataclasses.replace(counts, first_contact_resolved=first_contact.get(agent_id, 0))
+            for agent_id, counts in agents.items()
+        }
         hour_list = []
         empty = (0,) * len(_HOUR_COLUMNS)
         for k in range(count):
@@ -500,6 +560,11 @@ class StatsStore:
             tickets_created=int(_number(ticket_row.created)),
             sla_breaches=int(_number(ticket_row.breaches)),
         )
+
+    async def _series(self, period: Period, filters: StatsFilter, scan: bool) -> list[Any]:
+        async with self.db.connect() as conn:
+            await self._no_jit(conn)
+            return list((await conn.execute(series_query(period, filters, scan=scan))).all())
 
     async def _scan_rather_than_index(self, conn: Any, period: Period, filters: StatsFilter) -> bool:
         """SQLite: whether P is over a quarter of the table, where reading the whole table beats looking every
@@ -584,6 +649,7 @@ __all__ = [
     "hours_since",
     "plus_hours",
     "seconds_between",
+    "series_query",
     "tickets_query",
     "unanswered_query",
     "unindexed",
