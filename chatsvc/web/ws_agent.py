@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import msgspec
 from starlette.websockets import WebSocket
@@ -17,6 +18,8 @@ from chatsvc.services.hub import Envelope
 from chatsvc.services.routing import STAFF_CHANNEL
 from chatsvc.web.edge import client_address, same_origin, services_of, staff_token
 from chatsvc.web.socket import SocketSession
+
+log = logging.getLogger("chatsvc.ws_agent")
 
 _decode_waiting = msgspec.json.Decoder(protocol.Waiting).decode
 
@@ -156,6 +159,10 @@ class AgentSocket(SocketSession):
                 await self.services.accounts.authenticate(self.token)
             except errors.ChatError:
                 self.abort(errors.CLOSE_POLICY, "session_ended")
+            except Exception as exc:  # noqa: BLE001 - the database away for a moment must not end the checks
+                # The kind only: a database error's text can carry the statement's parameters (a token digest).
+                log.warning("could not re-check a console socket's session (%s); trying again later",
+                            type(exc).__name__)
 
     async def cleanup(self) -> None:
         if self.registered and self.who is not None:

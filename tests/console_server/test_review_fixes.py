@@ -15,7 +15,9 @@ from typing import Any
 import msgspec
 import pytest
 import sqlalchemy as sa
+import websockets
 
+from chatsvc import errors
 from chatsvc.client import VisitorClient
 from chatsvc.client.base import ServerError
 from chatsvc.domain import protocol
@@ -23,7 +25,9 @@ from chatsvc.services.frames import event_frame
 from chatsvc.services.hub import Envelope
 from chatsvc.services.routing import STAFF_CHANNEL
 from chatsvc.store.conversations import NewEvent
-from tests.console_server import ORIGIN, chat_with_agent, staff_http, wire
+from chatsvc.web.edge import SESSION_COOKIE
+from tests.console_server import ORIGIN, Wire, chat_with_agent, staff_http, wire
+from tests.manager_live import closed
 
 SECRET = "NOTE-SECRET-42"
 
@@ -400,3 +404,31 @@ async def test_the_queue_view_costs_a_few_queries_whatever_its_length(server) ->
     finally:
         for engine in engines:
             sa.event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+
+async def test_a_failed_session_check_does_not_end_the_console_socket_checks(sqlite_backend, start_server) -> None:  # type: ignore[no-untyped-def]
+    """The database away for one re-check (an exception that is no ChatError) must not stop the re-checks: a
+    session ended afterwards still closes the console's socket."""
+    async with start_server(sqlite_backend, session_recheck_seconds=0.2) as server:
+        token = await server.staff_token(await server.add_staff("Kim"))
+        cookie = {"Cookie": f"{SESSION_COOKIE}={token}"}
+        async with websockets.connect(f"{server.ws_url}/ws/agent", origin=server.url, additional_headers=cookie) as ws:
+            await ws.send(json.dumps({"type": "hello", "v": 1}))
+            console = Wire(ws)
+            try:
+                await console.wait_for(lambda f: f["type"] == "welcome")
+                calls = 0
+
+                async def flaky(token: Any, **options: Any) -> Any:
+                    nonlocal calls
+                    calls += 1
+                    if calls == 1:
+                        raise OSError("the database is restarting")
+                    raise errors.Unauthorized()  # the session ended by a route no broker message reports
+
+                server.services.accounts.authenticate = flaky  # type: ignore[method-assign]
+                assert await closed(console, timeout=5) == (1008, "session_ended")
+                assert calls >= 2
+            finally:
+                console.close()
