@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import logging.config
 import re
 
 # A credential in a query string (a misconfigured client) must not reach a log line through the access log.
@@ -66,3 +67,9 @@ def configure(level: str = "info") -> dict[str, object]:
             "alembic": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
         },
     }
+
+
+def setup(level: str = "info") -> None:
+    """Apply ``configure(level)`` now, so lines logged while the app is built (before uvicorn applies the same
+    config), such as a settings warning, already have their time, level and logger name."""
+    logging.config.dictConfig(configure(level))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uvicorn
 
 from chatsvc.app import create_app
-from chatsvc.logs import configure
+from chatsvc.logs import configure, setup
 from chatsvc.settings import Settings
 
 
@@ -17,6 +17,7 @@ def served_url(host: str, port: int) -> str:
 
 
 def uvicorn_config(settings: Settings, host: str, port: int) -> uvicorn.Config:
+    setup(settings.log_level)  # before the services are built: their start-up warnings are log lines too
     app = create_app(settings)
     app.state.services.tickets.served_url = served_url(host, port)
     return uvicorn.Config(

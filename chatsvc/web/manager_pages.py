@@ -7,8 +7,10 @@ at the top is filled by ``static/manager.js`` from ``/ws/manager``; the server r
 
 Query parameters go through an allow-list (SECURITY case 13): an unknown name, a repeated one, a value that is
 not a known period, a real date, or the id of an existing site, team or staff member is refused with 400
-``invalid_filter`` naming the field (the page shows the form again with the notice), and values only ever reach
-SQL as bound parameters (the stats store's business). Managers and admins only: an agent is refused the page,
+``invalid_filter`` naming the field (the page shows the form again with the notice, its reason translated), and
+values only ever reach SQL as bound parameters (the stats store's business). ``from`` and ``to`` are read only
+with ``period=custom``: with any other period they are ignored (dropped before the report, the CSV links and the
+form, which shows the period's own days, disabled). Managers and admins only: an agent is refused the page,
 the API and the CSV (403); signed out, the page goes to the sign-in form and the API and CSV answer 401.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -28,11 +31,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from chatsvc.domain.metrics import PERIOD_KEYS, STATS_PARAMS, InvalidFilter, Period, PeriodError, StatsFilter
+from chatsvc.domain.metrics import (
+    MAX_CUSTOM_DAYS,
+    MAX_YEAR,
+    MIN_YEAR,
+    PERIOD_KEYS,
+    STATS_PARAMS,
+    InvalidFilter,
+    Period,
+    PeriodError,
+    StatsFilter,
+)
 from chatsvc.domain.model import Role
 from chatsvc.errors import ChatError, Forbidden
 from chatsvc.services.accounts import StaffIdentity
-from chatsvc.services.kb import MAX_ALT, MAX_ALT_CHARS, MAX_TITLE
+from chatsvc.services.kb import MAX_ALT, MAX_ALT_CHARS, MAX_TITLE, KnowledgeBaseService
 from chatsvc.web import charts, figures
 from chatsvc.web.csv_cells import csv_cell, csv_number
 from chatsvc.web.edge import services_of, staff_identity
@@ -85,7 +98,13 @@ def _params(request: Request, allowed: frozenset[str]) -> dict[str, str]:
         if len(value) > MAX_VALUE_CHARS or any(ord(c) < 32 or ord(c) == 127 for c in value):
             raise FilterError(name, "The value is not valid.")
         seen[name] = value.strip()
-    return {name: value for name, value in seen.items() if value}
+    params = {name: value for name, value in seen.items() if value}
+    if params.get("period") != "custom":
+        # Only custom dates read from/to: a rolling period ignores them (the form sends them disabled, so not at
+        # all; a link written by hand may still hold them).
+        params.pop("from", None)
+        params.pop("to", None)
+    return params
 
 
 async def _query(request: Request, params: Mapping[str, str]) -> tuple[Period, StatsFilter]:
@@ -128,7 +147,36 @@ async def api_stats(request: Request) -> Response:
         return _filter_json(exc)
     except ChatError as exc:
         return error_response(exc)
-    return _json(await services_of(request).stats.report(period, filters))
+    return _json(await report_of(request, period, filters))
+
+
+# --- did an article close the loop? -------------------------------------------------------------------------
+
+MAX_COVER_CHECKS = 20  # matcher calls per report, at most (the report lists 20 groups)
+
+
+def covered_by(kb: KnowledgeBaseService, question: str) -> dict[str, str] | None:
+    """The published article the bot would now answer ``question`` with (its live index and the answer
+    threshold, ``settings.bot_answer_threshold``), as {id, title}; None while it would still not answer."""
+    decision = kb.decide(question)
+    if decision.action != "answer" or not decision.offered:
+        return None
+    article = kb.article(decision.offered[0].article_id)
+    return None if article is None else {"id": article.id, "title": article.title}
+
+
+def with_coverage(report: dict[str, Any], kb: KnowledgeBaseService) -> dict[str, Any]:
+    """Each unanswered group gets ``covered_by``: an article published since that now answers its
+    representative question, or None (one matcher call per group, ``MAX_COVER_CHECKS`` at most)."""
+    for index, item in enumerate(report.get("unanswered") or []):
+        item["covered_by"] = covered_by(kb, str(item["question"])) if index < MAX_COVER_CHECKS else None
+    return report
+
+
+async def report_of(request: Request, period: Period, filters: StatsFilter) -> dict[str, Any]:
+    """The stats service's report, each unanswered question checked against the knowledge base as it is now."""
+    services = services_of(request)
+    return with_coverage(await services.stats.report(period, filters), services.kb)
 
 
 # --- CSV ---------------------------------------------------------------------------------------------------
@@ -142,7 +190,10 @@ SUMMARY_KEYS = (
 
 
 def _summary_label(key: str, t: Translator) -> str:
-    """A summary figure's name in the page's language, for the CSV's "Figure" column."""
+    """A summary figure's name in the page's language, for the CSV's "Figure" column: each one distinct (the
+    cards' short words, "answers" under NPS and under CES, get the figure they belong to)."""
+    if f"manager.csv.fig.{key}" in t.table:
+        return t(f"manager.csv.fig.{key}")
     if key in ("first_response_median_seconds", "first_response_p90_seconds"):
         return f"{t('manager.fig.first_response')}, {t(f'manager.fig.{key}')}"
     label = t(f"manager.fig.{key}")
@@ -183,15 +234,32 @@ def csv_rows(report: Mapping[str, Any], table: str, t: Translator) -> list[list[
         ]
         return rows
     if table == "unanswered":
-        rows = [[col("question"), col("count"), col("last_asked"), col("examples")]]
+        zone = ZoneInfo(report["period"]["timezone"])
+        rows = [[col("question"), col("count"), col("last_asked"), col("examples"), col("covered_by")]]
         rows += [
-            [csv_cell(r["question"]), n(r["count"]), csv_cell(r["last_asked"]),
+            [csv_cell(r["question"]), n(r["count"]), csv_cell(local_seconds(r["last_asked"], zone)),
              # One phrasing a line in one cell; each line neutralised, as some spreadsheets split them.
-             "\n".join(csv_cell(example) for example in r["examples"])]
+             "\n".join(csv_cell(example) for example in r["examples"]),
+             csv_cell((r.get("covered_by") or {}).get("id", ""))]
             for r in report["unanswered"]
         ]
         return rows
     raise FilterError("table", "No such table.")
+
+
+def local_seconds(iso: str | None, zone: ZoneInfo) -> str:
+    """An instant as ISO 8601 in the stats time zone, to the second ("2026-11-27T14:03:12+01:00")."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return moment.astimezone(zone).replace(microsecond=0).isoformat(timespec="seconds")
+
+
+# A byte order mark first: Excel then reads the file as UTF-8 (French headings, names), others skip it.
+CSV_BOM = "\ufeff"
 
 
 def csv_filename(report: Mapping[str, Any], table: str) -> str:
@@ -213,8 +281,9 @@ async def export_csv(request: Request) -> Response:
         return _filter_json(exc)
     except ChatError as exc:
         return error_response(exc)
-    report = await services_of(request).stats.report(period, filters)
+    report = await report_of(request, period, filters)
     out = io.StringIO()
+    out.write(CSV_BOM)
     csv.writer(out).writerows(csv_rows(report, table, translator(request)))
     return Response(
         out.getvalue(),
@@ -328,6 +397,18 @@ def _agents_rows(agents: Iterable[Mapping[str, Any]], lang: str) -> list[dict[st
     return rows
 
 
+def _covered_link(covered: Mapping[str, str] | None, t: Translator) -> dict[str, str] | None:
+    """The article that now answers a listed question, with the link to edit it, or None."""
+    if not covered:
+        return None
+    return {
+        "id": covered["id"],
+        "title": covered["title"],
+        "href": f"/kb/articles/{covered['id']}",
+        "label": t("manager.unanswered.covered.edit", title=covered["title"]),
+    }
+
+
 def _unanswered(items: Iterable[Mapping[str, Any]], zone: ZoneInfo, t: Translator) -> list[dict[str, Any]]:
     return [
         {
@@ -339,19 +420,23 @@ def _unanswered(items: Iterable[Mapping[str, Any]], zone: ZoneInfo, t: Translato
             "last": t("manager.unanswered.last", when=_when(str(item["last_asked"]), zone, t.lang)),
             "last_iso": item["last_asked"],
             "create": create_article_link(str(item["question"]), list(item["examples"])),
+            "covered": _covered_link(item.get("covered_by"), t),
         }
         for item in items
     ]
 
 
 def _form_state(request: Request) -> dict[str, str]:
-    """What the period form shows: the values as given (escaped by the template, cut to a sane length)."""
+    """What the period form shows: the values as given (escaped by the template, cut to a sane length). The
+    dates only for custom: another period's own days are filled in from the report."""
     params = request.query_params
     period = params.get("period", "")
+    period = period if period in PERIOD_KEYS else "7d"
+    custom = period == "custom"
     return {
-        "period": period if period in PERIOD_KEYS else "7d",
-        "from": params.get("from", "")[:10],
-        "to": params.get("to", "")[:10],
+        "period": period,
+        "from": params.get("from", "")[:10] if custom else "",
+        "to": params.get("to", "")[:10] if custom else "",
         "site": params.get("site", "")[:MAX_VALUE_CHARS],
         "team": params.get("team", "")[:MAX_VALUE_CHARS],
         "agent": params.get("agent", "")[:MAX_VALUE_CHARS],
@@ -368,12 +453,61 @@ _FIELD_LABELS = {
 }
 
 
+# The reasons the domain and this module give (PeriodError, InvalidFilter, FilterError), as i18n keys: the
+# message is matched, its variable parts passed on. A reason not listed here falls back to the generic notice.
+_REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"A custom period needs '(?:from|to)'"), "manager.reason.needs_date"),
+    (re.compile(r"'(?:from|to)' must be a date written"), "manager.reason.date_format"),
+    (re.compile(r"'(?:from|to)' is not a real date"), "manager.reason.not_a_date"),
+    (re.compile(r"'(?:from|to)' must be between"), "manager.reason.year_range"),
+    (re.compile(r"The period must be one of"), "manager.reason.period"),
+    (re.compile(r"'to' must not be before 'from'"), "manager.reason.to_before_from"),
+    (re.compile(r"A period is at most \d+ days"), "manager.reason.too_long"),
+    (re.compile(r"No such (site|team|agent)\b"), "manager.reason.no_such"),
+    (re.compile(r"Unknown query parameter"), "manager.reason.unknown_param"),
+    (re.compile(r"A query parameter is repeated"), "manager.reason.repeated"),
+    (re.compile(r"The value is not valid"), "manager.reason.bad_value"),
+)
+
+
+def error_reason(exc: FilterError, t: Translator) -> str | None:
+    """Why the query was refused, in the page's language (None for a reason we have no words for)."""
+    label = _FIELD_LABELS.get(exc.field)
+    field = t(label) if label else exc.field
+    for pattern, key in _REASONS:
+        found = pattern.search(exc.message or "")
+        if not found:
+            continue
+        if key == "manager.reason.no_such":
+            return t(f"{key}.{found.group(1)}")
+        return t(key, field=field, low=MIN_YEAR, high=MAX_YEAR, n=MAX_CUSTOM_DAYS,
+                 **{"from": t("manager.period.from"), "to": t("manager.period.to")})
+    return None
+
+
 def _error_notice(exc: FilterError, t: Translator) -> str:
     label = _FIELD_LABELS.get(exc.field)
-    notice = t("manager.filter.invalid", field=t(label) if label else t("manager.filter.unknown"))
+    field = t(label) if label else t("manager.filter.unknown")
+    reason = error_reason(exc, t)
+    if reason:
+        return t("manager.filter.invalid.because", field=field, reason=reason)
+    notice = t("manager.filter.invalid", field=field)
     if exc.field in ("from", "to"):
         notice += " " + t("manager.filter.invalid.dates")
     return notice
+
+
+def active_filters(filters: Mapping[str, Any], choices: Mapping[str, Sequence[Mapping[str, str]]],
+                   t: Translator) -> list[dict[str, str]]:
+    """The filters in force, by name ("site Main shop"), for the heading; empty without a filter."""
+    shown = []
+    for name, group in (("site", "sites"), ("team", "teams"), ("agent", "agents")):
+        value = filters.get(name)
+        if not value:
+            continue
+        names = {item["id"]: item["name"] for item in choices.get(group, ())}
+        shown.append({"name": name, "text": t(f"manager.active.{name}", name=names.get(value, value))})
+    return shown
 
 
 def script_data(lang: str) -> dict[str, Any]:
@@ -418,16 +552,24 @@ async def manager_page(request: Request) -> Response:
     except FilterError as exc:
         context["error"] = _error_notice(exc, t)
         return render(request, "manager.html", context, who=who, status=400)
-    report = await stats.report(period, filters)
-    if not form["from"] and not form["to"]:
+    report = await report_of(request, period, filters)
+    if form["period"] != "custom" or (not form["from"] and not form["to"]):
         # The dates of the period shown, so that switching to custom dates starts from them.
         form["from"], form["to"] = report["period"]["from"], report["period"]["to"]
     query = [(k, v) for k, v in params.items()]
     zone = ZoneInfo(report["period"]["timezone"])
+    active = active_filters(report["filters"], context["choices"], t)
+    unfiltered = [(k, v) for k, v in query if k in ("period", "from", "to")]
+    empty = None
+    if not report["summary"]["conversations"]:
+        empty = t("manager.empty.filtered" if active else "manager.empty.period")
     context.update(
         {
             "report": report,
             "period_text": _period_text(report["period"], t),
+            "active_filters": active,
+            "clear_filters": "/manager" + ("?" + urlencode(unfiltered) if unfiltered else ""),
+            "empty": empty,
             "cards": summary_cards(report["summary"], t),
             "charts": charts.all_charts(report, t),
             "agents": _agents_rows(report["agents"], t.lang),

@@ -311,6 +311,35 @@ async def test_the_period_form_reloads_with_the_figures_and_the_csv_downloads(en
     manager.assert_clean()
 
 
+async def test_the_dates_are_sent_only_for_custom(env) -> None:  # type: ignore[no-untyped-def]
+    server = env.server
+    mia = await add_agent(server, "Mia Manager", role="manager")
+    manager = await sign_in(env, mia)
+    page = manager.page
+    form = page.locator("form[data-period-form]")
+    dates = (form.locator("input[name=from]"), form.locator("input[name=to]"))
+    # The default (7 days): the dates show its days but are not editable.
+    assert all([await d.is_disabled() for d in dates])
+    await form.locator("select[name=period]").select_option("custom")
+    assert not any([await d.is_disabled() for d in dates])
+    await form.locator("select[name=period]").select_option("today")
+    assert all([await d.is_disabled() for d in dates])
+    async with page.expect_navigation():
+        await form.locator("button[type=submit]").click()
+    # Today and nothing else in the address; the form shows today's date, still disabled.
+    assert "period=today" in page.url and "from=" not in page.url and "to=" not in page.url, page.url
+    today = server.services.stats.today().isoformat()
+    assert [await d.input_value() for d in dates] == [today, today]
+    assert all([await d.is_disabled() for d in dates])
+    # Custom dates are sent, from the days shown.
+    await form.locator("select[name=period]").select_option("custom")
+    async with page.expect_navigation():
+        await form.locator("button[type=submit]").click()
+    assert "period=custom" in page.url and f"from={today}" in page.url and f"to={today}" in page.url, page.url
+    assert not any([await d.is_disabled() for d in dates])
+    manager.assert_clean()
+
+
 async def test_the_page_in_french_fits_1280_px(env) -> None:  # type: ignore[no-untyped-def]
     server = env.server
     await desk(server, 300)

@@ -10,10 +10,12 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime
 from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -99,8 +101,10 @@ def figures_of(text: str) -> dict[str, Any]:
     return {key: json.loads(unescape(value)) for key, value in FIGURE.findall(text)}
 
 
-def rows_of(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text)))
+def rows_of(response: httpx.Response) -> list[list[str]]:
+    """A CSV export's rows, read as a spreadsheet would: UTF-8 after its byte order mark."""
+    assert response.content.startswith(b"\xef\xbb\xbf"), "no UTF-8 BOM"
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 async def _counts(server: InProcessServer) -> tuple[int, int, int]:
@@ -269,24 +273,30 @@ async def test_each_csv_holds_the_rows_of_the_json(server: InProcessServer, peop
     def number(cell: str) -> float | None:
         return None if cell == "" else float(cell)
 
-    summary = rows_of(exports["summary"].text)
+    summary = rows_of(exports["summary"])
     assert summary[0] == ["Key", "Figure", "Value"]
     assert {row[0]: number(row[2]) for row in summary[1:]} == report["summary"]
-    hourly = rows_of(exports["hourly"].text)
+    hourly = rows_of(exports["hourly"])
     assert hourly[0] == ["Hour (local)", "Conversations", "Average wait (seconds)", "Chats that waited"]
     assert [[r[0], number(r[1]), number(r[2]), number(r[3])] for r in hourly[1:]] == [
         [h["hour"], h["conversations"], h["wait_average_seconds"], h["waits"]] for h in report["hourly"]]
-    daily = rows_of(exports["daily"].text)
+    daily = rows_of(exports["daily"])
     keys = ("conversations", "bot_resolved", "deflection_rate", "csat", "csat_responses")
     assert [[r[0], *(number(c) for c in r[1:])] for r in daily[1:]] == [
         [d["day"], *(d[k] for k in keys)] for d in report["daily"]]
-    agents = rows_of(exports["agents"].text)
+    agents = rows_of(exports["agents"])
     keys = ("conversations", "first_response_median_seconds", "handling_average_seconds", "csat", "csat_responses")
     assert [[r[0], r[1], *(number(c) for c in r[2:])] for r in agents[1:]] == [
         [a["id"], a["name"], *(a[k] for k in keys)] for a in report["agents"]]
-    unanswered = rows_of(exports["unanswered"].text)
-    assert [[r[0], number(r[1]), r[2], r[3].splitlines()] for r in unanswered[1:]] == [
-        [u["question"], u["count"], u["last_asked"], u["examples"]] for u in report["unanswered"]]
+    unanswered = rows_of(exports["unanswered"])
+    assert unanswered[0] == ["Question", "Times asked", "Last asked", "Also asked as", "Now answered by (article id)"]
+    zone = ZoneInfo(report["period"]["timezone"])
+    assert [[r[0], number(r[1]), r[2], r[3].splitlines(), r[4]] for r in unanswered[1:]] == [
+        [u["question"], u["count"],
+         datetime.fromisoformat(u["last_asked"]).astimezone(zone).replace(microsecond=0).isoformat(),
+         u["examples"], ""] for u in report["unanswered"]]
+    # Last asked: ISO seconds with the stats zone's offset, no microseconds ("2026-11-27T14:03:12+00:00").
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", r[2]) for r in unanswered[1:])
     # Numbers are written as numbers whatever the page's language: seconds and fractions, "." as the point.
     assert all("," not in row[2] for row in summary[1:])
 
@@ -317,8 +327,8 @@ async def test_formulas_in_names_and_questions_are_neutralised(server: InProcess
     await write_history(server.services.db, agent_names=(formula, "Plain Agent"), questions=questions)
     async with signed_in_browser(server, people.manager.email) as client:
         report = (await client.get("/api/stats?period=7d")).json()
-        agents = rows_of((await client.get("/manager/export.csv?period=7d&table=agents")).text)
-        unanswered = rows_of((await client.get("/manager/export.csv?period=7d&table=unanswered")).text)
+        agents = rows_of(await client.get("/manager/export.csv?period=7d&table=agents"))
+        unanswered = rows_of(await client.get("/manager/export.csv?period=7d&table=unanswered"))
     assert any(a["name"] == formula for a in report["agents"])  # the JSON keeps the text as it is
     names = [row[1] for row in agents[1:]]
     assert "'" + formula in names and formula not in names
@@ -385,7 +395,7 @@ async def test_the_page_has_its_hooks_and_no_inline_code(server: InProcessServer
 async def test_the_page_in_french(server: InProcessServer, people: People, history: History) -> None:
     async with signed_in_browser(server, people.manager.email) as client:
         page = await client.get("/manager?period=7d&lang=fr")
-        exported = rows_of((await client.get("/manager/export.csv?period=7d&table=hourly")).text)  # the cookie
+        exported = rows_of(await client.get("/manager/export.csv?period=7d&table=hourly"))  # the cookie
         report = (await client.get("/api/stats?period=7d")).json()
     text = page.text
     assert page.status_code == 200 and '<html lang="fr">' in text

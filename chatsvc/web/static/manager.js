@@ -1,7 +1,7 @@
 /* The manager page's live panel: one socket to /ws/manager, each "stats" frame written into the panel as text.
    Plain ES2017, no build. Strings come from the JSON data island (#mg-data); the CSP allows no inline script.
-   The period part of the page is server-rendered and works without this file; here it only gets two niceties:
-   the dates dim unless "custom" is chosen, and picking a date chooses "custom". */
+   The period part of the page is server-rendered and works without this file; here the dates are enabled
+   (and sent) only while "custom" is chosen. */
 (function () {
   "use strict";
 
@@ -159,7 +159,11 @@
       var load = Number(agent.load) || 0;
       var capacity = Number(agent.capacity) || 0;
       row.querySelector("[data-agent-load]").textContent = load + "/" + capacity;
-      row.querySelector(".mg-load-spoken").textContent = t("manager.live.load", { load: load, capacity: capacity });
+      // "1 of 1 chat", "1 of 3 chats"; "1 chat sur 3", "2 chats sur 3": the noun agrees with the count next to it.
+      var noun = lang === "fr" ? load : capacity;
+      var one = noun === 1 || (lang === "fr" && noun === 0);
+      row.querySelector(".mg-load-spoken").textContent =
+        t("manager.live.load." + (one ? "one" : "other"), { load: load, capacity: capacity });
       var bar = row.querySelector(".mg-load");
       var share = capacity > 0 ? Math.min(1, load / capacity) : 0;
       bar.querySelector(".mg-load-fill").style.width = Math.round(share * 100) + "%";
@@ -270,20 +274,18 @@
   connect();
 
   // --- the period form ---------------------------------------------------------------------------------------
+  // From/To are only sent for "custom": for another period they show that period's days (rendered so by the
+  // server) and are disabled, so a bookmarked link never holds dates its period contradicts.
   var form = document.querySelector("form[data-period-form]");
   if (form) {
     var period = form.querySelector("select[name=period]");
     var dates = form.querySelectorAll("input[type=date]");
     var mark = function () {
-      form.setAttribute("data-custom", period.value === "custom" ? "yes" : "no");
+      var custom = period.value === "custom";
+      form.setAttribute("data-custom", custom ? "yes" : "no");
+      Array.prototype.forEach.call(dates, function (input) { input.disabled = !custom; });
     };
     period.addEventListener("change", mark);
-    Array.prototype.forEach.call(dates, function (input) {
-      input.addEventListener("change", function () {
-        period.value = "custom";
-        mark();
-      });
-    });
     mark();
   }
 })();
