@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -24,6 +25,7 @@ from chatsvc.domain.model import STAFF_ONLY_KINDS
 from chatsvc.services.container import Services
 from chatsvc.services.frames import event_frame, visitor_data
 from chatsvc.services.hub import Envelope, conversation_channel, staff_conversation_channel
+from chatsvc.web.edge import client_address, same_origin, services_of, staff_token
 from chatsvc.web.ratelimit import TokenBucket
 
 log = logging.getLogger("chatsvc.socket")
@@ -377,3 +379,25 @@ def _describe_decode_error(exc: Exception) -> str:
     if "Invalid value" in text and "type" in text:
         return "Unknown frame type. " + text
     return text[:200] if text else "The frame is not valid."
+
+
+StaffSocketFactory = Callable[[WebSocket, Services, str | None], SocketSession]
+
+
+async def serve_staff_socket(websocket: WebSocket, make: StaffSocketFactory) -> None:
+    """The way in of a staff socket (the console's, the manager page's): the browser's own origin only, refused
+    before accept (HTTP 403: cross-site hijacking), then the per-address cap, then the session's socket."""
+    services = services_of(websocket)
+    if not same_origin(websocket):
+        await websocket.close(code=errors.CLOSE_POLICY)
+        return
+    address = client_address(websocket)
+    limiter = websocket.app.state.address_counter
+    await websocket.accept()
+    if not limiter.acquire(address):
+        await websocket.close(code=errors.CLOSE_TRY_AGAIN, reason=errors.TooManyConnections.code)
+        return
+    try:
+        await make(websocket, services, staff_token(websocket)).run()
+    finally:
+        limiter.release(address)

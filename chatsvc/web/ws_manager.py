@@ -14,8 +14,7 @@ from chatsvc.domain import protocol
 from chatsvc.domain.model import Role
 from chatsvc.services.container import Services
 from chatsvc.services.hub import Envelope
-from chatsvc.web.edge import client_address, same_origin, services_of, staff_token
-from chatsvc.web.socket import SocketSession
+from chatsvc.web.socket import SocketSession, serve_staff_socket
 
 log = logging.getLogger("chatsvc.ws_manager")
 
@@ -91,17 +90,4 @@ class ManagerSocket(SocketSession):
 
 
 async def manager_endpoint(websocket: WebSocket) -> None:
-    services = services_of(websocket)
-    if not same_origin(websocket):
-        await websocket.close(code=errors.CLOSE_POLICY)  # before accept: HTTP 403 (cross-site hijacking)
-        return
-    address = client_address(websocket)
-    limiter = websocket.app.state.address_counter
-    await websocket.accept()
-    if not limiter.acquire(address):
-        await websocket.close(code=errors.CLOSE_TRY_AGAIN, reason=errors.TooManyConnections.code)
-        return
-    try:
-        await ManagerSocket(websocket, services, staff_token(websocket)).run()
-    finally:
-        limiter.release(address)
+    await serve_staff_socket(websocket, ManagerSocket)
