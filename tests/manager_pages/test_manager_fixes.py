@@ -4,7 +4,6 @@ empty states under a filter, the filters in the heading, the reason of a refusal
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,26 +22,10 @@ from chatsvc.web.manager_pages import (
     summary_cards,
 )
 from tests.accounts.helpers import signed_in_browser
-from tests.manager_pages.history import History, write_history
+from tests.manager_pages.history import History
 from tests.manager_pages.test_manager_pages import parse, rows_of
-from tests.support.people import People, people_on
+from tests.support.people import People
 from tests.support.servers import Backend, InProcessServer
-
-
-@pytest.fixture
-async def server(sqlite_backend: Backend, start_server) -> AsyncIterator[InProcessServer]:  # type: ignore[no-untyped-def]
-    async with start_server(sqlite_backend) as running:
-        yield running
-
-
-@pytest.fixture
-async def people(server: InProcessServer) -> People:
-    return await people_on(server)
-
-
-@pytest.fixture
-async def history(server: InProcessServer) -> History:
-    return await write_history(server.services.db)
 
 
 def _input(text: str, name: str) -> str:

@@ -9,7 +9,6 @@ import io
 import json
 import re
 import time
-from collections.abc import AsyncIterator
 from datetime import datetime
 from html import unescape
 from html.parser import HTMLParser
@@ -33,22 +32,6 @@ HOSTILE_NAME = '<img src=x onerror=alert(1)>"</script><script>alert(2)</script>'
 HOSTILE_QUESTION = "<script>alert('q')</script> & <b>bold</b>?"
 FIGURE = re.compile(r'data-figure="([a-z_0-9]+)" data-value="([^"]*)"')
 TABLES = ("summary", "hourly", "daily", "agents", "unanswered")
-
-
-@pytest.fixture
-async def server(sqlite_backend: Backend, start_server) -> AsyncIterator[InProcessServer]:  # type: ignore[no-untyped-def]
-    async with start_server(sqlite_backend) as running:
-        yield running
-
-
-@pytest.fixture
-async def people(server: InProcessServer) -> People:
-    return await people_on(server)
-
-
-@pytest.fixture
-async def history(server: InProcessServer) -> History:
-    return await write_history(server.services.db)
 
 
 class _Page(HTMLParser):
