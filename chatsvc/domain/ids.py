@@ -7,8 +7,12 @@ import secrets
 
 
 def new_id() -> str:
-    """128 bits of randomness, URL-safe (22 characters)."""
-    return secrets.token_urlsafe(16)
+    """128 bits of randomness, URL-safe (22 characters), never starting with ``-``: such an id would read as an
+    option on a command line and as a formula in a spreadsheet (a CSV export would have to alter it)."""
+    while True:
+        candidate = secrets.token_urlsafe(16)
+        if not candidate.startswith("-"):
+            return candidate
 
 
 def new_secret() -> str:
