@@ -386,11 +386,16 @@ StaffSocketFactory = Callable[[WebSocket, Services, str | None], SocketSession]
 
 async def serve_staff_socket(websocket: WebSocket, make: StaffSocketFactory) -> None:
     """The way in of a staff socket (the console's, the manager page's): the browser's own origin only, refused
-    before accept (HTTP 403: cross-site hijacking), then the per-address cap, then the session's socket."""
-    services = services_of(websocket)
+    before accept (HTTP 403: cross-site hijacking), then the session's socket."""
     if not same_origin(websocket):
         await websocket.close(code=errors.CLOSE_POLICY)
         return
+    await accept_and_run(websocket, make(websocket, services_of(websocket), staff_token(websocket)))
+
+
+async def accept_and_run(websocket: WebSocket, session: SocketSession) -> None:
+    """Accept a handshake its endpoint has vetted and run ``session`` on it, within the per-address cap (over
+    it: close 1013 ``too_many_connections``)."""
     address = client_address(websocket)
     limiter = websocket.app.state.address_counter
     await websocket.accept()
@@ -398,6 +403,6 @@ async def serve_staff_socket(websocket: WebSocket, make: StaffSocketFactory) -> 
         await websocket.close(code=errors.CLOSE_TRY_AGAIN, reason=errors.TooManyConnections.code)
         return
     try:
-        await make(websocket, services, staff_token(websocket)).run()
+        await session.run()
     finally:
         limiter.release(address)

@@ -9,8 +9,8 @@ from chatsvc.domain import protocol
 from chatsvc.services.chat import VisitorIdentity
 from chatsvc.services.container import Services
 from chatsvc.services.frames import iso
-from chatsvc.web.edge import client_address, services_of
-from chatsvc.web.socket import SocketSession
+from chatsvc.web.edge import services_of
+from chatsvc.web.socket import SocketSession, accept_and_run
 
 
 class VisitorSocket(SocketSession):
@@ -123,13 +123,4 @@ async def visitor_endpoint(websocket: WebSocket) -> None:
     except errors.ChatError:
         await websocket.close(code=errors.CLOSE_POLICY)  # before accept: the handshake gets HTTP 403
         return
-    address = client_address(websocket)
-    limiter = websocket.app.state.address_counter
-    await websocket.accept()
-    if not limiter.acquire(address):
-        await websocket.close(code=errors.CLOSE_TRY_AGAIN, reason=errors.TooManyConnections.code)
-        return
-    try:
-        await VisitorSocket(websocket, services, site_key).run()
-    finally:
-        limiter.release(address)
+    await accept_and_run(websocket, VisitorSocket(websocket, services, site_key))
