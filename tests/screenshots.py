@@ -189,38 +189,35 @@ class Shots:
 
     async def manager(self, browser: Any, server: InProcessServer, email: str, lang: str) -> Any:
         """A manager signs in through the login form (``/manager`` sends her there and back); the panel is live."""
-        context = await browser.new_context(viewport=MANAGER, locale="fr-FR" if lang == "fr" else "en-GB",
-                                            timezone_id="Europe/Paris")
-        context.set_default_timeout(WAIT)
-        page = await context.new_page()
-        page.on("pageerror", lambda error: self.problems.append(f"manager page error: {error}"))
-        page.on("console", lambda m: self.problems.append(f"manager {m.type}: {m.text}") if m.type == "error" else None)
-        await page.emulate_media(reduced_motion="reduce")
-        await page.goto(f"{server.url}/manager?lang={lang}")
-        await page.wait_for_url("**/login?**")
-        await page.fill("input[name=email]", email)
-        await page.fill("input[name=password]", STAFF_PASSWORD)
-        await page.click("form[action='/login'] button[type=submit]")
-        await page.wait_for_url("**/manager**")
-        await page.locator("[data-live][data-live-state=live]").wait_for(state="attached")
-        return page
+        return await self._signed_in(browser, server, email, lang, page_name="manager", viewport=MANAGER,
+                                     ready="[data-live][data-live-state=live]")
 
     async def console(self, browser: Any, server: InProcessServer, email: str, lang: str) -> Any:
         """A browser signs in through the login form (``/console`` sends it there and back); the console is up."""
-        context = await browser.new_context(viewport=CONSOLE, locale="fr-FR" if lang == "fr" else "en-GB",
+        return await self._signed_in(browser, server, email, lang, page_name="console", viewport=CONSOLE,
+                                     ready="[data-c=connection][data-state=online]")
+
+    async def _signed_in(
+        self, browser: Any, server: InProcessServer, email: str, lang: str, *, page_name: str,
+        viewport: dict[str, int], ready: str,
+    ) -> Any:
+        """A staff page reached through the login form it redirects to, once ``ready`` is in it; its errors are
+        recorded as problems."""
+        context = await browser.new_context(viewport=viewport, locale="fr-FR" if lang == "fr" else "en-GB",
                                             timezone_id="Europe/Paris")
         context.set_default_timeout(WAIT)
         page = await context.new_page()
-        page.on("pageerror", lambda error: self.problems.append(f"console page error: {error}"))
-        page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda error: self.problems.append(f"{page_name} page error: {error}"))
+        page.on("console",
+                lambda m: self.problems.append(f"{page_name} {m.type}: {m.text}") if m.type == "error" else None)
         await page.emulate_media(reduced_motion="reduce")
-        await page.goto(f"{server.url}/console?lang={lang}")
+        await page.goto(f"{server.url}/{page_name}?lang={lang}")
         await page.wait_for_url("**/login?**")
         await page.fill("input[name=email]", email)
         await page.fill("input[name=password]", STAFF_PASSWORD)
         await page.click("form[action='/login'] button[type=submit]")
-        await page.wait_for_url("**/console**")
-        await page.locator("[data-c=connection][data-state=online]").wait_for(state="attached")
+        await page.wait_for_url(f"**/{page_name}**")
+        await page.locator(ready).wait_for(state="attached")
         return page
 
 
