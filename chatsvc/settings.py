@@ -39,6 +39,9 @@ class Settings:
     ping_interval: float = 20.0  # WebSocket ping period, seconds
     ping_timeout: float = 20.0  # a socket that does not answer a ping in this time is closed
     hello_timeout: float = 10.0  # a socket must authenticate within this time
+    # SIGTERM: /healthz says draining, sockets are told to reconnect elsewhere (1012), in-flight work finishes,
+    # and the process exits within this many seconds (docs/deploy.md).
+    drain_seconds: float = 10.0
 
     # The bot: the matcher's confidence (0-1) at or above which it offers the top article as the answer, and
     # at or above which it suggests up to three (below: "no answer", and a person is offered). Defaults chosen
