@@ -51,6 +51,11 @@ class Settings:
 
     # People and time.
     agent_grace_seconds: float = 30.0  # a disconnected agent keeps their chats this long
+    # Shared presence: each process renews its agents' leases this often; a lease not renewed for presence_ttl
+    # seconds has expired (its process is gone). The grace must exceed the TTL for a dead process to be noticed
+    # before the grace is over.
+    presence_heartbeat: float = 5.0
+    presence_ttl: float = 15.0
     # A visitor with no open socket in any process for this long has left: their chat still with the bot or
     # waiting in the queue is closed (an assigned chat is the agent's to close). Long enough for a reload,
     # a train tunnel or a server restart; short enough that the queue does not fill with ghosts.
@@ -96,6 +101,10 @@ class Settings:
             raise ValueError("CHATSVC_LIVE_STATS_INTERVAL: seconds from 0 to 60")
         if not (math.isfinite(self.live_stats_refresh_seconds) and 1 <= self.live_stats_refresh_seconds <= 3600):
             raise ValueError("CHATSVC_LIVE_STATS_REFRESH_SECONDS: seconds from 1 to 3600")
+        if not (math.isfinite(self.presence_heartbeat) and 0.05 <= self.presence_heartbeat <= 600):
+            raise ValueError("CHATSVC_PRESENCE_HEARTBEAT: seconds from 0.05 to 600")
+        if not (math.isfinite(self.presence_ttl) and self.presence_ttl > self.presence_heartbeat):
+            raise ValueError("CHATSVC_PRESENCE_TTL: seconds, more than CHATSVC_PRESENCE_HEARTBEAT")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

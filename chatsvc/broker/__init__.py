@@ -1,8 +1,9 @@
-"""Fan-out between server processes, chosen by URL: in-process (``memory://`` / empty) or Redis."""
+"""Fan-out and live state between server processes, chosen by URL: in-process (``memory://`` / empty) or Redis."""
 
 from __future__ import annotations
 
 from chatsvc.broker.base import Broker, Handler
+from chatsvc.broker.live_state import AgentRecord, LiveState, QueueMirror, create_live_state
 
 
 def create_broker(url: str, *, prefix: str = "chatsvc:") -> Broker:
@@ -17,4 +18,4 @@ def create_broker(url: str, *, prefix: str = "chatsvc:") -> Broker:
     raise ValueError("unsupported broker URL: use redis://host:port/db, or leave it empty for in-process")
 
 
-__all__ = ["Broker", "Handler", "create_broker"]
+__all__ = ["AgentRecord", "Broker", "Handler", "LiveState", "QueueMirror", "create_broker", "create_live_state"]

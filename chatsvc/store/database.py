@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
@@ -61,6 +62,10 @@ class Database:
                 self.url, pool_size=SQLITE_READERS, max_overflow=0, connect_args={"timeout": 30}
             )
             sa.event.listen(self.read_engine.sync_engine, "connect", _sqlite_reader_pragmas)
+        self._locks: dict[str, asyncio.Lock] = {}
+        # PostgreSQL: advisory locks are held on connections of their own, in AUTOCOMMIT (a session lock: no
+        # transaction stays open while it is held), so that a dead process's session ends and frees its locks.
+        self._lock_engine: AsyncEngine | None = None
 
     async def migrate(self) -> None:
         """Bring the schema to the newest migration. Processes starting together take turns: a PostgreSQL
@@ -80,6 +85,38 @@ class Database:
                 if not self.is_sqlite:
                     await conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
                     await conn.commit()
+
+    @contextlib.asynccontextmanager
+    async def cluster_lock(self, name: str) -> AsyncIterator[None]:
+        """One holder at a time across every process on this database: an asyncio lock in this process, then on
+        PostgreSQL ``pg_advisory_lock`` (SQLite serves one process: the asyncio lock is enough). Not reentrant."""
+        lock = self._locks.setdefault(name, asyncio.Lock())
+        async with lock:
+            if self.is_sqlite:
+                yield
+                return
+            if self._lock_engine is None:
+                self._lock_engine = create_async_engine(
+                    self.url, pool_size=2, max_overflow=8, pool_pre_ping=True, isolation_level="AUTOCOMMIT"
+                )
+            key = cluster_lock_key(name)
+            async with self._lock_engine.connect() as conn:
+                try:
+                    await conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": key})
+                except BaseException:
+                    # Cancelled or failed while waiting: the lock may have been granted meanwhile; dropping the
+                    # connection ends its session, and with it any lock it holds.
+                    await conn.invalidate()
+                    raise
+                try:
+                    yield
+                finally:
+                    try:
+                        await conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                    except BaseException:
+                        log.warning("could not release cluster lock %r; dropping its connection", name)
+                        await conn.invalidate()
+                        raise
 
     async def ping(self) -> bool:
         try:
@@ -138,9 +175,16 @@ class Database:
         raise refused
 
     async def close(self) -> None:
+        if self._lock_engine is not None:
+            await self._lock_engine.dispose()
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
+
+
+def cluster_lock_key(name: str) -> int:
+    """A name's advisory lock key: a signed 64-bit number, the same in every process."""
+    return int.from_bytes(hashlib.blake2b(f"chatsvc:{name}".encode(), digest_size=8).digest(), "big", signed=True)
 
 
 @contextlib.asynccontextmanager
