@@ -46,7 +46,7 @@ class AvailabilityService:
         now = self.clock()
         hours = await self.tickets.business_hours(site.id)
         is_open = hours is None or hours.is_open(now)
-        # Presence is this process's (see services/routing.py): the same answer the router assigns chats by.
-        agents_online = any(p.online for p in self.routing.presence.values())
+        # Presence across every process (see services/routing.py): the same answer the router assigns chats by.
+        agents_online = await self.routing.any_online()
         next_opening = None if is_open or hours is None else hours.next_opening(now)
         return Availability(open=is_open, agents_online=agents_online, next_opening=next_opening)

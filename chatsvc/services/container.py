@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from chatsvc.broker import create_broker
+from chatsvc.broker import create_broker, create_live_state
 from chatsvc.domain.ids import new_secret
 from chatsvc.domain.matching import Thresholds
 from chatsvc.domain.tokens import VisitorTokens
@@ -57,7 +57,12 @@ class Services:
         self.conversation_store = ConversationStore(self.db)
         self.directory = Directory(self.account_store, self.conversation_store)
         self.accounts = AccountService(settings, self.account_store, self.hub, clock)
-        self.routing = Routing(settings, self.conversation_store, self.account_store, self.directory, self.hub, clock)
+        # Presence and the queue mirror, shared by every process through the same Redis as the broker.
+        self.live_state = create_live_state(settings.redis_url, prefix=settings.redis_prefix, ttl=settings.presence_ttl)
+        self.routing = Routing(
+            settings, self.conversation_store, self.account_store, self.directory, self.hub, clock,
+            live=self.live_state, db=self.db,
+        )
         self.visitor_presence = VisitorPresence(settings, self.conversation_store, clock)
         self.kb_store = KbStore(self.db)
         self.kb = KnowledgeBaseService(
@@ -105,21 +110,24 @@ class Services:
     async def start(self) -> None:
         log.info("storage: %s", describe(self.settings.database_url))
         await self.db.migrate()
-        secret = self.settings.secret_key or await self.account_store.get_or_create_secret(
-            "visitor_token_key", new_secret
-        )
+        # First-start seeding, one process at a time (several starting together on one empty database).
+        async with self.db.cluster_lock("bootstrap"):
+            secret = self.settings.secret_key or await self.account_store.get_or_create_secret(
+                "visitor_token_key", new_secret
+            )
+            ticket_key = await self.account_store.get_or_create_secret("ticket_link_key", new_secret)
+            await ensure_defaults(self.settings, self.account_store, self.accounts, self.clock)
         tokens = VisitorTokens(secret, self.settings.visitor_token_ttl)
         self._chat = ChatService(
             self.conversation_store, self.account_store, self.routing, self.hub, tokens, self.clock,
             self.survey_store, bot=Bot(self.kb, self.replies), on_abandoned=self.tickets.from_abandoned_chat,
             widgets=self.widgets,
         )
-        self.tickets.start(await self.account_store.get_or_create_secret("ticket_link_key", new_secret))
+        self.tickets.start(ticket_key)
         self.tickets.close_chat = lambda who, conversation_id: self.chat.agent_close(
             who, conversation_id, resolution="ticket"
         )
         self.tickets.announce_close = self.chat.announce_closed
-        await ensure_defaults(self.settings, self.account_store, self.accounts, self.clock)
         await self.hub.start()
         log.info("broker: %s", self.broker.name)
         if not self.settings.public_urls:

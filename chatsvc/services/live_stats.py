@@ -7,10 +7,11 @@ hears every notice; one with manager sockets computes one snapshot per burst of 
 computes asks for exactly one more), at most one per interval however many processes send notices, encodes it once
 and hands the same bytes to each of its manager sockets. Changes that store no event say so through
 ``Hub.changed`` (a rating, a ticket). A refresh every ``CHATSVC_LIVE_STATS_REFRESH_SECONDS`` covers what no notice
-reports (another process's presence while presence is per process, the clock moving the longest wait).
+reports (the clock moving the longest wait, a lease of a vanished process expiring).
 
-The database is the truth for the queue and loads; presence (status, capacity) is this process's memory, as for
-routing, until the Scale-out work shares it.
+The database is the truth for the queue; loads come from the queue mirror in the live state (the database when it
+has none), and presence (status, capacity, connected) from the live state shared by every process, as routing
+assigns by (see services/routing.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any, Protocol
 
 import msgspec
 
+from chatsvc.broker.live_state import AgentRecord
 from chatsvc.domain import protocol
 from chatsvc.domain import queue as policy
 from chatsvc.domain.model import AgentStatus, EventKind, Role
@@ -231,28 +233,29 @@ class LiveStats:
 
     async def queue_figures(self) -> QueueFigures:
         counts = await self.store.open_counts()
-        loads = await self.conversations.loads()
+        loads = await self.routing.shared_loads()
+        agents = await self.routing.agents()
         # As routing tells a new visitor in the general queue (no team): behind everyone waiting now, served by
         # every online agent. Routing's own slots and typical handling time, so the two never disagree.
-        slots = [slot for slot in self.routing._slots(loads) if slot.serves(None)]
+        slots = [slot for slot in self.routing._slots(agents, loads) if slot.serves(None)]
         estimate = policy.estimate_wait(
             counts.waiting + 1,
             await self.routing._handling_seconds(),
             sum(slot.capacity for slot in slots),
             sum(slot.free for slot in slots),
         )
-        return QueueFigures(counts, estimate, await self._agents(loads))
+        return QueueFigures(counts, estimate, await self._agents(loads, agents))
 
-    async def _agents(self, loads: dict[str, int]) -> list[protocol.StatsAgent]:
+    async def _agents(self, loads: dict[str, int], agents: dict[str, AgentRecord]) -> list[protocol.StatsAgent]:
         """Every enabled agent, connected or not; a manager or admin only while connected to the console (they
         may take chats then). Status is what they chose while connected, else offline."""
         rows = []
         for member in await self.store.staff():
-            presence = self.routing.presence.get(member.id)
-            connected = presence is not None and presence.sockets > 0
+            presence = agents.get(member.id)
+            connected = presence is not None and presence.connected
             if member.role != Role.AGENT.value and not connected:
                 continue
-            status = presence.status.value if connected and presence is not None else AgentStatus.OFFLINE.value
+            status = presence.status if connected and presence is not None else AgentStatus.OFFLINE.value
             capacity = presence.capacity if presence is not None else (
                 member.max_chats or self.settings.default_capacity
             )

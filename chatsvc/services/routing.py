@@ -1,21 +1,33 @@
-"""Agent presence, the queue and assignment, for one process.
+"""Agent presence, the queue and assignment, shared by every server process.
 
-Every change that can alter who holds what (automatic assignment, a pick, a transfer, a release) runs under
-one lock, and each assignment is a conditional write (``status`` must still be ``queued``), so a waiting
-visitor goes to exactly one agent and no agent exceeds capacity. Presence lives in this process's memory;
-the Scale-out work moves it to Redis so several processes share it.
+Presence: each process keeps its own view of the agents connected to it (``presence``: their sockets here, the
+status they chose) and writes it to the shared live state (``chatsvc/broker/live_state.py``: Redis, or memory for
+the embedded single process) as a record plus a lease per process, renewed by a heartbeat. Whom a chat may go to
+is read from the shared snapshot: an agent connected to any process counts. When the live state cannot be
+reached, this process's own view stands in.
+
+Assignment: every change that can alter who holds what (automatic assignment, a pick, a transfer, a release)
+runs under one cluster lock (``Database.cluster_lock``: a PostgreSQL advisory lock across processes), reading the
+queue and the loads from the database inside it, and each assignment is a conditional write (``status`` must still
+be ``queued``), so a waiting visitor goes to exactly one agent and no agent exceeds capacity.
+
+Grace: a sweeper in every process, once per heartbeat, finds agents holding chats with no live lease anywhere,
+marks when they were first seen gone (``left_at``, once) and after ``agent_grace_seconds`` returns their chats to
+the queue. See docs/scaling.md.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import msgspec
 
+from chatsvc.broker.live_state import AgentRecord, LiveState, MemoryLiveState, QueueMirror
 from chatsvc.domain import protocol
 from chatsvc.domain import queue as policy
 from chatsvc.domain.model import (
@@ -33,16 +45,20 @@ from chatsvc.settings import Settings
 from chatsvc.store import records
 from chatsvc.store.accounts import AccountStore
 from chatsvc.store.conversations import Applied, ConversationStore, NewEvent
+from chatsvc.store.database import Database
 
 log = logging.getLogger("chatsvc.routing")
 
 _HANDLING_CACHE_SECONDS = 30.0
 FIRST_MESSAGE_CHARS = 200  # of the visitor's first message, in the staff's queue view
 STAFF_CHANNEL = "staff"  # every staff socket listens here (the waiting queue)
+DISPATCH_LOCK = "dispatch"
 
 
 @dataclasses.dataclass
 class Presence:
+    """An agent as this process sees them: ``sockets`` counts their sockets connected here only."""
+
     user_id: str
     name: str
     status: AgentStatus
@@ -50,11 +66,24 @@ class Presence:
     team_ids: frozenset[str]
     sockets: int = 0
     idle_since: float = dataclasses.field(default_factory=time.time)
-    grace: asyncio.TimerHandle | None = None
+    rev: float = dataclasses.field(default_factory=time.time)  # when status, capacity or teams last changed
 
     @property
     def online(self) -> bool:
         return self.status is AgentStatus.ONLINE and self.sockets > 0
+
+    def record(self) -> AgentRecord:
+        return AgentRecord(
+            user_id=self.user_id, name=self.name, status=self.status.value, capacity=self.capacity,
+            team_ids=self.team_ids, idle_since=self.idle_since, rev=self.rev, sockets=self.sockets,
+        )
+
+    def adopt(self, record: AgentRecord) -> None:
+        """A newer record written through another process (a status chosen in another tab, a release)."""
+        if record.status in AgentStatus._value2member_map_:
+            self.status = AgentStatus(record.status)
+        self.name, self.capacity, self.team_ids = record.name or self.name, record.capacity, record.team_ids
+        self.idle_since, self.rev = record.idle_since, record.rev
 
 
 class Routing:
@@ -66,6 +95,8 @@ class Routing:
         directory: Directory,
         hub: Hub,
         clock: Clock,
+        live: LiveState | None = None,
+        db: Database | None = None,
     ) -> None:
         self.settings = settings
         self.conversations = conversations
@@ -73,6 +104,8 @@ class Routing:
         self.directory = directory
         self.hub = hub
         self.clock = clock
+        self.live: LiveState = live if live is not None else MemoryLiveState(ttl=settings.presence_ttl)
+        self.db = db
         self.presence: dict[str, Presence] = {}
         self._lock = asyncio.Lock()
         self._queue_seen: dict[str, tuple[int, int | None, int]] = {}
@@ -81,9 +114,41 @@ class Routing:
         self._first_messages: dict[str, str] = {}  # a waiting chat's first message never changes: kept
         self._handling: tuple[float, float] = (0.0, policy.DEFAULT_HANDLING_SECONDS)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._heartbeat_task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.on_requeue: Callable[[str], None] | None = None
 
+    @contextlib.asynccontextmanager
+    async def _locked(self) -> AsyncIterator[None]:
+        """The dispatch lock: across processes on one database, else this process's."""
+        if self.db is None:
+            async with self._lock:
+                yield
+        else:
+            async with self.db.cluster_lock(DISPATCH_LOCK):
+                yield
+
     # --- presence ------------------------------------------------------------------------------------
+
+    async def agents(self) -> dict[str, AgentRecord]:
+        """Every agent as all processes see them (sockets: in every process). When the live state cannot be
+        reached, or does not know an agent connected here yet (it came back empty), this process's view."""
+        snapshot = await self.live.snapshot()
+        if snapshot is None:
+            return {user_id: p.record() for user_id, p in self.presence.items()}
+        for user_id, presence in self.presence.items():
+            record = snapshot.get(user_id)
+            if record is None:
+                snapshot[user_id] = presence.record()
+                continue
+            if record.rev > presence.rev:
+                presence.adopt(record)
+            if presence.sockets > 0 and record.sockets == 0:  # our lease is not written yet
+                snapshot[user_id] = dataclasses.replace(record, sockets=presence.sockets)
+        return snapshot
+
+    async def any_online(self) -> bool:
+        return any(record.online for record in (await self.agents()).values())
 
     async def agent_connected(self, user: records.User, status: AgentStatus) -> Presence:
         presence = self.presence.get(user.id)
@@ -94,27 +159,31 @@ class Routing:
             self.presence[user.id] = presence
         else:
             presence.capacity, presence.team_ids, presence.name = capacity, team_ids, user.name
-        if presence.grace is not None:
-            presence.grace.cancel()
-            presence.grace = None
         presence.sockets += 1
-        await self.set_status(user.id, status)
+        await self.set_status(user.id, status)  # writes the record and this process's lease
         return presence
 
     async def refresh_agents(self, user_ids: list[str] | set[str] | tuple[str, ...]) -> None:
-        """An admin changed capacity or team membership: apply it now, not at the agents' next connection."""
+        """An admin changed capacity or team membership: apply it now, not at the agents' next connection,
+        whichever process they are connected to."""
         changed = False
+        agents = await self.agents()
         for user_id in user_ids:
             presence = self.presence.get(user_id)
-            if presence is None:
+            if presence is None and user_id not in agents:
                 continue
             try:
                 user = await self.accounts.get_user(user_id)
             except NotFound:
                 continue
-            presence.capacity = user.max_chats or self.settings.default_capacity
-            presence.team_ids = await self.accounts.team_ids_of(user_id)
-            presence.name = user.name
+            capacity = user.max_chats or self.settings.default_capacity
+            team_ids = await self.accounts.team_ids_of(user_id)
+            if presence is not None:
+                presence.capacity, presence.team_ids, presence.name = capacity, team_ids, user.name
+                presence.rev = time.time()
+                await self.live.put([presence.record()])
+            else:
+                await self.live.update(user_id, capacity=capacity, teams=team_ids, name=user.name)
             await self.push_presence(user_id)
             changed = True
         if changed:
@@ -126,48 +195,50 @@ class Routing:
             return
         presence.sockets = max(0, presence.sockets - 1)
         self.hub.changed()  # the managers' live panel shows who is connected
-        if presence.sockets == 0 and presence.grace is None:
-            loop = asyncio.get_running_loop()
-            presence.grace = loop.call_later(
-                self.settings.agent_grace_seconds, lambda: self._spawn(self._grace_expired(user_id))
-            )
-            log.info("agent %s disconnected; chats kept for %.0fs", user_id, self.settings.agent_grace_seconds)
-
-    async def _grace_expired(self, user_id: str) -> None:
-        presence = self.presence.get(user_id)
-        if presence is None or presence.sockets > 0:
-            return
-        presence.grace = None
-        log.info("agent %s did not come back; returning their chats to the queue", user_id)
-        presence.status = AgentStatus.OFFLINE
-        self.hub.changed()
-        await self.release_all(user_id, reason="disconnected")
-        await self.dispatch()
+        if not self._stopping:
+            self._spawn(self.live.put([presence.record()]))  # 0 sockets: this process's lease goes
+        if presence.sockets == 0:
+            log.info("agent %s disconnected; chats kept for %.0fs unless they come back (on any process)",
+                     user_id, self.settings.agent_grace_seconds)
 
     async def set_status(self, user_id: str, status: AgentStatus) -> None:
         presence = self.presence[user_id]
         presence.status = status
+        presence.rev = time.time()
+        await self.live.put([presence.record()])
         await self.accounts.update_user(user_id, status=status.value)
         if status is AgentStatus.OFFLINE:
             await self.release_all(user_id, reason="offline")
         await self.push_presence(user_id)
         await self.dispatch()
 
-    async def available_agents(self) -> list[dict[str, object]]:
-        """Staff connected to this process and online or away, with their load: whom a chat may be transferred
-        to (only those online with a free slot accept one)."""
+    async def shared_loads(self) -> dict[str, int]:
+        """Open chats per agent for readers (the transfer list, the live panel): the mirror the last dispatch
+        wrote, else the database (and the mirror is rebuilt)."""
+        mirror = await self.live.get_mirror()
+        if mirror is not None:
+            return dict(mirror.loads)
+        version, waiting = await self.conversations.queued_with_version()
         loads = await self.conversations.loads()
+        await self.live.put_mirror(_mirror(version, waiting, loads))
+        return loads
+
+    async def available_agents(self) -> list[dict[str, object]]:
+        """Staff connected to any process and online or away, with their load: whom a chat may be transferred
+        to (only those online with a free slot accept one)."""
+        agents = await self.agents()
+        loads = await self.shared_loads()
         return [
             {
-                "id": p.user_id,
-                "name": p.name,
-                "status": p.status.value,
-                "load": loads.get(p.user_id, 0),
-                "capacity": p.capacity,
-                "teams": sorted(p.team_ids),
+                "id": a.user_id,
+                "name": a.name,
+                "status": a.status,
+                "load": loads.get(a.user_id, 0),
+                "capacity": a.capacity,
+                "teams": sorted(a.team_ids),
             }
-            for p in sorted(self.presence.values(), key=lambda p: (p.name.casefold(), p.user_id))
-            if p.sockets > 0 and p.status in (AgentStatus.ONLINE, AgentStatus.AWAY)
+            for a in sorted(agents.values(), key=lambda a: (a.name.casefold(), a.user_id))
+            if a.connected and a.status in (AgentStatus.ONLINE.value, AgentStatus.AWAY.value)
         ]
 
     async def load_of(self, user_id: str) -> int:
@@ -175,54 +246,130 @@ class Routing:
 
     async def push_presence(self, user_id: str) -> None:
         presence = self.presence.get(user_id)
-        if presence is None:
+        record = presence.record() if presence is not None else (await self.agents()).get(user_id)
+        if record is None:
             return
         frame = protocol.PresenceUpdate(
-            status=presence.status.value, load=await self.load_of(user_id), capacity=presence.capacity
+            status=record.status, load=await self.load_of(user_id), capacity=record.capacity
         )
         await self.hub.publish_frame(f"user:{user_id}", frame)
         self.hub.changed()  # status, load or capacity: the managers' live panel shows them
+
+    # --- heartbeat and the sweeper --------------------------------------------------------------------
+
+    async def heartbeat(self) -> None:
+        """Renew this process's leases and rewrite its agents' records (refilling a live state that came back
+        empty)."""
+        await self.live.put([p.record() for p in self.presence.values() if p.sockets > 0])
+
+    async def sweep(self) -> None:
+        """Agents holding chats with no live lease anywhere: mark when first seen gone; after the grace, their
+        chats go back to the queue. The live state unreachable: nobody is judged gone."""
+        snapshot = await self.live.snapshot()
+        if snapshot is None:
+            return
+        loads = await self.conversations.loads()
+        for agent_id, held in loads.items():
+            record = snapshot.get(agent_id)
+            local = self.presence.get(agent_id)
+            if held <= 0 or (record is not None and record.connected) or (local is not None and local.sockets):
+                continue
+            elapsed = await self.live.mark_left(agent_id)
+            if elapsed is None:
+                return
+            if elapsed >= self.settings.agent_grace_seconds:
+                await self._requeue_gone(agent_id)
+        for agent_id, record in snapshot.items():
+            if record.left_at is not None and not record.connected and not loads.get(agent_id):
+                await self.live.clear_left(agent_id)
+
+    async def _requeue_gone(self, agent_id: str) -> None:
+        async with self._locked():
+            snapshot = await self.live.snapshot()
+            if snapshot is None:
+                return
+            record = snapshot.get(agent_id)
+            local = self.presence.get(agent_id)
+            if (record is not None and record.connected) or (local is not None and local.sockets):
+                return  # back meanwhile
+            log.info("agent %s did not come back; returning their chats to the queue", agent_id)
+            await self.live.update(agent_id, status=AgentStatus.OFFLINE.value)
+            if local is not None:
+                local.status, local.rev = AgentStatus.OFFLINE, time.time()
+            await self._release_all_locked(agent_id, reason="disconnected")
+            await self.live.clear_left(agent_id)
+            await self._dispatch_locked()
+        self.hub.changed()
+
+    async def _beat(self) -> None:
+        while True:
+            try:
+                await self.heartbeat()
+                await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database away for a moment: try again at the next beat
+                log.exception("presence heartbeat failed; trying again")
+            await asyncio.sleep(self.settings.presence_heartbeat)
+
+    async def after_resync(self) -> None:
+        """The broker's Redis is back (perhaps empty): our leases and records at once, then a dispatch, which
+        rebuilds the queue mirror from the database."""
+        try:
+            await self.heartbeat()
+            await self.dispatch()
+        except Exception:  # the next heartbeat tries again
+            log.warning("could not rebuild the live state after a broker outage; the next heartbeat will",
+                        exc_info=True)
 
     # --- assignment ----------------------------------------------------------------------------------
 
     async def dispatch(self) -> None:
         """Give waiting visitors to free agents, then tell every waiting visitor where they stand."""
-        async with self._lock:
-            waiting = await self.conversations.queued()
-            loads = await self.conversations.loads()
-            slots = self._slots(loads)
-            plan = policy.plan_assignments([_waiting(c) for c in waiting], slots, time.time())
-            for conversation_id, agent_id in plan:
-                try:
-                    await self._assign(conversation_id, agent_id, expect=ConversationStatus.QUEUED)
-                except (InvalidState, NotFound):
-                    continue  # closed or taken meanwhile
-            await self._push_queue_positions()
+        async with self._locked():
+            await self._dispatch_locked()
 
-    def _slots(self, loads: dict[str, int]) -> list[policy.AgentSlot]:
+    async def _dispatch_locked(self) -> None:
+        agents = await self.agents()
+        waiting = await self.conversations.queued()
+        loads = await self.conversations.loads()
+        plan = policy.plan_assignments([_waiting(c) for c in waiting], self._slots(agents, loads), time.time())
+        for conversation_id, agent_id in plan:
+            try:
+                await self._assign(conversation_id, agents[agent_id], expect=ConversationStatus.QUEUED)
+            except (InvalidState, NotFound):
+                continue  # closed or taken meanwhile
+        await self._push_queue_positions(agents)
+
+    @staticmethod
+    def _slots(agents: dict[str, AgentRecord], loads: dict[str, int]) -> list[policy.AgentSlot]:
         return [
             policy.AgentSlot(
-                agent_id=p.user_id,
-                online=p.online,
-                load=loads.get(p.user_id, 0),
-                capacity=p.capacity,
-                idle_since=p.idle_since,
-                team_ids=p.team_ids,
+                agent_id=a.user_id,
+                online=a.online,
+                load=loads.get(a.user_id, 0),
+                capacity=a.capacity,
+                idle_since=a.idle_since,
+                team_ids=a.team_ids,
             )
-            for p in self.presence.values()
+            for a in agents.values()
         ]
 
+    async def slots(self, loads: dict[str, int]) -> list[policy.AgentSlot]:
+        """Every agent's slot as all processes see them, for estimates (the live panel)."""
+        return self._slots(await self.agents(), loads)
+
     async def pick(self, agent_id: str, conversation_id: str) -> Applied:
-        async with self._lock:
+        async with self._locked():
             conversation = await self.conversations.get(conversation_id)
-            presence = self.presence.get(agent_id)
-            if presence is None or conversation.status != ConversationStatus.QUEUED.value:
+            agent = (await self.agents()).get(agent_id)
+            if agent is None or conversation.status != ConversationStatus.QUEUED.value:
                 raise InvalidState("That conversation is not waiting in the queue.")
-            if conversation.team_id is not None and conversation.team_id not in presence.team_ids:
+            if conversation.team_id is not None and conversation.team_id not in agent.team_ids:
                 raise NotFound()
-            if await self.load_of(agent_id) >= presence.capacity:
+            if await self.load_of(agent_id) >= agent.capacity:
                 raise OverCapacity()
-            applied = await self._assign(conversation_id, agent_id, expect=ConversationStatus.QUEUED)
+            applied = await self._assign(conversation_id, agent, expect=ConversationStatus.QUEUED)
             await self._push_queue_positions()
             return applied
 
@@ -232,7 +379,7 @@ class Routing:
     ) -> Applied:
         """Hand the chat to ``to_agent``, or back to the queue. The handover ``note`` is for staff: it is stored
         as a ``note`` event just before the transfer, never in the transfer event the visitor receives."""
-        async with self._lock:
+        async with self._locked():
             conversation = await self.conversations.get(conversation_id)
             if conversation.status != ConversationStatus.ASSIGNED.value or conversation.agent_id != from_agent:
                 raise NotFound()
@@ -242,14 +389,14 @@ class Routing:
                     conversation, reason="transferred", actor=from_agent, before=handover
                 )
             else:
-                target = self.presence.get(to_agent)
+                target = (await self.agents()).get(to_agent)
                 if target is None or not target.online or to_agent == from_agent:
                     raise InvalidState("That agent is not online.")
                 if await self.load_of(to_agent) >= target.capacity:
                     raise OverCapacity("That agent has no free capacity.")
                 applied = await self._assign(
                     conversation_id,
-                    to_agent,
+                    target,
                     expect=ConversationStatus.ASSIGNED,
                     kind=EventKind.TRANSFERRED,
                     extra={"from_agent": from_agent},
@@ -260,28 +407,36 @@ class Routing:
         return applied
 
     async def release_all(self, agent_id: str, *, reason: str) -> None:
-        async with self._lock:
-            for conversation in await self.conversations.assigned(agent_id):
-                try:
-                    await self._release(conversation, reason=reason, actor=None)
-                except (InvalidState, NotFound):
-                    continue
+        async with self._locked():
+            await self._release_all_locked(agent_id, reason=reason)
+
+    async def _release_all_locked(self, agent_id: str, *, reason: str) -> None:
+        for conversation in await self.conversations.assigned(agent_id):
+            try:
+                await self._release(conversation, reason=reason, actor=None)
+            except (InvalidState, NotFound):
+                continue
 
     async def after_close(self, conversation: records.Conversation) -> None:
         """A chat ended: free its agent's slot (and tell them), give the slot to the next visitor."""
         if conversation.agent_id is not None:
-            presence = self.presence.get(conversation.agent_id)
-            if presence is not None:
-                presence.idle_since = time.time()
+            await self._idle_from_now(conversation.agent_id)
             await self.push_chat(conversation, conversation.agent_id, mine=False)
             await self.push_presence(conversation.agent_id)
         self._queue_seen.pop(conversation.id, None)
         await self.dispatch()
 
+    async def _idle_from_now(self, agent_id: str) -> None:
+        now = time.time()
+        presence = self.presence.get(agent_id)
+        if presence is not None:
+            presence.idle_since = now
+        await self.live.update(agent_id, idle_since=now)
+
     async def _assign(
         self,
         conversation_id: str,
-        agent_id: str,
+        agent: AgentRecord,
         *,
         expect: ConversationStatus,
         kind: EventKind = EventKind.ASSIGNED,
@@ -289,7 +444,7 @@ class Routing:
         previous_agent: str | None = None,
         before: list[NewEvent] | None = None,
     ) -> Applied:
-        presence = self.presence[agent_id]
+        agent_id = agent.user_id
         now = self.clock()
 
         def check(current: records.Conversation) -> None:
@@ -313,7 +468,7 @@ class Routing:
                     author_role="system",
                     author_id=None,
                     author_name="chatsvc",
-                    data={"agent_id": agent_id, "agent_name": presence.name, **(extra or {})},
+                    data={"agent_id": agent_id, "agent_name": agent.name, **(extra or {})},
                 )
             ],
             now=now,
@@ -321,7 +476,8 @@ class Routing:
             changes=changes,
             participant=agent_id,
         )
-        presence.idle_since = time.time()
+        await self.live.clear_mirror()  # the loads changed: readers go to the database until the next mirror
+        await self._idle_from_now(agent_id)
         self._queue_seen.pop(conversation_id, None)
         await self.hub.publish_stored(applied.events)
         if previous_agent is not None:
@@ -352,6 +508,7 @@ class Routing:
             # Back to the front: the visitor already waited once.
             changes={"status": ConversationStatus.QUEUED.value, "agent_id": None, "queue_front": True},
         )
+        await self.live.clear_mirror()
         await self.hub.publish_stored(applied.events)
         if agent_id is not None:
             await self.push_chat(applied.conversation, agent_id, mine=False)
@@ -383,11 +540,15 @@ class Routing:
             self._handling = (time.monotonic(), value)
         return value
 
-    async def queue_updates(self, waiting: list[records.Conversation]) -> dict[str, protocol.QueueUpdate]:
+    async def queue_updates(
+        self, waiting: list[records.Conversation], agents: dict[str, AgentRecord] | None = None,
+        loads: dict[str, int] | None = None,
+    ) -> dict[str, protocol.QueueUpdate]:
         items = [_waiting(c) for c in waiting]
         places = policy.positions(items)
-        loads = await self.conversations.loads()
-        slots = self._slots(loads)
+        if loads is None:
+            loads = await self.conversations.loads()
+        slots = self._slots(agents if agents is not None else await self.agents(), loads)
         handling = await self._handling_seconds()
         updates: dict[str, protocol.QueueUpdate] = {}
         for item in items:
@@ -465,10 +626,13 @@ class Routing:
             self._waiting_seen = frame
             await self.hub.publish_frame(STAFF_CHANNEL, frame, staff_only=True)
 
-    async def _push_queue_positions(self) -> None:
+    async def _push_queue_positions(self, agents: dict[str, AgentRecord] | None = None) -> None:
+        """Under the dispatch lock: the staff's queue view, each waiting visitor's place, and the mirror."""
         version, waiting = await self.conversations.queued_with_version()
         await self._push_waiting(version, waiting)
-        updates = await self.queue_updates(waiting)
+        loads = await self.conversations.loads()
+        await self.live.put_mirror(_mirror(version, waiting, loads))
+        updates = await self.queue_updates(waiting, agents, loads)
         for conversation_id in set(self._queue_seen) - set(updates):
             del self._queue_seen[conversation_id]
         for conversation_id, update in updates.items():
@@ -480,24 +644,11 @@ class Routing:
     # --- lifecycle -----------------------------------------------------------------------------------
 
     async def recover(self) -> None:
-        """After a start: agents who held chats get the grace period to come back before they are requeued."""
+        """After a start: follow the queue view, start the heartbeat and the sweeper (agents who held chats and
+        are connected nowhere get the grace period from now to come back), and dispatch."""
         await self.hub.follow(STAFF_CHANNEL, _StaffView(self))
-        for conversation in await self.conversations.assigned():
-            agent_id = conversation.agent_id
-            if agent_id is None or agent_id in self.presence:
-                continue
-            try:
-                user = await self.accounts.get_user(agent_id)
-            except NotFound:
-                continue
-            presence = Presence(
-                user.id, user.name, AgentStatus(user.status) if user.status in AgentStatus._value2member_map_
-                else AgentStatus.OFFLINE, user.max_chats or self.settings.default_capacity,
-                await self.accounts.team_ids_of(user.id),
-            )
-            self.presence[user.id] = presence
-            presence.sockets = 1
-            self.agent_disconnected(user.id)
+        await self.live.start()
+        self._heartbeat_task = asyncio.create_task(self._beat(), name="chatsvc-presence-heartbeat")
         await self.dispatch()
 
     def _spawn(self, coro: object) -> None:
@@ -506,11 +657,16 @@ class Routing:
         task.add_done_callback(self._tasks.discard)
 
     async def stop(self) -> None:
-        for presence in self.presence.values():
-            if presence.grace is not None:
-                presence.grace.cancel()
-        for task in list(self._tasks):
+        """Drop this process's leases (agents connected elsewhere stay connected) and stop; never requeue: a
+        stopping process's agents reconnect to another one within the grace."""
+        self._stopping = True
+        tasks = [t for t in (self._heartbeat_task, *self._tasks) if t is not None]
+        for task in tasks:
             task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.live.stop()
 
 
 _decode_waiting = msgspec.json.Decoder(protocol.Waiting).decode
@@ -531,6 +687,7 @@ class _StaffView:
 
     def on_resync(self) -> None:
         self.routing.waiting_heard(None)  # frames may have been lost: publish the next view whatever it is
+        self.routing._spawn(self.routing.after_resync())  # Redis may have come back empty
 
 
 def _waiting(conversation: records.Conversation) -> policy.Waiting:
@@ -541,4 +698,14 @@ def _waiting(conversation: records.Conversation) -> policy.Waiting:
         priority=conversation.priority,
         front=conversation.queue_front,
         queued_at=queued_at.timestamp(),
+    )
+
+
+def _mirror(version: int, waiting: list[records.Conversation], loads: dict[str, int]) -> QueueMirror:
+    items = [_waiting(c) for c in waiting]
+    return QueueMirror(
+        version=version,
+        queue=[w.conversation_id for w in policy.queue_order(items)],
+        positions=policy.positions(items),
+        loads=dict(loads),
     )

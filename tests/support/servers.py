@@ -54,6 +54,8 @@ def make_settings(backend: Backend, data_dir: Path, **overrides: Any) -> Setting
         data_dir=data_dir,
         allowed_origins=("https://shop.example",),
         agent_grace_seconds=1.0,
+        presence_heartbeat=0.2,  # the grace must exceed the lease's TTL (a vanished process is noticed in time)
+        presence_ttl=0.6,
         ping_interval=5.0,
         ping_timeout=5.0,
         hello_timeout=5.0,
