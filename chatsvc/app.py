@@ -40,6 +40,7 @@ from chatsvc.web import (
     widget_api,
     widget_script,
 )
+from chatsvc.web.drain import Drain
 from chatsvc.web.errors import chat_error_handler, http_error_handler, server_error_handler
 from chatsvc.web.ratelimit import AddressCounter, FailureWindow
 from chatsvc.web.security import SecurityHeaders
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
     app.state.services = services
     app.state.settings = settings
     app.state.widget_script = widget_script.WidgetScript.load()
+    app.state.drain = Drain()  # SIGTERM: healthz 503, sockets closed 1012 (chatsvc.server)
     app.state.address_counter = AddressCounter(settings.max_connections_per_address)
     app.state.login_failures = FailureWindow(settings.login_attempts, settings.login_window)
     return app

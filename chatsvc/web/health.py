@@ -1,4 +1,4 @@
-"""``GET /healthz``: 200 when storage and broker answer, 503 otherwise."""
+"""``GET /healthz``: 200 when storage and broker answer, 503 otherwise; 503 ``draining`` at once on SIGTERM."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from chatsvc.web.edge import services_of
 
 
 async def healthz(request: Request) -> Response:
+    if request.app.state.drain.active:  # shutting down: a load balancer stops sending here
+        return JSONResponse({"status": "draining", "version": __version__}, status_code=503)
     services = services_of(request)
     checks = await services.health()
     ok = all(checks.values())

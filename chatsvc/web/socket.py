@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
+from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from chatsvc import errors
@@ -25,6 +26,7 @@ from chatsvc.domain.model import STAFF_ONLY_KINDS
 from chatsvc.services.container import Services
 from chatsvc.services.frames import event_frame, visitor_data
 from chatsvc.services.hub import Envelope, conversation_channel, staff_conversation_channel
+from chatsvc.web.drain import Drain
 from chatsvc.web.edge import client_address, same_origin, services_of, staff_token
 from chatsvc.web.ratelimit import TokenBucket
 
@@ -60,6 +62,7 @@ class SocketSession:
         self.following: dict[str, Following] = {}
         self.channels: set[str] = set()
         self._closing: _Closing | None = None
+        self._draining = False  # the server is shutting down: finish the frame at hand, flush, close 1012
         self._tasks: set[asyncio.Task[Any]] = set()
         self._last_rate_error = 0.0
         self._closed = asyncio.Event()
@@ -114,6 +117,12 @@ class SocketSession:
         except WebSocketDisconnect:
             pass
         finally:
+            if self._draining and self._closing is None:
+                # What is queued (the ack of a message committed just now) goes out before the close.
+                self._closing = _Closing(errors.CLOSE_RESTART, "server restarting")
+                with contextlib.suppress(asyncio.QueueFull):
+                    self.outbox.put_nowait(None)
+                await asyncio.wait({writer}, timeout=2.0)
             if self._closing is not None:
                 await self._close(self._closing.code, self._closing.reason)
             writer.cancel()
@@ -134,7 +143,7 @@ class SocketSession:
         the client sends nothing, so the read races the abort signal.
         """
         while True:
-            if self._closing is not None:
+            if self._closing is not None or self._draining:
                 return None
             if self._abort_waiter is None:
                 self._abort_waiter = asyncio.ensure_future(self._aborted.wait())
@@ -204,6 +213,13 @@ class SocketSession:
             with contextlib.suppress(asyncio.QueueFull):
                 self.outbox.put_nowait(None)
             self._spawn(self._close(code, reason))
+
+    def drain(self) -> None:
+        """The server is shutting down: stop reading; the frame being handled finishes, the queued frames go
+        out, then the socket closes with 1012 so that the client reconnects elsewhere and resumes by seq."""
+        if self._closing is None and not self._draining:
+            self._draining = True
+            self._aborted.set()
 
     async def _write(self) -> None:
         try:
@@ -395,14 +411,23 @@ async def serve_staff_socket(websocket: WebSocket, make: StaffSocketFactory) -> 
 
 async def accept_and_run(websocket: WebSocket, session: SocketSession) -> None:
     """Accept a handshake its endpoint has vetted and run ``session`` on it, within the per-address cap (over
-    it: close 1013 ``too_many_connections``)."""
+    it: close 1013 ``too_many_connections``). While the server drains, the handshake is refused with HTTP 503
+    (a proxy passes it to another process); a socket open when the drain begins is closed with 1012."""
+    drain: Drain = websocket.app.state.drain
+    if drain.active:
+        await websocket.send_denial_response(
+            JSONResponse({"status": "draining"}, status_code=503, headers={"Retry-After": "1"})
+        )
+        return
     address = client_address(websocket)
     limiter = websocket.app.state.address_counter
     await websocket.accept()
     if not limiter.acquire(address):
         await websocket.close(code=errors.CLOSE_TRY_AGAIN, reason=errors.TooManyConnections.code)
         return
+    drain.add(session)
     try:
         await session.run()
     finally:
+        drain.discard(session)
         limiter.release(address)
