@@ -29,28 +29,43 @@ async def pair(cluster: Cluster, *, visitor_home: int, agent_home: int) -> tuple
 
 
 async def _write(
-    send: Callable[[str], Awaitable[protocol.Ack]], prefix: str, count: int, *,
+    send: Callable[[str], Awaitable[protocol.Ack]], prefix: str, count: int, calm: asyncio.Event, *,
     at: int | None = None, disruption: Disruption | None = None, started: list[asyncio.Task[None]] | None = None,
+    gap: float = 0.01, after: int = 20,
 ) -> list[tuple[str, protocol.Ack]]:
-    """``count`` messages with random gaps of 0-10 ms, several in flight at once (not waiting for each ack)."""
+    """At least ``count`` messages with random gaps of 0 to ``gap`` seconds, several in flight at once (not waiting
+    for each ack); the writer goes on until the disruption is over and ``after`` more were sent since."""
     rng = random.Random(prefix)
     tasks: list[tuple[str, asyncio.Future[protocol.Ack]]] = []
-    for i in range(count):
+    i = sent_calm = 0
+    while i < count or not calm.is_set() or sent_calm < after:
         if i == at and disruption is not None and started is not None:
-            started.append(asyncio.ensure_future(disruption()))
+            started.append(asyncio.ensure_future(_then_set(disruption, calm)))
+        if calm.is_set():
+            sent_calm += 1
         text = f"{prefix}{i}"
         tasks.append((text, asyncio.ensure_future(send(text))))
-        await asyncio.sleep(rng.uniform(0, 0.01))
+        i += 1
+        await asyncio.sleep(rng.uniform(0, gap))
     return [(text, await task) for text, task in tasks]
+
+
+async def _then_set(disruption: Disruption, calm: asyncio.Event) -> None:
+    try:
+        await disruption()
+    finally:
+        calm.set()
 
 
 async def converse_through(
     cluster: Cluster, visitor: VisitorClient, agent: AgentClient, conversation: str, disruption: Disruption, *,
-    count: int = 200, at: int = 100, ack_timeout: float = 60.0,
+    count: int = 200, at: int = 100, gap: float = 0.01, ack_timeout: float = 60.0,
 ) -> None:
-    """Both sides send ``count`` messages; when the visitor has sent ``at`` of them ``disruption`` runs. Afterwards:
-    every acknowledged message is on both screens once, in order, and the screens equal the stored transcript."""
+    """Both sides send ``count`` messages or more; when the visitor has sent ``at`` of them ``disruption`` runs, and
+    both go on until it is over (and 20 more each). Afterwards: every acknowledged message is on both screens once,
+    in order, and the screens equal the stored transcript."""
     started: list[asyncio.Task[None]] = []
+    calm = asyncio.Event()
 
     async def from_visitor(text: str) -> protocol.Ack:
         return await visitor.send(text, timeout=ack_timeout)
@@ -59,8 +74,8 @@ async def converse_through(
         return await agent.send(conversation, text, timeout=ack_timeout)
 
     visitor_acks, agent_acks = await asyncio.gather(
-        _write(from_visitor, "v", count, at=at, disruption=disruption, started=started),
-        _write(from_agent, "a", count),
+        _write(from_visitor, "v", count, calm, at=at, disruption=disruption, started=started, gap=gap),
+        _write(from_agent, "a", count, calm, gap=gap),
     )
     for task in started:
         await task
