@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 BIN := $(VENV)/bin
 
-.PHONY: run test venv bench bench-kpis clean widget screenshots
+.PHONY: run test venv bench bench-kpis bench-scale bench-idle bench-soak clean widget screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,17 @@ bench: $(STAMP)
 # names a server (a throw-away database is made there and dropped).
 bench-kpis: $(STAMP)
 	$(BIN)/python -m bench.kpis
+
+# Scale-out: PostgreSQL at $$CHATSVC_TEST_DATABASE_URL and Redis at $$CHATSVC_TEST_REDIS_URL (defaults: the local
+# test servers); throw-away databases and key prefixes, removed afterwards. See bench/README.md.
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale
+
+bench-idle: $(STAMP)
+	$(BIN)/python -m bench.idle
+
+bench-soak: $(STAMP)
+	$(BIN)/python -m bench.soak
 
 widget: $(STAMP)
 	$(BIN)/python widget/build.py
