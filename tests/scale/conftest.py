@@ -37,7 +37,6 @@ async def cluster_backend(pg_url: str) -> AsyncIterator[Backend]:
 async def cluster(cluster_backend: Backend, tmp_path: Path) -> AsyncIterator[Cluster]:
     """3 processes started at once, with an admin signed in."""
     async with running_cluster(cluster_backend, tmp_path) as running:
-        await running.add_admin()
         yield running
 
 

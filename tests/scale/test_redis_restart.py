@@ -21,7 +21,6 @@ async def test_redis_restart_mid_conversation_loses_nothing(
 ) -> None:
     backend = Backend(name="postgres+redis", database_url=pg_url, redis_url=own_redis.url)
     async with running_cluster(backend, tmp_path) as cluster:
-        await cluster.add_admin()
         # Visitor and agent on different processes: everything between them goes through Redis.
         visitor, agent, conversation = await pair(cluster, visitor_home=0, agent_home=1)
 

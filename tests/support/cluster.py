@@ -37,7 +37,7 @@ CLUSTER_ENV = {
     "CHATSVC_AGENT_GRACE_SECONDS": "2",
     "CHATSVC_PRESENCE_HEARTBEAT": "0.2",
     "CHATSVC_PRESENCE_TTL": "0.6",
-    "CHATSVC_DRAIN_SECONDS": "5",
+    "CHATSVC_DRAIN_SECONDS": "2",
     "CHATSVC_RATE_PER_SECOND": "1000",
     "CHATSVC_RATE_BURST": "1000",
     "CHATSVC_MAX_CONNECTIONS_PER_ADDRESS": "10000",
@@ -144,6 +144,17 @@ class Cluster:
 
     async def add_admin(self) -> str:
         """An admin through the CLI (as an operator would), signed in; returns the session token."""
+        await self._create_admin()
+        self.admin_token = await self.login(ADMIN_EMAIL)
+        return self.admin_token
+
+    async def start_with_admin(self) -> None:
+        """The processes and the CLI creating the admin, all at the same moment (the CLI migrates too, under
+        the same advisory lock), then the admin signed in."""
+        await asyncio.gather(self.start(), self._create_admin())
+        self.admin_token = await self.login(ADMIN_EMAIL)
+
+    async def _create_admin(self) -> None:
         add = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "chatsvc", "user", "add", "--role", "admin", "--email", ADMIN_EMAIL,
             "--name", "Root", "--password-stdin", env={**os.environ, **self.env}, cwd=self.workdir,
@@ -151,8 +162,6 @@ class Cluster:
         )
         out, _ = await add.communicate((STAFF_PASSWORD + "\n").encode())
         assert add.returncode == 0, out.decode()
-        self.admin_token = await self.login(ADMIN_EMAIL)
-        return self.admin_token
 
     async def login(self, email: str, index: int | None = None) -> str:
         url = self.processes[index if index is not None else self.alive()[0]].url
@@ -238,10 +247,13 @@ class Cluster:
 
 
 @contextlib.asynccontextmanager
-async def running_cluster(backend: Backend, workdir: Path, size: int = 3, **env: str) -> AsyncIterator[Cluster]:
+async def running_cluster(
+    backend: Backend, workdir: Path, size: int = 3, *, admin: bool = True, **env: str
+) -> AsyncIterator[Cluster]:
+    """``size`` processes started at once (with an admin created by the CLI meanwhile, unless ``admin=False``)."""
     cluster = Cluster(backend, workdir, size, **env)
     try:
-        await cluster.start()
+        await (cluster.start_with_admin() if admin else cluster.start())
         yield cluster
     finally:
         await cluster.stop()
