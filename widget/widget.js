@@ -1,4 +1,6 @@
 /*! chatsvc visitor widget. Embed: <script src="https://HOST/widget.js" data-site="SITE_KEY" async></script>
+ * Several servers (no load balancer): data-servers="https://a.example,https://b.example"; the widget uses one and
+ * moves to the next when it cannot connect or its socket ends unexpectedly (default: the script's origin).
  * Plain JavaScript, no dependency. Everything lives in one open shadow root on <div id="chatsvc-widget">; the
  * only global is window.Chatsvc. Server text is only ever set as text (textContent) or, for knowledge-base
  * answers, rebuilt element by element from an allow-list: no innerHTML anywhere. */
@@ -105,8 +107,18 @@
     warn('no data-site on the <script> tag: the widget stays off');
     return;
   }
-  var BASE = new URL(script.src, location.href).origin;
-  var WS_URL = BASE.replace(/^http/, 'ws') + '/ws/visitor?site=' + encodeURIComponent(SITE);
+  // Where the server is: one of data-servers (origins, comma separated), else the script's own origin. REST
+  // calls and the socket go to the current one; a failed connection or an unexpected close moves to the next.
+  var SERVERS = (script.getAttribute('data-servers') || '').split(',').map(function (u) {
+    try { return u.trim() ? new URL(u.trim(), location.href).origin : ''; } catch (e) { return ''; }
+  }).filter(function (u) { return /^https?:/.test(u); });
+  if (!SERVERS.length) SERVERS = [new URL(script.src, location.href).origin];
+  var at = 0, BASE = SERVERS[0];
+  function nextServer() {
+    at = (at + 1) % SERVERS.length;
+    BASE = SERVERS[at];
+    return at;
+  }
   var wantLang = (script.getAttribute('data-lang') || '').toLowerCase();
   var LANG = STRINGS[wantLang] ? wantLang : /^fr\b/i.test(navigator.language || '') ? 'fr' : 'en';
   var L = STRINGS[LANG];
@@ -811,13 +823,14 @@
       }, function (e) {
         gettingToken = false;
         if (e && e.fatal) return fail();
+        nextServer();
         unwelcome();
         retryLater();
       });
       return;
     }
     var sock;
-    try { sock = new WebSocket(WS_URL); } catch (e) { return fail(); }
+    try { sock = new WebSocket(BASE.replace(/^http/, 'ws') + '/ws/visitor?site=' + encodeURIComponent(SITE)); } catch (e) { return fail(); }
     ws = sock;
     var token = sock.token = S.token;
     var helloTimer = setTimeout(function () { if (ws === sock && !sock.welcomed) sock.close(); }, 12000);
@@ -861,6 +874,7 @@
       return connect();
     }
     if (!sock.welcomed) unwelcome();
+    if (code !== 1000) nextServer(); // failed, dropped, or this server is restarting (1012): try another one
     // many tabs told "too many" at once must not all come back at the same moment
     retryLater(code === 1013 && reason === 'too_many_connections' ? BUSY_WAIT * (1 + Math.random()) : 0);
   }
@@ -1979,8 +1993,9 @@
   }
 
   // The server is unreachable or failed: try again, 1 s, 2 s, 4 s... up to every 30 s.
+  // With several servers, the next one at once; the backoff after each round.
   function retryConfig() {
-    if (!S.config) setTimeout(loadConfig, Math.min(30000, 1000 * Math.pow(2, configTries++)));
+    if (!S.config) setTimeout(loadConfig, nextServer() ? 0 : Math.min(30000, 1000 * Math.pow(2, configTries++)));
   }
 
   // --- page life ----------------------------------------------------------------------------------------------
