@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import signal
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -24,40 +22,10 @@ from chatsvc.client.base import ClientClosed
 from chatsvc.domain import protocol
 from chatsvc.store.database import async_url
 from chatsvc.store.schema import events
+from tests.deploy.support import add_user, login, server_env
 from tests.support.servers import STAFF_PASSWORD, Backend, ServerProcess
 
 DRAIN_SECONDS = 4.0
-
-
-def server_env(backend: Backend, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return {
-        "CHATSVC_DATABASE_URL": backend.database_url,
-        "CHATSVC_REDIS_URL": backend.redis_url,
-        "CHATSVC_REDIS_PREFIX": backend.redis_prefix,
-        "CHATSVC_DATA_DIR": str(tmp_path),
-        "CHATSVC_AGENT_GRACE_SECONDS": "20",
-        "CHATSVC_RATE_PER_SECOND": "1000",
-        "CHATSVC_RATE_BURST": "1000",
-        "CHATSVC_LOG_LEVEL": "info",
-        **extra,
-    }
-
-
-async def add_user(env: dict[str, str], cwd: Path, email: str, role: str) -> None:
-    add = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "chatsvc", "user", "add", "--role", role, "--email", email, "--name", role.title(),
-        "--password-stdin", env={**os.environ, **env}, cwd=cwd,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
-    )
-    await add.communicate((STAFF_PASSWORD + "\n").encode())
-    assert add.returncode == 0
-
-
-async def login(url: str, email: str) -> str:
-    async with httpx.AsyncClient(base_url=url) as http:
-        response = await http.post("/api/auth/login", json={"email": email, "password": STAFF_PASSWORD})
-        response.raise_for_status()
-        return str(response.json()["token"])
 
 
 async def stream(client: Any, send: Any, acks: list[protocol.Ack], stop: asyncio.Event) -> None:
