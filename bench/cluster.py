@@ -178,7 +178,13 @@ async def open_socket(url: str, headers: dict[str, str] | None = None) -> Client
 
 
 async def visitor_token(http: httpx.AsyncClient, url: str) -> str:
-    response = await http.post(url + "/api/visitor/session", json={"site": "default"})
+    for attempt in range(3):
+        try:
+            response = await http.post(url + "/api/visitor/session", json={"site": "default"})
+            break
+        except httpx.TransportError:  # a kept-alive connection the server closed as we reused it
+            if attempt == 2:
+                raise
     response.raise_for_status()
     return str(response.json()["token"])
 
