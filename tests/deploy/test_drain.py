@@ -85,8 +85,9 @@ async def test_sigterm_drains_sockets_with_1012_and_loses_no_acknowledged_messag
                 stream(agent, lambda i: agent.send(conversation, f"agent {i}"), agent_acks, stop)
             ),
         ]
-        await asyncio.sleep(0.5)  # both streams running
-        assert len(visitor_acks) > 3 and len(agent_acks) > 3
+        async with asyncio.timeout(10):  # both streams running
+            while len(visitor_acks) <= 3 or len(agent_acks) <= 3:
+                await asyncio.sleep(0.02)
 
         health: list[tuple[float, int, str]] = []
         watcher = asyncio.create_task(watch_health(process.url, health))
