@@ -71,8 +71,7 @@ async def get_conversation(request: Request) -> Response:
 async def console_agents(request: Request) -> Response:
     """``GET /api/console/agents``: who else is connected and online or away, with load and capacity (the
     console's transfer list; never the caller). Any signed-in staff member; names and ids only, nothing else of
-    the account. Presence lives in each process's memory: with several processes the list holds only the agents
-    connected to the process that answers, until the Scale-out work (issue 8) shares presence."""
+    the account. Presence is shared by every process (Redis), so the list is the same whichever process answers."""
     services = services_of(request)
     who = await staff_identity(request)
     body = {"agents": [a for a in await services.routing.available_agents() if a["id"] != who.user.id]}

@@ -1696,7 +1696,8 @@ EN.update({
     "manager.live.col.load": "Load",
     "manager.live.load.one": "{load} of {capacity} chat",
     "manager.live.load.other": "{load} of {capacity} chats",
-    "manager.live.presence_note": "Presence is what this server process sees.",
+    "manager.live.presence_note": "An agent counts as connected while any server process holds one of their "
+    "connections; an agent whose connection drops keeps their chats for a short grace period.",
     "manager.status.online": "Online",
     "manager.status.away": "Away",
     "manager.status.offline": "Offline",
@@ -1931,7 +1932,8 @@ FR.update({
     "manager.live.col.load": "Charge",
     "manager.live.load.one": "{load} chat sur {capacity}",
     "manager.live.load.other": "{load} chats sur {capacity}",
-    "manager.live.presence_note": "La présence est celle que voit ce processus serveur.",
+    "manager.live.presence_note": "Un agent compte comme connecté tant qu'un processus serveur garde une de ses "
+    "connexions ; un agent dont la connexion tombe garde ses discussions pendant un court délai de grâce.",
     "manager.status.online": "En ligne",
     "manager.status.away": "Absent",
     "manager.status.offline": "Hors ligne",

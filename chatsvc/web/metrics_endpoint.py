@@ -61,7 +61,7 @@ def families(figures: MetricsFigures) -> list[Metric]:
     in_progress.add_metric(["bot"], queue.counts.bot)
     in_progress.add_metric(["assigned"], queue.counts.in_progress)
     agents = GaugeMetricFamily(
-        "chatsvc_agents", "Agents (and connected managers and admins) by status, as this process sees presence.",
+        "chatsvc_agents", "Agents (and connected managers and admins) by status, across every server process.",
         labels=["status"],
     )
     for status in ("online", "away", "offline"):
