@@ -83,9 +83,10 @@ class RedisRelay:
             await self.unfollow(ws, channels)
 
     async def deliver(self) -> None:
-        while True:
-            message = await self.pubsub.get_message(timeout=1.0)
-            if message is None or message.get("type") != "message":
+        # listen() blocks without a timeout: get_message(timeout=...) could give up in the middle of reading a
+        # message under load, and that message would be lost.
+        async for message in self.pubsub.listen():
+            if message.get("type") != "message":
                 continue
             target = self.local.get(message["channel"])
             if target is None:

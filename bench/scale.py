@@ -414,6 +414,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--size", type=int, default=80, help="characters per message (default 80)")
     parser.add_argument("--only", default="", help="comma-separated subset: bare, relay1, relay2, chatsvc1, "
                         "chatsvc2 (default all; a subset is for investigating, not for quoting)")
+    parser.add_argument("--keep", action="store_true", help="keep the working directory (server logs)")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     if args.visitors < 1 or args.agents < 1 or args.visitors < args.agents or args.duration <= 0:
@@ -445,7 +446,10 @@ async def main(args: argparse.Namespace) -> int:
                              f"p95 {outcome.p(95):.1f} ms, lost {outcome.lost}, errors {outcome.errors}")
                 outcomes.append(outcome)
     finally:
-        shutil.rmtree(workroot, ignore_errors=True)
+        if args.keep:
+            progress.say(f"server logs kept in {workroot}")
+        else:
+            shutil.rmtree(workroot, ignore_errors=True)
     print(render(outcomes, args, load_before))
     return 1 if any(o.lost for o in outcomes) else 0
 
