@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from bench.procs import ChildServer, free_port, postgres_database, python_module, redis_prefix
 from bench.progress import Progress
@@ -194,6 +195,21 @@ async def open_visitor(url: str, token: str) -> tuple[ClientConnection, dict[str
     ws = await open_socket(ws_base(url) + "/ws/visitor?site=default")
     await ws.send(protocol.encode(protocol.VisitorHello(token=token)).decode())
     return ws, await _welcome(ws)
+
+
+async def open_visitor_retrying(url: str, token: str, retries: list[str]) -> ClientConnection:
+    """``open_visitor``, tried up to 3 times: a server swamped by thousands of handshakes may drop one; each
+    retry is noted in ``retries`` (printed with the results)."""
+    for attempt in range(3):
+        try:
+            ws, _ = await open_visitor(url, token)
+            return ws
+        except (OSError, TimeoutError, ConnectionClosed, InvalidStatus) as exc:
+            retries.append(f"{type(exc).__name__}: {exc}")
+            if attempt == 2:
+                raise
+            await asyncio.sleep(1.0)
+    raise AssertionError("unreachable")
 
 
 async def agent_token(http: httpx.AsyncClient, url: str, agent: int) -> str:

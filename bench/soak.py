@@ -43,6 +43,7 @@ from bench.cluster import (
     decode,
     open_agent,
     open_visitor,
+    open_visitor_retrying,
     own_cpu,
     raise_fd_limit,
     visitor_message,
@@ -140,6 +141,7 @@ async def soak_on(cluster: Any, args: argparse.Namespace, soak: Soak, windows: l
     conversations: list[str] = [""] * args.chatting
     holder: dict[str, ClientConnection] = {}
     tasks: list[asyncio.Task[None]] = []
+    retries: list[str] = []  # idle visitors' handshakes tried again
 
     async def agent_reader(ws: ClientConnection) -> None:
         try:
@@ -204,13 +206,16 @@ async def soak_on(cluster: Any, args: argparse.Namespace, soak: Soak, windows: l
 
         async def connect_idle(visitor: int) -> None:
             url = cluster.url_for(visitor)
-            ws, _ = await open_visitor(url, await visitor_token(http, url))
+            ws = await open_visitor_retrying(url, await visitor_token(http, url), retries)
             idle.append(ws)
             tasks.append(asyncio.create_task(visitor_reader(ws)))
 
         await bounded(list(range(args.agents)), connect_agent, 10, progress, "agents")
         await bounded(list(range(args.chatting)), connect_chatting, 20, progress, "chatting visitors")
-        await bounded(list(range(args.idle)), connect_idle, 50, progress, "idle visitors")
+        await bounded(list(range(args.idle)), connect_idle, 20, progress, "idle visitors")
+    if retries:
+        soak.errors["idle handshakes retried"] = len(retries)
+        progress.say(f"{len(retries)} idle handshakes retried, e.g. {retries[0]}")
     deadline = time.monotonic() + 60
     while not set(conversations) <= holder.keys():
         if time.monotonic() > deadline:
