@@ -19,6 +19,9 @@ class Settings:
     database_url: str = "sqlite:///./chatsvc.db"
     redis_url: str = ""  # empty: the in-process broker (one process only)
     redis_prefix: str = "chatsvc:"  # every Redis channel and key starts with it (tests use their own)
+    # PostgreSQL connections one process keeps open (as many again in a burst, plus up to 3 for the cluster
+    # locks): N processes open at most N x (2 x this + 3), which must stay below the server's max_connections.
+    database_pool: int = 10
     # Signing key for visitor tokens; empty: one is generated at first start and kept in the database,
     # so every process on the same database agrees on it.
     secret_key: str = ""
@@ -101,6 +104,8 @@ class Settings:
             raise ValueError("CHATSVC_LIVE_STATS_INTERVAL: seconds from 0 to 60")
         if not (math.isfinite(self.live_stats_refresh_seconds) and 1 <= self.live_stats_refresh_seconds <= 3600):
             raise ValueError("CHATSVC_LIVE_STATS_REFRESH_SECONDS: seconds from 1 to 3600")
+        if not 1 <= self.database_pool <= 1000:
+            raise ValueError("CHATSVC_DATABASE_POOL: connections from 1 to 1000")
         if not (math.isfinite(self.presence_heartbeat) and 0.05 <= self.presence_heartbeat <= 600):
             raise ValueError("CHATSVC_PRESENCE_HEARTBEAT: seconds from 0.05 to 600")
         if not (math.isfinite(self.presence_ttl) and self.presence_ttl > self.presence_heartbeat):

@@ -50,7 +50,7 @@ class Services:
     def __init__(self, settings: Settings, clock: Clock = utcnow) -> None:
         self.settings = settings
         self.clock = clock
-        self.db = Database(settings.database_url)
+        self.db = Database(settings.database_url, pool_size=settings.database_pool)
         self.broker = create_broker(settings.redis_url, prefix=settings.redis_prefix)
         self.hub = Hub(self.broker)
         self.account_store = AccountStore(self.db)

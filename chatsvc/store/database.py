@@ -39,7 +39,7 @@ def describe(url: str) -> str:
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = async_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {}
@@ -51,7 +51,7 @@ class Database:
             # instead of failing them with "database is locked".
             kwargs.update(pool_size=1, max_overflow=0, connect_args={"timeout": 30})
         else:
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         # Reads outside a write transaction. On SQLite (WAL) they get connections of their own so they never
         # wait behind the one writer; on PostgreSQL the one pool serves both.
@@ -97,7 +97,7 @@ class Database:
                 return
             if self._lock_engine is None:
                 self._lock_engine = create_async_engine(
-                    self.url, pool_size=2, max_overflow=8, pool_pre_ping=True, isolation_level="AUTOCOMMIT"
+                    self.url, pool_size=1, max_overflow=2, pool_pre_ping=True, isolation_level="AUTOCOMMIT"
                 )
             key = cluster_lock_key(name)
             async with self._lock_engine.connect() as conn:

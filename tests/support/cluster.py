@@ -38,6 +38,8 @@ CLUSTER_ENV = {
     "CHATSVC_PRESENCE_HEARTBEAT": "0.2",
     "CHATSVC_PRESENCE_TTL": "0.6",
     "CHATSVC_DRAIN_SECONDS": "2",
+    # 3 processes x (2 x 6 + 3) = 45 PostgreSQL connections at most, well below the server's 100.
+    "CHATSVC_DATABASE_POOL": "6",
     "CHATSVC_RATE_PER_SECOND": "1000",
     "CHATSVC_RATE_BURST": "1000",
     "CHATSVC_MAX_CONNECTIONS_PER_ADDRESS": "10000",
