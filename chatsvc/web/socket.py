@@ -41,6 +41,14 @@ class Following:
     lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
 
 
+def not_stored(client_id: str) -> errors.Unavailable:
+    """Call inside ``except``: an unexpected failure while storing a message (the database away, say) is logged
+    with its traceback and answered with ``unavailable`` naming the client id, so that the sender knows this
+    message is not acknowledged and sends it again (a resend is stored once)."""
+    log.exception("could not store message %s", client_id)
+    return errors.Unavailable("The message could not be stored just now; send it again.", ref=client_id)
+
+
 class _Closing(Exception):
     def __init__(self, code: int, reason: str) -> None:
         super().__init__(reason)

@@ -16,7 +16,7 @@ from chatsvc.services.container import Services
 from chatsvc.services.frames import iso
 from chatsvc.services.hub import Envelope
 from chatsvc.services.routing import STAFF_CHANNEL
-from chatsvc.web.socket import SocketSession, serve_staff_socket
+from chatsvc.web.socket import SocketSession, not_stored, serve_staff_socket
 
 log = logging.getLogger("chatsvc.ws_agent")
 
@@ -182,6 +182,8 @@ class AgentSocket(SocketSession):
             except errors.ChatError as exc:
                 exc.ref = frame.client_id  # the client marks that line failed
                 raise
+            except Exception as exc:
+                raise not_stored(frame.client_id) from exc
         elif isinstance(frame, protocol.AgentTyping):
             await chat.agent_typing(who, frame.conversation, frame.active)
         elif isinstance(frame, protocol.AgentStatusFrame):

@@ -10,7 +10,7 @@ from chatsvc.services.chat import VisitorIdentity
 from chatsvc.services.container import Services
 from chatsvc.services.frames import iso
 from chatsvc.web.edge import services_of
-from chatsvc.web.socket import SocketSession, accept_and_run
+from chatsvc.web.socket import SocketSession, accept_and_run, not_stored
 
 
 class VisitorSocket(SocketSession):
@@ -80,6 +80,8 @@ class VisitorSocket(SocketSession):
             except errors.ChatError as exc:
                 exc.ref = frame.client_id
                 raise
+            except Exception as exc:
+                raise not_stored(frame.client_id) from exc
             if ack.conversation not in self.following:
                 await self.follow(ack.conversation, 0)
             self.send(ack)
