@@ -98,7 +98,10 @@ class RedisRelay:
 
 
 async def main(host: str, port: int, url: str, prefix: str) -> None:
-    redis = aioredis.Redis.from_url(url)
+    # A bounded pool that makes a publish wait for a free connection: the default pool refuses past its size
+    # ("Too many connections"), which closed sockets mid-run when hundreds published at once.
+    redis = aioredis.Redis(connection_pool=aioredis.BlockingConnectionPool.from_url(url, max_connections=50,
+                                                                                    timeout=30))
     relay = RedisRelay(redis, prefix)
     stop = asyncio.get_running_loop().create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):
