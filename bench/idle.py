@@ -162,7 +162,7 @@ def render(results: list[Held], args: argparse.Namespace, load_before: float, fd
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.idle", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.idle", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sockets", type=int, default=10_000, help="idle sockets per server (default 10,000)")
     parser.add_argument("--concurrency", type=int, default=100, help="handshakes at a time (default 100)")
     parser.add_argument("--postgres", action="store_true",

@@ -406,7 +406,7 @@ def render(outcomes: list[Outcome], args: argparse.Namespace, load_before: float
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.split("\n\n")[0])
     parser.add_argument("--visitors", type=int, default=200, help="conversations (default 200)")
     parser.add_argument("--agents", type=int, default=20, help="agents (default 20; chats each: visitors/agents)")
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds per system (default 20)")

@@ -20,7 +20,7 @@ def email(agent: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.seed", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.seed", description=__doc__.split("\n\n")[0])
     parser.add_argument("--agents", type=int, required=True)
     parser.add_argument("--capacity", type=int, required=True)
     args = parser.parse_args(argv)

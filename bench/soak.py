@@ -325,7 +325,7 @@ def summary(soak: Soak, windows: list[Window], args: argparse.Namespace) -> str:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=3.0, help="minutes of load (default 3)")
     parser.add_argument("--idle", type=int, default=2000, help="idle visitor sockets (default 2,000)")
     parser.add_argument("--chatting", type=int, default=200, help="chatting visitors (default 200)")

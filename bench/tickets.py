@@ -196,7 +196,7 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tickets", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--database", default="", help="a PostgreSQL URL (a scratch database is made beside it)")

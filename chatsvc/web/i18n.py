@@ -101,8 +101,8 @@ EN: dict[str, str] = {
     # home
     "home.title": "Live chat for your support team, on your own server",
     "home.lead": (
-        "chatsvc is the server of a live chat, in one process: the chat core over WebSockets with queues, "
-        "capacity and team routing, a bot that answers first from your knowledge base and a quick-reply menu, "
+        "chatsvc is the server of a live chat, one process on a laptop or many behind a load balancer: the "
+        "chat core over WebSockets with queues, capacity and team routing, a bot that answers first from your knowledge base and a quick-reply menu, "
         "canned responses, and the staff pages that manage all of it."
     ),
     "home.lead.next": (
@@ -723,7 +723,8 @@ FR: dict[str, str] = {
     "footer.text": "chatsvc {version} · chat en direct auto-hébergé · vos conversations restent sur votre serveur",
     "home.title": "Le chat en direct de votre équipe support, sur votre propre serveur",
     "home.lead": (
-        "chatsvc est le serveur d'un chat en direct, en un seul processus : le cœur du chat sur WebSocket "
+        "chatsvc est le serveur d'un chat en direct, un seul processus sur un portable ou plusieurs derrière un "
+        "répartiteur de charge : le cœur du chat sur WebSocket "
         "avec files d'attente, capacité et routage par équipe, un bot qui répond d'abord avec votre base de "
         "connaissances et un menu de réponses rapides, des réponses types, et les pages de l'équipe pour gérer "
         "tout cela."
