@@ -6,8 +6,10 @@ process renews its leases (and rewrites its agents' whole records) at every hear
 its leases with it within ``ttl``, and a store that came back empty is refilled within one heartbeat. An agent is
 connected while any lease lives; their sockets are the sum of the live leases.
 
-``rev`` orders record writes: a record is overwritten only by a write at least as new as the one stored, so a
-process renewing a record it has not changed does not undo a change made meanwhile through another process.
+``rev`` orders record writes, on the store's clock (the Redis server's: one clock whatever the machines' clocks
+say). A change (``change``, ``update``) is always written and stamped later than the stored ``rev``; a renewal
+(``put``) rewrites the record only when the process's ``rev`` is at least the stored one, so a process renewing a
+record it has not changed does not undo a change made meanwhile through another process.
 
 Every call fails soft: a store that cannot be reached answers None (reads) or does nothing (writes), and routing
 falls back to the process's own view. ``MemoryLiveState`` serves the embedded single process (and tests, where two
@@ -109,8 +111,16 @@ class LiveState(abc.ABC):
         False when the store could not be reached."""
 
     @abc.abstractmethod
-    async def update(self, user_id: str, **fields: object) -> None:
-        """Change some fields of an existing record (a status, a capacity, idle_since), bumping ``rev``."""
+    async def change(self, record: AgentRecord) -> float | None:
+        """A change made in this process (a status chosen, a capacity): write the record whatever the stored
+        ``rev``, stamped later than it on the store's clock, and this process's lease as ``put`` does. Answers
+        the stamped ``rev`` (None: unreachable)."""
+
+    @abc.abstractmethod
+    async def update(self, user_id: str, *, only_if_gone: bool = False, **fields: object) -> None:
+        """Change some fields of an existing record (a status, a capacity, idle_since), stamping ``rev`` as
+        ``change`` does. ``only_if_gone``: only while no process holds a live lease for the agent (checked in
+        the same step as the write)."""
 
     @abc.abstractmethod
     async def snapshot(self) -> dict[str, AgentRecord] | None:
@@ -166,25 +176,38 @@ class MemoryLiveState(LiveState):
         await self.drop_leases()
 
     async def put(self, records: Iterable[AgentRecord]) -> bool:
-        now = time.monotonic()
         for record in records:
             stored = self.store.records.setdefault(record.user_id, {})
             if float(stored.get("rev") or 0.0) <= record.rev:
                 stored.update(record.fields())
-            leases = self.store.leases.setdefault(record.user_id, {})
-            if record.sockets > 0:
-                leases[self.process_id] = (record.sockets, now + self.ttl)
-                stored.pop("left_at", None)
-            else:
-                leases.pop(self.process_id, None)
+            self._lease(record, stored)
         return True
 
-    async def update(self, user_id: str, **fields: object) -> None:
+    async def change(self, record: AgentRecord) -> float | None:
+        stored = self.store.records.setdefault(record.user_id, {})
+        rev = _stamp(stored)
+        stored.update(record.fields(), rev=repr(rev))
+        self._lease(record, stored)
+        return rev
+
+    def _lease(self, record: AgentRecord, stored: dict[str, Any]) -> None:
+        leases = self.store.leases.setdefault(record.user_id, {})
+        if record.sockets > 0:
+            leases[self.process_id] = (record.sockets, time.monotonic() + self.ttl)
+            stored.pop("left_at", None)
+        else:
+            leases.pop(self.process_id, None)
+
+    async def update(self, user_id: str, *, only_if_gone: bool = False, **fields: object) -> None:
         stored = self.store.records.get(user_id)
         if stored is None:
             return
+        if only_if_gone:
+            now = time.monotonic()
+            if any(expires > now for _, expires in self.store.leases.get(user_id, {}).values()):
+                return
         stored.update({k: _field(v) for k, v in fields.items()})
-        stored["rev"] = repr(time.time())
+        stored["rev"] = repr(_stamp(stored))
 
     async def snapshot(self) -> dict[str, AgentRecord] | None:
         now = time.monotonic()
@@ -218,6 +241,11 @@ class MemoryLiveState(LiveState):
 
     async def clear_mirror(self) -> None:
         self.store.mirror = None
+
+
+def _stamp(stored: dict[str, Any]) -> float:
+    """A change's ``rev``: now, and later than the stored one."""
+    return max(time.time(), float(stored.get("rev") or 0.0) + 1e-6)
 
 
 def _field(value: object) -> str:

@@ -10,14 +10,14 @@ Keys, all under the prefix (``CHATSVC_REDIS_PREFIX``):
 
 Writes and the snapshot are Lua scripts, so that a record and its lease change together and a snapshot of every
 agent is one round trip; the snapshot also forgets leases that expired. Times that decide a requeue (``left_at``)
-come from the Redis server's clock, the same for every process.
+and the order of record changes (``rev`` of ``change`` and ``update``) come from the Redis server's clock, the same
+for every process.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,14 +30,20 @@ log = logging.getLogger("chatsvc.live_state")
 
 _PUT = """
 local p, proc, ttl, id, sockets, rev = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local force = ARGV[7] == '1'
 local rec = p .. 'live:agent:' .. id
 local procs = p .. 'live:procs:' .. id
 local lease = p .. 'live:lease:' .. id .. ':' .. proc
 redis.call('SADD', p .. 'live:agents', id)
 local stored = tonumber(redis.call('HGET', rec, 'rev') or '0') or 0
-if stored <= rev then
-  for i = 7, #ARGV, 2 do redis.call('HSET', rec, ARGV[i], ARGV[i + 1]) end
+if force then
+  local t = redis.call('TIME')
+  rev = math.max(tonumber(t[1]) + tonumber(t[2]) / 1000000, stored + 0.000001)
 end
+if force or stored <= rev then
+  for i = 8, #ARGV, 2 do redis.call('HSET', rec, ARGV[i], ARGV[i + 1]) end
+end
+if force then redis.call('HSET', rec, 'rev', string.format('%.6f', rev)) end
 if sockets > 0 then
   redis.call('SET', lease, sockets, 'PX', ttl)
   redis.call('SADD', procs, proc)
@@ -46,7 +52,7 @@ else
   redis.call('DEL', lease)
   redis.call('SREM', procs, proc)
 end
-return 1
+return string.format('%.6f', rev)
 """
 
 _SNAPSHOT = """
@@ -83,9 +89,19 @@ return tostring(now - tonumber(redis.call('HGET', rec, 'left_at')))
 """
 
 _UPDATE = """
-local rec = ARGV[1]
+local p, id, only_if_gone = ARGV[1], ARGV[2], ARGV[3] == '1'
+local rec = p .. 'live:agent:' .. id
 if redis.call('EXISTS', rec) == 0 then return 0 end
-for i = 2, #ARGV, 2 do redis.call('HSET', rec, ARGV[i], ARGV[i + 1]) end
+if only_if_gone then
+  for _, proc in ipairs(redis.call('SMEMBERS', p .. 'live:procs:' .. id)) do
+    if redis.call('EXISTS', p .. 'live:lease:' .. id .. ':' .. proc) == 1 then return 0 end
+  end
+end
+local stored = tonumber(redis.call('HGET', rec, 'rev') or '0') or 0
+local t = redis.call('TIME')
+local rev = math.max(tonumber(t[1]) + tonumber(t[2]) / 1000000, stored + 0.000001)
+for i = 4, #ARGV, 2 do redis.call('HSET', rec, ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', rec, 'rev', string.format('%.6f', rev))
 return 1
 """
 
@@ -136,18 +152,20 @@ class RedisLiveState(LiveState):
         except (RedisError, OSError):
             pass
 
-    async def put(self, records: Iterable[AgentRecord]) -> bool:
+    def _put_args(self, record: AgentRecord, *, force: bool) -> list[str]:
+        flat: list[str] = []
+        for key, value in record.fields().items():
+            flat += [key, value]
         ttl_ms = str(max(1, int(self.ttl * 1000)))
+        return [self.prefix, self.process_id, ttl_ms, record.user_id, str(record.sockets), repr(record.rev),
+                "1" if force else "0", *flat]
+
+    async def put(self, records: Iterable[AgentRecord]) -> bool:
         try:
             async with self._client.pipeline(transaction=False) as pipe:
                 count = 0
                 for record in records:
-                    flat: list[str] = []
-                    for key, value in record.fields().items():
-                        flat += [key, value]
-                    args = [self.prefix, self.process_id, ttl_ms, record.user_id, str(record.sockets),
-                            repr(record.rev), *flat]
-                    await self._put(args=args, client=pipe)
+                    await self._put(args=self._put_args(record, force=False), client=pipe)
                     count += 1
                 if count:
                     await pipe.execute()
@@ -157,12 +175,21 @@ class RedisLiveState(LiveState):
         self._ok()
         return True
 
-    async def update(self, user_id: str, **fields: object) -> None:
+    async def change(self, record: AgentRecord) -> float | None:
+        try:
+            rev = await self._put(args=self._put_args(record, force=True))
+        except (RedisError, OSError):
+            self._failed("change")
+            return None
+        self._ok()
+        return float(_text(rev))
+
+    async def update(self, user_id: str, *, only_if_gone: bool = False, **fields: object) -> None:
         flat: list[str] = []
-        for key, value in {**fields, "rev": time.time()}.items():
+        for key, value in fields.items():
             flat += [key, _field(value)]
         try:
-            await self._update(args=[f"{self.prefix}live:agent:{user_id}", *flat])
+            await self._update(args=[self.prefix, user_id, "1" if only_if_gone else "0", *flat])
         except (RedisError, OSError):
             self._failed("update")
             return

@@ -180,8 +180,7 @@ class Routing:
             team_ids = await self.accounts.team_ids_of(user_id)
             if presence is not None:
                 presence.capacity, presence.team_ids, presence.name = capacity, team_ids, user.name
-                presence.rev = time.time()
-                await self.live.put([presence.record()])
+                await self._change(presence)
             else:
                 await self.live.update(user_id, capacity=capacity, teams=team_ids, name=user.name)
             await self.push_presence(user_id)
@@ -204,13 +203,22 @@ class Routing:
     async def set_status(self, user_id: str, status: AgentStatus) -> None:
         presence = self.presence[user_id]
         presence.status = status
-        presence.rev = time.time()
-        await self.live.put([presence.record()])
+        await self._change(presence)
         await self.accounts.update_user(user_id, status=status.value)
         if status is AgentStatus.OFFLINE:
             await self.release_all(user_id, reason="offline")
         await self.push_presence(user_id)
         await self.dispatch()
+
+    async def _change(self, presence: Presence) -> None:
+        """Write a change made here (and this process's lease). Its ``rev`` is stamped by the live state, on one
+        clock for every process, later than whatever is stored: a change made here always lands, whatever this
+        machine's clock says or whichever write reaches the store first, and a later change made elsewhere is
+        adopted, never undone by this process's renewals."""
+        presence.rev = time.time()  # stands while the live state cannot be reached
+        rev = await self.live.change(presence.record())
+        if rev is not None:
+            presence.rev = rev
 
     async def shared_loads(self) -> dict[str, int]:
         """Open chats per agent for readers (the transfer list, the live panel): the mirror the last dispatch
@@ -293,9 +301,11 @@ class Routing:
             if (record is not None and record.connected) or (local is not None and local.sockets):
                 return  # back meanwhile
             log.info("agent %s did not come back; returning their chats to the queue", agent_id)
-            await self.live.update(agent_id, status=AgentStatus.OFFLINE.value)
+            # Only if still gone when written: a socket reaching another process right after the check above
+            # has been told it is online there, and that process would adopt a newer "offline".
+            await self.live.update(agent_id, only_if_gone=True, status=AgentStatus.OFFLINE.value)
             if local is not None:
-                local.status, local.rev = AgentStatus.OFFLINE, time.time()
+                local.status = AgentStatus.OFFLINE  # its rev left alone: the shared record is adopted over it
             await self._release_all_locked(agent_id, reason="disconnected")
             await self.live.clear_left(agent_id)
             await self._dispatch_locked()

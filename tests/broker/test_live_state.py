@@ -122,6 +122,33 @@ async def test_an_older_record_does_not_undo_a_newer_one(kind: Kind) -> None:
     assert "nobody" not in (await a.snapshot())  # type: ignore[operator]
 
 
+async def test_a_change_is_stamped_on_the_store_s_clock_and_always_lands(kind: Kind) -> None:
+    a, b = kind.make("a"), kind.make("b")
+    first = await a.change(agent(status="online", rev=9e9))  # a's own clock says nothing: the store stamps
+    assert first is not None and first < 9e9
+    await b.update("u1", idle_since=5.0)  # an assignment through b lands first...
+    second = await a.change(agent(status="away", rev=first))  # ...then a change made on a before it
+    assert second is not None and second > first
+    got = (await b.snapshot())["u1"]  # type: ignore[index]
+    assert (got.status, got.rev, got.sockets) == ("away", second, 1)
+    await b.put([agent(status="online", rev=first, sockets=1)])  # b's renewal, with an older rev
+    got = (await a.snapshot())["u1"]  # type: ignore[index]
+    assert (got.status, got.sockets) == ("away", 2)
+    await a.put([agent(status="away", rev=second)])  # a renewal at the stored rev rewrites the record
+    assert (await a.snapshot())["u1"].rev == second  # type: ignore[index]
+
+
+async def test_an_update_only_if_gone_leaves_an_agent_with_a_live_lease_alone(kind: Kind) -> None:
+    a, b = kind.make("a"), kind.make("b")
+    await a.change(agent(status="online", sockets=0))
+    await b.put([agent(status="online", rev=0.0, sockets=1)])  # back, through b
+    await a.update("u1", only_if_gone=True, status="offline")
+    assert (await a.snapshot())["u1"].status == "online"  # type: ignore[index]
+    await b.drop_leases()
+    await a.update("u1", only_if_gone=True, status="offline")
+    assert (await a.snapshot())["u1"].status == "offline"  # type: ignore[index]
+
+
 async def test_an_empty_store_is_refilled_by_the_next_heartbeat(kind: Kind) -> None:
     a, b = kind.make("a"), kind.make("b")
     await a.put([agent("u1", sockets=1)])
