@@ -212,6 +212,18 @@ async def open_visitor_retrying(url: str, token: str, retries: list[str]) -> Cli
     raise AssertionError("unreachable")
 
 
+async def open_chatting_visitor(http: httpx.AsyncClient, url: str, visitor: int) -> tuple[ClientConnection, str]:
+    """A visitor socket whose first message (not measured) opened its conversation: the socket and the
+    conversation's id, once that message is acknowledged."""
+    ws, _ = await open_visitor(url, await visitor_token(http, url))
+    await ws.send(visitor_message(f"hello-{visitor}", f"hello, visitor {visitor} here"))
+    async with asyncio.timeout(30):
+        while True:
+            frame = decode(await ws.recv())
+            if frame.get("type") == "ack":
+                return ws, str(frame["conversation"])
+
+
 async def agent_token(http: httpx.AsyncClient, url: str, agent: int) -> str:
     response = await http.post(url + "/api/auth/login", json={"email": email(agent), "password": PASSWORD})
     response.raise_for_status()

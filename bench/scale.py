@@ -43,13 +43,12 @@ from bench.cluster import (
     close_all,
     decode,
     open_agent,
+    open_chatting_visitor,
     open_socket,
-    open_visitor,
     own_cpu,
     raise_fd_limit,
     relay_cluster,
     visitor_message,
-    visitor_token,
 )
 from bench.procs import cpu_seconds, rss_mib
 from bench.progress import Progress
@@ -234,16 +233,7 @@ async def run_chatsvc(args: argparse.Namespace, processes: int, workdir: Path, p
                 readers.append(asyncio.create_task(agent_reader(ws)))
 
             async def connect_visitor(visitor: int) -> None:
-                url = cluster.url_for(visitor)
-                ws, _ = await open_visitor(url, await visitor_token(http, url))
-                # The first message opens the conversation and queues it; not measured.
-                await ws.send(visitor_message(f"hello-{visitor}", f"hello, visitor {visitor} here"))
-                async with asyncio.timeout(30):
-                    while True:
-                        frame = decode(await ws.recv())
-                        if frame.get("type") == "ack":
-                            conversations[visitor] = frame["conversation"]
-                            break
+                ws, conversations[visitor] = await open_chatting_visitor(http, cluster.url_for(visitor), visitor)
                 visitors[visitor] = ws
                 readers.append(asyncio.create_task(visitor_reader(ws)))
 

@@ -42,7 +42,7 @@ from bench.cluster import (
     close_all,
     decode,
     open_agent,
-    open_visitor,
+    open_chatting_visitor,
     open_visitor_retrying,
     own_cpu,
     raise_fd_limit,
@@ -192,15 +192,7 @@ async def soak_on(cluster: Any, args: argparse.Namespace, soak: Soak, windows: l
             tasks.append(asyncio.create_task(agent_reader(ws)))
 
         async def connect_chatting(visitor: int) -> None:
-            url = cluster.url_for(visitor)
-            ws, _ = await open_visitor(url, await visitor_token(http, url))
-            await ws.send(visitor_message(f"hello-{visitor}", f"hello, visitor {visitor} here"))
-            async with asyncio.timeout(30):
-                while True:
-                    frame = decode(await ws.recv())
-                    if frame.get("type") == "ack":
-                        conversations[visitor] = frame["conversation"]
-                        break
+            ws, conversations[visitor] = await open_chatting_visitor(http, cluster.url_for(visitor), visitor)
             chatting[visitor] = ws
             tasks.append(asyncio.create_task(visitor_reader(ws)))
 
