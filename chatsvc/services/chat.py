@@ -237,7 +237,9 @@ class ChatService:
             await self.hub.tell_follow(f"visitor:{who.visitor.id}", conversation.id)
         await self._publish(applied)
         if queue and not applied.duplicate:
-            await self.routing.dispatch()
+            # The message is committed: the ack does not wait for the assignment, which follows (coalesced with
+            # the other arrivals of the moment) and is told to the visitor by its events.
+            await self.routing.dispatch(wait=False)
         return ack_for(applied, frame.client_id)
 
     async def _queue_changes(self, turn: Turn | None) -> dict[str, object]:
@@ -276,7 +278,7 @@ class ChatService:
         )
         await self._publish(applied)
         if move is Move.HANDOFF:
-            await self.routing.dispatch()
+            await self.routing.dispatch(wait=False)  # committed: the assignment follows
         return applied.conversation
 
     async def _in_bot_turn(self, who: VisitorIdentity) -> records.Conversation:
@@ -354,7 +356,7 @@ class ChatService:
         if created:
             await self.hub.tell_follow(f"visitor:{who.visitor.id}", conversation.id)
         await self._publish(applied)
-        await self.routing.dispatch()
+        await self.routing.dispatch(wait=False)  # committed: the assignment follows
         return applied.conversation
 
     async def visitor_close(self, who: VisitorIdentity) -> records.Conversation | None:

@@ -9,7 +9,11 @@ reached, this process's own view stands in.
 Assignment: every change that can alter who holds what (automatic assignment, a pick, a transfer, a release)
 runs under one cluster lock (``Database.cluster_lock``: a PostgreSQL advisory lock across processes), reading the
 queue and the loads from the database inside it, and each assignment is a conditional write (``status`` must still
-be ``queued``), so a waiting visitor goes to exactly one agent and no agent exceeds capacity.
+be ``queued``), so a waiting visitor goes to exactly one agent and no agent exceeds capacity. Only the decisions
+and the database writes happen under the lock; what is told (the events, the agents' chat lists and presence, the
+queue positions and the staff's queue view) is published after it is released, so a slow broker never holds up
+another process's assignments. Dispatch is coalesced per process: requests arriving while a pass runs are served
+by one next pass (``dispatch``).
 
 Grace: a sweeper in every process, once per heartbeat, finds agents holding chats with no live lease anywhere,
 marks when they were first seen gone (``left_at``, once) and after ``agent_grace_seconds`` returns their chats to
@@ -116,6 +120,9 @@ class Routing:
         self._tasks: set[asyncio.Task[None]] = set()
         self._heartbeat_task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._next_pass: asyncio.Future[None] | None = None  # the pass requested and not started yet
+        self._runner: asyncio.Task[None] | None = None  # runs passes while one is requested
+        self.passes = 0  # passes run by this process (tests, diagnostics)
         self.on_requeue: Callable[[str], None] | None = None
 
     @contextlib.asynccontextmanager
@@ -306,9 +313,10 @@ class Routing:
             await self.live.update(agent_id, only_if_gone=True, status=AgentStatus.OFFLINE.value)
             if local is not None:
                 local.status = AgentStatus.OFFLINE  # its rev left alone: the shared record is adopted over it
-            await self._release_all_locked(agent_id, reason="disconnected")
+            released = await self._release_all_locked(agent_id, reason="disconnected")
             await self.live.clear_left(agent_id)
-            await self._dispatch_locked()
+        await self._announce(released)
+        await self.dispatch()  # a pass of its own: it reads the queue afresh under the lock
         self.hub.changed()
 
     async def _beat(self) -> None:
@@ -334,22 +342,71 @@ class Routing:
 
     # --- assignment ----------------------------------------------------------------------------------
 
-    async def dispatch(self) -> None:
-        """Give waiting visitors to free agents, then tell every waiting visitor where they stand."""
-        async with self._locked():
-            await self._dispatch_locked()
+    async def dispatch(self, *, wait: bool = True) -> None:
+        """Give waiting visitors to free agents, then tell every waiting visitor where they stand.
 
-    async def _dispatch_locked(self) -> None:
+        Coalesced: a request while a pass runs (or is already requested) joins the next pass, which reads the queue
+        afresh, so N arrivals at once cost about two passes, not N. ``wait``: return once a pass that started
+        after this request has finished (its assignments written and announced); else return at once (the
+        request is remembered: the pass follows)."""
+        pending = self._request_pass()
+        if wait:
+            await asyncio.shield(pending)  # a waiter cancelled must not cancel the pass others wait for
+
+    def _request_pass(self) -> asyncio.Future[None]:
+        if self._next_pass is None:
+            self._next_pass = asyncio.get_running_loop().create_future()
+        if self._runner is None:
+            self._runner = asyncio.create_task(self._run_passes(), name="chatsvc-dispatch")
+        return self._next_pass
+
+    async def _run_passes(self) -> None:
+        try:
+            while self._next_pass is not None:
+                current, self._next_pass = self._next_pass, None
+                try:
+                    await self._pass()
+                except asyncio.CancelledError:
+                    current.cancel()
+                    raise
+                except Exception as exc:  # the database or broker away: the next request tries again
+                    log.warning("a dispatch pass failed", exc_info=True)
+                    current.set_exception(exc)
+                    current.exception()  # retrieved: nobody may be waiting (a visitor's ack did not)
+                else:
+                    current.set_result(None)
+        finally:
+            self._runner = None
+            if self._next_pass is not None:  # cancelled (stopping) with a request pending
+                self._next_pass.cancel()
+                self._next_pass = None
+
+    async def _pass(self) -> None:
+        """One dispatch: decide and write under the cluster lock, then tell (nothing published under it)."""
+        self.passes += 1
+        async with self._locked():
+            decided = await self._dispatch_locked()
+        await self._announce(decided.changes)
+        await self._publish_queue(decided)
+
+    async def _dispatch_locked(self) -> _Decided:
+        """Under the lock: the plan, the assignments (database writes), and the mirror of what follows them."""
         agents = await self.agents()
-        waiting = await self.conversations.queued()
+        version, waiting = await self.conversations.queued_with_version()
         loads = await self.conversations.loads()
         plan = policy.plan_assignments([_waiting(c) for c in waiting], self._slots(agents, loads), time.time())
+        changes: list[_Change] = []
         for conversation_id, agent_id in plan:
             try:
-                await self._assign(conversation_id, agents[agent_id], expect=ConversationStatus.QUEUED)
+                applied = await self._assign(conversation_id, agents[agent_id], expect=ConversationStatus.QUEUED)
             except (InvalidState, NotFound):
                 continue  # closed or taken meanwhile
-        await self._push_queue_positions(agents)
+            changes.append(_Change(applied, to_agent=agent_id))
+        if plan:  # something may have been assigned: the queue and the loads as they are now
+            version, waiting = await self.conversations.queued_with_version()
+            loads = await self.conversations.loads()
+        await self.live.put_mirror(_mirror(version, waiting, loads))
+        return _Decided(changes, agents, version, waiting, loads)
 
     @staticmethod
     def _slots(agents: dict[str, AgentRecord], loads: dict[str, int]) -> list[policy.AgentSlot]:
@@ -380,8 +437,9 @@ class Routing:
             if await self.load_of(agent_id) >= agent.capacity:
                 raise OverCapacity()
             applied = await self._assign(conversation_id, agent, expect=ConversationStatus.QUEUED)
-            await self._push_queue_positions()
-            return applied
+        await self._announce([_Change(applied, to_agent=agent_id)])
+        await self.dispatch(wait=False)  # the queue moved: its positions and view follow
+        return applied
 
     async def transfer(
         self, from_agent: str, conversation_id: str, to_agent: str | None, note: str | None,
@@ -398,6 +456,7 @@ class Routing:
                 applied = await self._release(
                     conversation, reason="transferred", actor=from_agent, before=handover
                 )
+                change = _Change(applied, from_agent=from_agent)
             else:
                 target = (await self.agents()).get(to_agent)
                 if target is None or not target.online or to_agent == from_agent:
@@ -410,22 +469,39 @@ class Routing:
                     expect=ConversationStatus.ASSIGNED,
                     kind=EventKind.TRANSFERRED,
                     extra={"from_agent": from_agent},
-                    previous_agent=from_agent,
                     before=handover,
                 )
+                change = _Change(applied, to_agent=to_agent, from_agent=from_agent)
+        await self._announce([change])
         await self.dispatch()
         return applied
 
     async def release_all(self, agent_id: str, *, reason: str) -> None:
         async with self._locked():
-            await self._release_all_locked(agent_id, reason=reason)
+            released = await self._release_all_locked(agent_id, reason=reason)
+        await self._announce(released)
 
-    async def _release_all_locked(self, agent_id: str, *, reason: str) -> None:
+    async def _release_all_locked(self, agent_id: str, *, reason: str) -> list[_Change]:
+        released = []
         for conversation in await self.conversations.assigned(agent_id):
             try:
-                await self._release(conversation, reason=reason, actor=None)
+                applied = await self._release(conversation, reason=reason, actor=None)
             except (InvalidState, NotFound):
                 continue
+            released.append(_Change(applied, from_agent=conversation.agent_id))
+        return released
+
+    async def _announce(self, changes: list[_Change]) -> None:
+        """After the lock: each change's events (in seq order), then the chat lists and presence it alters."""
+        for change in changes:
+            await self.hub.publish_stored(change.applied.events)
+            conversation = change.applied.conversation
+            if change.from_agent is not None:
+                await self.push_chat(conversation, change.from_agent, mine=False)
+                await self.push_presence(change.from_agent)
+            if change.to_agent is not None:
+                await self.push_chat(conversation, change.to_agent, mine=True)
+                await self.push_presence(change.to_agent)
 
     async def after_close(self, conversation: records.Conversation) -> None:
         """A chat ended: free its agent's slot (and tell them), give the slot to the next visitor."""
@@ -451,9 +527,9 @@ class Routing:
         expect: ConversationStatus,
         kind: EventKind = EventKind.ASSIGNED,
         extra: dict[str, object] | None = None,
-        previous_agent: str | None = None,
         before: list[NewEvent] | None = None,
     ) -> Applied:
+        """Under the lock: the conditional write. The caller announces it (``_announce``) after the lock."""
         agent_id = agent.user_id
         now = self.clock()
 
@@ -489,12 +565,6 @@ class Routing:
         await self.live.clear_mirror()  # the loads changed: readers go to the database until the next mirror
         await self._idle_from_now(agent_id)
         self._queue_seen.pop(conversation_id, None)
-        await self.hub.publish_stored(applied.events)
-        if previous_agent is not None:
-            await self.push_chat(applied.conversation, previous_agent, mine=False)
-            await self.push_presence(previous_agent)
-        await self.push_chat(applied.conversation, agent_id, mine=True)
-        await self.push_presence(agent_id)
         log.info("conversation %s assigned to agent %s", conversation_id, agent_id)
         return applied
 
@@ -519,10 +589,6 @@ class Routing:
             changes={"status": ConversationStatus.QUEUED.value, "agent_id": None, "queue_front": True},
         )
         await self.live.clear_mirror()
-        await self.hub.publish_stored(applied.events)
-        if agent_id is not None:
-            await self.push_chat(applied.conversation, agent_id, mine=False)
-            await self.push_presence(agent_id)
         log.info("conversation %s returned to the queue (%s)", conversation.id, reason)
         return applied
 
@@ -636,20 +702,28 @@ class Routing:
             self._waiting_seen = frame
             await self.hub.publish_frame(STAFF_CHANNEL, frame, staff_only=True)
 
-    async def _push_queue_positions(self, agents: dict[str, AgentRecord] | None = None) -> None:
-        """Under the dispatch lock: the staff's queue view, each waiting visitor's place, and the mirror."""
-        version, waiting = await self.conversations.queued_with_version()
-        await self._push_waiting(version, waiting)
-        loads = await self.conversations.loads()
-        await self.live.put_mirror(_mirror(version, waiting, loads))
-        updates = await self.queue_updates(waiting, agents, loads)
+    async def _publish_queue(self, decided: _Decided) -> None:
+        """After the lock, in the pass (one at a time in this process): the staff's queue view and each waiting
+        visitor's place, as the pass saw the queue (``decided.version``). Nothing stale sticks: staff sockets drop a
+        view older than one shown (it carries the version); the visitors' places are not published when the
+        queue has moved on meanwhile, and when it moved while they were being published (another process may
+        have published newer places first), another pass follows, which publishes what differs."""
+        await self._push_waiting(decided.version, decided.waiting)
+        if await self.conversations.queue_version() != decided.version:
+            self._request_pass()  # whoever moved it requested a pass too; this one publishes after it
+            return
+        updates = await self.queue_updates(decided.waiting, decided.agents, decided.loads)
         for conversation_id in set(self._queue_seen) - set(updates):
             del self._queue_seen[conversation_id]
+        published = False
         for conversation_id, update in updates.items():
             key = (update.position, update.estimated_wait, update.agents_online)
             if self._queue_seen.get(conversation_id) != key:
                 self._queue_seen[conversation_id] = key
                 await self.hub.publish_frame(f"conv:{conversation_id}", update)
+                published = True
+        if published and await self.conversations.queue_version() != decided.version:
+            self._request_pass()
 
     # --- lifecycle -----------------------------------------------------------------------------------
 
@@ -670,7 +744,7 @@ class Routing:
         """Drop this process's leases (agents connected elsewhere stay connected) and stop; never requeue: a
         stopping process's agents reconnect to another one within the grace."""
         self._stopping = True
-        tasks = [t for t in (self._heartbeat_task, *self._tasks) if t is not None]
+        tasks = [t for t in (self._heartbeat_task, self._runner, *self._tasks) if t is not None]
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -719,3 +793,24 @@ def _mirror(version: int, waiting: list[records.Conversation], loads: dict[str, 
         positions=policy.positions(items),
         loads=dict(loads),
     )
+
+
+@dataclasses.dataclass
+class _Change:
+    """A conversation assigned or released under the lock, to announce after it: its events, and the chat lists
+    and presence of the agent who gets it (``to_agent``) and of the one who loses it (``from_agent``)."""
+
+    applied: Applied
+    to_agent: str | None = None
+    from_agent: str | None = None
+
+
+@dataclasses.dataclass
+class _Decided:
+    """What a pass decided and wrote under the lock, and the queue as it left it (to publish after)."""
+
+    changes: list[_Change]
+    agents: dict[str, AgentRecord]
+    version: int
+    waiting: list[records.Conversation]
+    loads: dict[str, int]
