@@ -114,6 +114,7 @@ class Routing:
         self._lock = asyncio.Lock()
         self._queue_seen: dict[str, tuple[int, int | None, int]] = {}
         self._waiting_seen: protocol.Waiting | None = None  # the staff's queue view as last published
+        self._waiting_published: int | None = None  # the version of the view this process published last
         self._waiting_last: protocol.Waiting | None = None  # the newest view built or heard (by version)
         self._first_messages: dict[str, str] = {}  # a waiting chat's first message never changes: kept
         self._handling: tuple[float, float] = (0.0, policy.DEFAULT_HANDLING_SECONDS)
@@ -692,6 +693,10 @@ class Routing:
     def waiting_heard(self, frame: protocol.Waiting | None) -> None:
         """What staff sockets last received on the staff channel (None: unknown, publish the next one)."""
         self._waiting_seen = frame
+        if frame is None or frame.version != self._waiting_published:
+            # Another process published (a pass of its own, which told waiting visitors their places too): what
+            # this process told them last is no longer what they were told last, so it cannot skip a place.
+            self._queue_seen.clear()
         if frame is not None:
             self._remember_waiting(frame)
 
@@ -700,6 +705,7 @@ class Routing:
         frame = await self._build_waiting(version, waiting)
         if frame != self._waiting_seen:
             self._waiting_seen = frame
+            self._waiting_published = frame.version
             await self.hub.publish_frame(STAFF_CHANNEL, frame, staff_only=True)
 
     async def _publish_queue(self, decided: _Decided) -> None:
