@@ -30,6 +30,7 @@ from chatsvc.broker.live_state import AgentRecord
 from chatsvc.domain import protocol
 from chatsvc.domain import queue as policy
 from chatsvc.domain.model import AgentStatus, EventKind, Role
+from chatsvc.services.agent_presence import agent_slots
 from chatsvc.services.clock import Clock
 from chatsvc.services.frames import iso
 from chatsvc.services.hub import Envelope, Hub
@@ -237,10 +238,10 @@ class LiveStats:
         agents = await self.routing.agents()
         # As routing tells a new visitor in the general queue (no team): behind everyone waiting now, served by
         # every online agent. Routing's own slots and typical handling time, so the two never disagree.
-        slots = [slot for slot in self.routing._slots(agents, loads) if slot.serves(None)]
+        slots = [slot for slot in agent_slots(agents, loads) if slot.serves(None)]
         estimate = policy.estimate_wait(
             counts.waiting + 1,
-            await self.routing._handling_seconds(),
+            await self.routing.queue_view.handling_seconds(),
             sum(slot.capacity for slot in slots),
             sum(slot.free for slot in slots),
         )

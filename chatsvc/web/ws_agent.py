@@ -15,7 +15,7 @@ from chatsvc.services.accounts import StaffIdentity
 from chatsvc.services.container import Services
 from chatsvc.services.frames import iso
 from chatsvc.services.hub import Envelope
-from chatsvc.services.routing import STAFF_CHANNEL
+from chatsvc.services.queue_view import STAFF_CHANNEL
 from chatsvc.web.socket import SocketSession, not_stored, serve_staff_socket
 
 log = logging.getLogger("chatsvc.ws_agent")

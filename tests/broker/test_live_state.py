@@ -282,8 +282,8 @@ async def test_a_vanished_process_s_agent_has_their_chats_requeued_after_the_gra
             assert (await agent.wait_chat()).id == ack.conversation
             # Server one "dies": no more heartbeats, its leases expire (its socket stays open: nobody says bye).
             routing = one.services.routing
-            assert routing._heartbeat_task is not None
-            routing._heartbeat_task.cancel()
+            assert routing.agent_presence._heartbeat_task is not None
+            routing.agent_presence._heartbeat_task.cancel()
             routing.presence.clear()  # its own view no longer vouches for her either
             store = two.services.conversation_store
             await asyncio.sleep(1.0)  # within the TTL and the grace: still hers

@@ -23,7 +23,7 @@ from chatsvc.client.base import ServerError
 from chatsvc.domain import protocol
 from chatsvc.services.frames import event_frame
 from chatsvc.services.hub import Envelope
-from chatsvc.services.routing import STAFF_CHANNEL
+from chatsvc.services.queue_view import STAFF_CHANNEL
 from chatsvc.store.conversations import NewEvent
 from chatsvc.web.edge import SESSION_COOKIE
 from tests.console_server import ORIGIN, Wire, chat_with_agent, staff_http, wire

@@ -76,7 +76,7 @@ async def test_a_hanging_publish_does_not_hold_the_cluster_lock(tmp_path: Path) 
             # publish again (forgotten here, so that they are).
             routing = one.services.routing
             routing.waiting_heard(None)
-            routing._queue_seen.clear()
+            routing.queue_view._queue_seen.clear()
             broker.publish = hang  # type: ignore[method-assign]
             hanging = asyncio.create_task(routing.dispatch())
             async with asyncio.timeout(5):

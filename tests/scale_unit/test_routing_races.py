@@ -11,7 +11,7 @@ import pytest
 
 from chatsvc.broker.live_state import MemoryLiveState, MemoryStore
 from chatsvc.domain.model import AgentStatus
-from chatsvc.services import routing as routing_module
+from chatsvc.services import agent_presence as presence_module
 from chatsvc.services.routing import Routing
 from chatsvc.settings import Settings
 
@@ -90,7 +90,7 @@ async def test_a_status_chosen_on_a_machine_whose_clock_is_behind_is_not_undone(
     await a.agent_connected(USER, AgentStatus.ONLINE)  # type: ignore[arg-type]
     # The agent's second tab is on process b, whose machine's clock is 5 s behind a's.
     behind = SimpleNamespace(time=lambda: time.time() - 5.0, monotonic=time.monotonic)
-    monkeypatch.setattr(routing_module, "time", behind)
+    monkeypatch.setattr(presence_module, "time", behind)
     await b.agent_connected(USER, AgentStatus.ONLINE)  # type: ignore[arg-type]
     await b.set_status("u1", AgentStatus.AWAY)  # chosen after a's change: it must win
     monkeypatch.undo()
