@@ -4,7 +4,6 @@ one Redis sharing presence, the queue and assignment."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -15,15 +14,12 @@ import redis.asyncio as aioredis
 from chatsvc.broker.live_state import AgentRecord, LiveState, MemoryLiveState, MemoryStore, QueueMirror
 from chatsvc.broker.redis_live_state import RedisLiveState
 from chatsvc.client import VisitorClient
-from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, missing
+from tests.conftest import TEST_REDIS_URL, missing
 from tests.support.servers import (
-    Backend,
-    InProcessServer,
     free_port,
-    make_settings,
-    postgres_database,
     redis_prefix,
 )
+from tests.support.two_servers import eventually, two_servers
 
 TTL = 0.4
 
@@ -209,31 +205,12 @@ async def test_redis_unreachable_fails_soft() -> None:
 # --- two servers, one PostgreSQL, one Redis --------------------------------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def _two_servers(tmp_path: Path, **overrides: object) -> AsyncIterator[tuple[InProcessServer, InProcessServer]]:
-    if not TEST_DATABASE_URL:
-        missing("CHATSVC_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
-    if not TEST_REDIS_URL:
-        missing("CHATSVC_TEST_REDIS_URL is not set: Redis tests skipped")
-    async with postgres_database(TEST_DATABASE_URL) as database_url, redis_prefix(TEST_REDIS_URL) as prefix:
-        backend = Backend("postgres+redis", database_url, TEST_REDIS_URL, prefix)
-        settings = make_settings(backend, tmp_path, **overrides)
-        async with InProcessServer(settings) as one, InProcessServer(settings) as two:
-            yield one, two
-
-
-async def _eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not await check():
-            await asyncio.sleep(0.05)
-
-
 async def test_an_agent_on_one_server_gets_a_visitor_of_the_other(tmp_path: Path) -> None:
-    async with _two_servers(tmp_path) as (one, two):
+    async with two_servers(tmp_path) as (one, two):
         ana = await one.add_staff("Ana")
         agent = await one.agent(ana)
         # Server two sees her as connected and online, as soon as she is.
-        await _eventually(lambda: two.services.routing.any_online())
+        await eventually(lambda: two.services.routing.any_online())
         assert [a["id"] for a in await two.services.routing.available_agents()] == [ana.id]
         visitor = VisitorClient(two.url)
         await visitor.connect()
@@ -250,7 +227,7 @@ async def test_an_agent_on_one_server_gets_a_visitor_of_the_other(tmp_path: Path
 
 
 async def test_two_servers_dispatching_at_once_never_exceed_capacity(tmp_path: Path) -> None:
-    async with _two_servers(tmp_path) as (one, two):
+    async with two_servers(tmp_path) as (one, two):
         ana = await one.add_staff("Ana", max_chats=2)
         ben = await two.add_staff("Ben", max_chats=1)
         agents = [await one.agent(ana), await two.agent(ben)]
@@ -272,7 +249,7 @@ async def test_two_servers_dispatching_at_once_never_exceed_capacity(tmp_path: P
 
 
 async def test_a_vanished_process_s_agent_has_their_chats_requeued_after_the_grace(tmp_path: Path) -> None:
-    async with _two_servers(tmp_path, agent_grace_seconds=1.5) as (one, two):
+    async with two_servers(tmp_path, agent_grace_seconds=1.5) as (one, two):
         ana = await one.add_staff("Ana")
         agent = await one.agent(ana)
         visitor = VisitorClient(two.url)
@@ -292,7 +269,7 @@ async def test_a_vanished_process_s_agent_has_their_chats_requeued_after_the_gra
             async def requeued() -> bool:
                 return (await store.get(ack.conversation)).status == "queued"
 
-            await _eventually(requeued, timeout=5)
+            await eventually(requeued, timeout=5)
             event = await visitor.wait_event(kind="requeued", timeout=5)
             assert event.data is not None and event.data["reason"] == "disconnected"
         finally:

@@ -6,32 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from chatsvc.client import VisitorClient
 from chatsvc.services.routing import DISPATCH_LOCK, Routing
-from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, missing
-from tests.support.servers import Backend, InProcessServer, make_settings, postgres_database, redis_prefix
-
-
-@contextlib.asynccontextmanager
-async def _two_servers(tmp_path: Path) -> AsyncIterator[tuple[InProcessServer, InProcessServer]]:
-    if not TEST_DATABASE_URL:
-        missing("CHATSVC_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
-    if not TEST_REDIS_URL:
-        missing("CHATSVC_TEST_REDIS_URL is not set: Redis tests skipped")
-    async with postgres_database(TEST_DATABASE_URL) as database_url, redis_prefix(TEST_REDIS_URL) as prefix:
-        settings = make_settings(Backend("postgres+redis", database_url, TEST_REDIS_URL, prefix), tmp_path)
-        async with InProcessServer(settings) as one, InProcessServer(settings) as two:
-            yield one, two
-
-
-async def _eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not await check():
-            await asyncio.sleep(0.05)
+from tests.support.two_servers import eventually, two_servers
 
 
 class _HangingPublish:
@@ -62,7 +43,7 @@ def _count_passes(routing: Routing) -> list[int]:
 
 
 async def test_a_hanging_publish_does_not_hold_the_cluster_lock(tmp_path: Path) -> None:
-    async with _two_servers(tmp_path) as (one, two):
+    async with two_servers(tmp_path) as (one, two):
         visitor = VisitorClient(one.url)
         await visitor.connect()
         broker = one.services.hub.broker
@@ -90,7 +71,7 @@ async def test_a_hanging_publish_does_not_hold_the_cluster_lock(tmp_path: Path) 
                 return (conversation.status, conversation.agent_id) == ("assigned", ana.id)
 
             try:
-                await _eventually(assigned, timeout=5)
+                await eventually(assigned, timeout=5)
                 assert (await agent.wait_chat(timeout=5)).id == ack.conversation
             finally:
                 await agent.close()
@@ -104,7 +85,7 @@ async def test_a_hanging_publish_does_not_hold_the_cluster_lock(tmp_path: Path) 
 
 
 async def test_a_visitor_s_ack_does_not_wait_for_the_dispatch(tmp_path: Path) -> None:
-    async with _two_servers(tmp_path) as (one, two):
+    async with two_servers(tmp_path) as (one, two):
         ana = await one.add_staff("Ana")
         agent = await one.agent(ana)
         visitor = VisitorClient(one.url)
@@ -122,7 +103,7 @@ async def test_a_visitor_s_ack_does_not_wait_for_the_dispatch(tmp_path: Path) ->
 
 
 async def test_requests_during_a_pass_are_coalesced_and_awaited(tmp_path: Path) -> None:
-    async with _two_servers(tmp_path) as (one, two):
+    async with two_servers(tmp_path) as (one, two):
         routing = one.services.routing
         visitors = [VisitorClient(one.url) for _ in range(10)]
         ana = await one.add_staff("Ana", max_chats=3)
@@ -151,7 +132,7 @@ async def test_requests_during_a_pass_are_coalesced_and_awaited(tmp_path: Path) 
 
 
 async def test_a_cancelled_waiter_does_not_cancel_the_pass(tmp_path: Path) -> None:
-    async with _two_servers(tmp_path) as (one, two):
+    async with two_servers(tmp_path) as (one, two):
         routing = one.services.routing
         ana = await one.add_staff("Ana")
         visitor = VisitorClient(one.url)

@@ -4,25 +4,11 @@ visitor a place it told them before if another process told them a different one
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 from chatsvc.client import VisitorClient
-from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, missing
-from tests.support.servers import Backend, InProcessServer, make_settings, postgres_database, redis_prefix
-
-
-@contextlib.asynccontextmanager
-async def _two_servers(tmp_path: Path) -> AsyncIterator[tuple[InProcessServer, InProcessServer]]:
-    if not TEST_DATABASE_URL:
-        missing("CHATSVC_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
-    if not TEST_REDIS_URL:
-        missing("CHATSVC_TEST_REDIS_URL is not set: Redis tests skipped")
-    async with postgres_database(TEST_DATABASE_URL) as database_url, redis_prefix(TEST_REDIS_URL) as prefix:
-        settings = make_settings(Backend("postgres+redis", database_url, TEST_REDIS_URL, prefix), tmp_path)
-        async with InProcessServer(settings) as one, InProcessServer(settings) as two:
-            yield one, two
+from tests.support.two_servers import two_servers
 
 
 async def _until(check: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -32,7 +18,7 @@ async def _until(check: Callable[[], bool], timeout: float = 10.0) -> None:
 
 
 async def test_a_place_told_by_another_process_in_between_is_corrected(tmp_path: Path) -> None:
-    async with _two_servers(tmp_path) as (one, two):
+    async with two_servers(tmp_path) as (one, two):
         ana = await one.agent(await one.add_staff("Ana", max_chats=1))
         held = VisitorClient(one.url)
         first = VisitorClient(two.url)
