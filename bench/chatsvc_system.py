@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import os
 from collections.abc import Awaitable
 from pathlib import Path
 
@@ -13,14 +12,13 @@ from websockets.protocol import State
 
 from bench.procs import ChildServer, free_port, postgres_database, python_module, redis_prefix
 from bench.progress import Progress
-from bench.seed import email
+from bench.seed import PASSWORD, create_agents, email
 from bench.system import Facts, bounded_gather
 from bench.workload import AGENT_TAG, VISITOR_TAG, Plan, Recorder, make_text, now_ns
 from chatsvc.client import AgentClient, ClientClosed, Disconnected, ServerError, VisitorClient
 from chatsvc.client.base import BaseClient
 from chatsvc.domain import protocol
 
-PASSWORD = "bench-agent-password"
 ACK_TIMEOUT = 30.0  # longer than any sane latency: a message not acked by then is counted as an error
 ASSIGN_TIMEOUT = 60.0
 
@@ -105,18 +103,7 @@ class ChatsvcSystem:
     async def _create_agents(self, env: dict[str, str]) -> None:
         """Agents come from chatsvc's CLI (``user add``), as an operator would create them: see bench/seed.py."""
         self.progress.say(f"{self.name}: creating {self.plan.agents} agents with the CLI")
-        process = await asyncio.create_subprocess_exec(
-            *python_module(
-                "bench.seed", "--agents", str(self.plan.agents), "--capacity", str(self.plan.capacity)
-            ),
-            env={**os.environ, **env},
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        output, _ = await process.communicate((PASSWORD + "\n").encode())
-        if process.returncode != 0:
-            raise RuntimeError(f"creating agents failed ({process.returncode}):\n{output.decode()}")
+        await create_agents(env, self.plan.agents, self.plan.capacity)
 
     async def _connect_agent(self, agent: AgentClient) -> None:
         await agent.connect()

@@ -12,7 +12,7 @@ import dataclasses
 import os
 import resource
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +23,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from bench.procs import ChildServer, free_port, postgres_database, python_module, redis_prefix
 from bench.progress import Progress
-from bench.seed import email
+from bench.seed import PASSWORD, create_agents, email
 from chatsvc.domain import protocol
 
-PASSWORD = "bench-agent-password"
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 _decode = msgspec.json.Decoder().decode  # server frames as plain dicts: the generator reads only a few fields
@@ -105,7 +104,7 @@ async def chatsvc_cluster(
             env["CHATSVC_DATABASE_URL"] = f"sqlite:///{workdir / 'bench.db'}"
             backend = "sqlite+memory"
         if agents:
-            await seed_agents(env, agents, capacity)
+            await create_agents(env, agents, capacity)
         servers: list[ChildServer] = []
         for index in range(processes):
             port = free_port()
@@ -121,19 +120,6 @@ async def chatsvc_cluster(
             servers.append(server)
         progress.say(f"chatsvc: {processes} process(es) on {backend}, pids {[s.pid for s in servers]}")
         yield Cluster(servers, [f"http://127.0.0.1:{s.port}" for s in servers], backend)
-
-
-async def seed_agents(env: dict[str, str], agents: int, capacity: int) -> None:
-    process = await asyncio.create_subprocess_exec(
-        *python_module("bench.seed", "--agents", str(agents), "--capacity", str(capacity)),
-        env={**os.environ, **env},
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await process.communicate((PASSWORD + "\n").encode())
-    if process.returncode != 0:
-        raise RuntimeError(f"creating agents failed ({process.returncode}):\n{output.decode()}")
 
 
 # --- the references ----------------------------------------------------------------------------------------
@@ -258,23 +244,6 @@ def visitor_message(client_id: str, text: str) -> str:
 def agent_message(conversation: str, client_id: str, text: str) -> str:
     return protocol.encode(protocol.AgentMessage(conversation=conversation, client_id=client_id,
                                                  text=text)).decode()
-
-
-async def bounded(items: Sequence[Any], work: Callable[[Any], Awaitable[None]], limit: int, progress: Progress,
-                  label: str) -> None:
-    """``work(item)`` for every item, ``limit`` at a time, with a progress bar; the first failure stops it all."""
-    semaphore = asyncio.Semaphore(limit)
-    done = 0
-
-    async def one(item: Any) -> None:
-        nonlocal done
-        async with semaphore:
-            await work(item)
-        done += 1
-        progress.bar(label, done, len(items))
-
-    await asyncio.gather(*(one(item) for item in items))
-    progress.done_bar()
 
 
 async def close_all(sockets: Sequence[ClientConnection], limit: int = 500) -> None:

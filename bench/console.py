@@ -40,13 +40,12 @@ import httpx
 from bench.procs import ChildServer, free_port, python_module
 from bench.progress import Progress
 from bench.report import load_average, machine_facts, revision
-from bench.seed import email
+from bench.seed import PASSWORD, create_agents, email
 from bench.stats import percentile
 from chatsvc.client import AgentClient, VisitorClient
 from chatsvc.domain import protocol
 
 CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "bench-agent-password"
 VIEWPORT = {"width": 1440, "height": 900}  # the console's browser tests' size
 STEP = 30.0  # seconds: longer than any sane wait; beyond it the run stops with an error
 # Defaults: the figures of the issue's examples in well under two minutes on 2 busy cores.
@@ -283,16 +282,7 @@ class World:
             "CHATSVC_AGENT_GRACE_SECONDS": "3600",
         }
         self.progress.say(f"creating {self.agents} agents with the CLI (capacity {self.capacity})")
-        process = await asyncio.create_subprocess_exec(
-            *python_module("bench.seed", "--agents", str(self.agents), "--capacity", str(self.capacity)),
-            env={**os.environ, **env},
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        output, _ = await process.communicate((PASSWORD + "\n").encode())
-        if process.returncode != 0:
-            raise RuntimeError(f"creating agents failed ({process.returncode}):\n{output.decode()}")
+        await create_agents(env, self.agents, self.capacity)
         port = free_port()
         self.server = ChildServer(
             python_module("chatsvc", "serve", "--host", "127.0.0.1", "--port", str(port)),

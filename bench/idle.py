@@ -29,7 +29,6 @@ import httpx
 from websockets.asyncio.client import ClientConnection
 
 from bench.cluster import (
-    bounded,
     chatsvc_cluster,
     close_all,
     open_socket,
@@ -42,6 +41,7 @@ from bench.procs import rss_mib
 from bench.progress import Progress
 from bench.report import load_average, machine_facts, revision
 from bench.stats import ratio
+from bench.system import bounded_gather
 
 WARMUP_SOCKETS = 50
 SETTLE_S = 5.0
@@ -90,7 +90,7 @@ async def hold(held: Held, pid: int, count: int, open_one: Callable[[int], Await
     progress.say(f"{held.system}: RSS {held.before_mib:.1f} MiB before; opening {count:,} sockets")
     t0 = time.monotonic()
     try:
-        await bounded(list(range(count)), add, concurrency, progress, f"{held.system}: sockets")
+        await bounded_gather(list(range(count)), add, concurrency, progress, f"{held.system}: sockets")
         held.open_s = time.monotonic() - t0
         held.sockets = len(sockets)
         held.after_mib = await steady_rss(pid)
@@ -112,7 +112,7 @@ async def run_chatsvc(args: argparse.Namespace, workdir: Path, progress: Progres
             async def token(_: int) -> None:
                 tokens.append(await visitor_token(http, url))
 
-            await bounded(list(range(args.sockets + WARMUP_SOCKETS)), token, 50, progress,
+            await bounded_gather(list(range(args.sockets + WARMUP_SOCKETS)), token, 50, progress,
                           f"{held.system}: visitor tokens")
 
         async def open_one(index: int) -> ClientConnection:

@@ -38,7 +38,6 @@ from websockets.exceptions import ConnectionClosed
 from bench.cluster import (
     agent_message,
     agent_token,
-    bounded,
     chatsvc_cluster,
     close_all,
     decode,
@@ -54,6 +53,7 @@ from bench.procs import cpu_seconds, rss_mib
 from bench.progress import Progress
 from bench.report import load_average, machine_facts, revision
 from bench.stats import percentile, ratio
+from bench.system import bounded_gather
 from bench.workload import AGENT_TAG, VISITOR_TAG, make_text, now_ns, parse_text
 
 REPLY_TIMEOUT = 30.0  # a visitor waits this long for the answer before counting an error and sending again
@@ -237,8 +237,8 @@ async def run_chatsvc(args: argparse.Namespace, processes: int, workdir: Path, p
                 visitors[visitor] = ws
                 readers.append(asyncio.create_task(visitor_reader(ws)))
 
-            await bounded(list(range(args.agents)), connect_agent, 10, progress, f"{name}: agents")
-            await bounded(list(range(args.visitors)), connect_visitor, 20, progress, f"{name}: visitors")
+            await bounded_gather(list(range(args.agents)), connect_agent, 10, progress, f"{name}: agents")
+            await bounded_gather(list(range(args.visitors)), connect_visitor, 20, progress, f"{name}: visitors")
         deadline = time.monotonic() + 60
         while not set(conversations) <= holder.keys():
             progress.bar(f"{name}: assigned", len(set(conversations) & holder.keys()), len(conversations))
@@ -320,8 +320,8 @@ async def run_relay(args: argparse.Namespace, processes: int, via_redis: bool, w
             visitors[visitor] = ws
             readers.append(asyncio.create_task(visitor_reader(ws)))
 
-        await bounded(list(range(args.agents)), connect_agent, 10, progress, f"{name}: agents")
-        await bounded(list(range(args.visitors)), connect_visitor, 20, progress, f"{name}: visitors")
+        await bounded_gather(list(range(args.agents)), connect_agent, 10, progress, f"{name}: agents")
+        await bounded_gather(list(range(args.visitors)), connect_visitor, 20, progress, f"{name}: visitors")
 
         async def send(visitor: int, k: int, text: str) -> None:
             try:

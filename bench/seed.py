@@ -9,14 +9,35 @@ same ``CHATSVC_*`` environment the server gets.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
+import os
 import sys
 
 from chatsvc import cli
 
+PASSWORD = "bench-agent-password"  # every benchmark agent's
+
 
 def email(agent: int) -> str:
     return f"agent{agent}@bench.example"
+
+
+async def create_agents(env: dict[str, str], agents: int, capacity: int) -> None:
+    """Run this module in a child process with the server's ``CHATSVC_*`` environment ``env`` (the password on
+    its standard input, as ``--password-stdin`` takes it)."""
+    from bench.procs import python_module  # the child that runs this module never needs it
+
+    process = await asyncio.create_subprocess_exec(
+        *python_module("bench.seed", "--agents", str(agents), "--capacity", str(capacity)),
+        env={**os.environ, **env},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate((PASSWORD + "\n").encode())
+    if process.returncode != 0:
+        raise RuntimeError(f"creating agents failed ({process.returncode}):\n{output.decode()}")
 
 
 def main(argv: list[str] | None = None) -> int:

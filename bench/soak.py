@@ -37,7 +37,6 @@ from websockets.exceptions import ConnectionClosed
 from bench.cluster import (
     agent_message,
     agent_token,
-    bounded,
     chatsvc_cluster,
     close_all,
     decode,
@@ -53,6 +52,7 @@ from bench.procs import cpu_seconds, rss_mib
 from bench.progress import Progress
 from bench.report import load_average, machine_facts, revision
 from bench.stats import percentile
+from bench.system import bounded_gather
 from bench.workload import AGENT_TAG, VISITOR_TAG, make_text, now_ns, parse_text
 from chatsvc.domain import protocol
 
@@ -202,9 +202,9 @@ async def soak_on(cluster: Any, args: argparse.Namespace, soak: Soak, windows: l
             idle.append(ws)
             tasks.append(asyncio.create_task(visitor_reader(ws)))
 
-        await bounded(list(range(args.agents)), connect_agent, 10, progress, "agents")
-        await bounded(list(range(args.chatting)), connect_chatting, 20, progress, "chatting visitors")
-        await bounded(list(range(args.idle)), connect_idle, 20, progress, "idle visitors")
+        await bounded_gather(list(range(args.agents)), connect_agent, 10, progress, "agents")
+        await bounded_gather(list(range(args.chatting)), connect_chatting, 20, progress, "chatting visitors")
+        await bounded_gather(list(range(args.idle)), connect_idle, 20, progress, "idle visitors")
     if retries:
         soak.errors["idle handshakes retried"] = len(retries)
         progress.say(f"{len(retries)} idle handshakes retried, e.g. {retries[0]}")
